@@ -87,3 +87,19 @@ impl<K: Ord, V: Default> MergeMap<K, V> {
         self.0.entry(key).or_default()
     }
 }
+
+/// Implements [`Merge`] for a struct whose every field is a CRDT, field by field.
+///
+/// The struct is destructured without `..`, so adding a field and forgetting it
+/// here is a compile error rather than a silently unmerged field.
+#[macro_export]
+macro_rules! merge_fields {
+    ($t:ty { $($f:ident),* $(,)? }) => {
+        impl $crate::Merge for $t {
+            fn merge(&mut self, other: &Self) {
+                let Self { $($f),* } = self;
+                $( $crate::Merge::merge($f, &other.$f); )*
+            }
+        }
+    };
+}

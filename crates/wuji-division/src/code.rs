@@ -118,7 +118,7 @@ impl Code {
 
     fn from_nine(value: u32, text: &str) -> Result<Code, Error> {
         let county_part = value / 1000;
-        if value % 1000 == 0 {
+        if value.is_multiple_of(1000) {
             return Err(Error::BadTownship {
                 code: text.to_string(),
                 reason: "the last three digits (the township) must not be 000",
@@ -152,9 +152,9 @@ impl Code {
             Level::Township
         } else if v == NATIONAL {
             Level::National
-        } else if v % 10_000 == 0 {
+        } else if v.is_multiple_of(10_000) {
             Level::Province
-        } else if v % 100 == 0 {
+        } else if v.is_multiple_of(100) {
             Level::City
         } else {
             Level::County

@@ -148,7 +148,7 @@ impl Tree {
     }
 }
 
-fn field<'a>(row: &'a [String], i: usize, line: usize) -> Result<&'a str, Error> {
+fn field(row: &[String], i: usize, line: usize) -> Result<&str, Error> {
     row.get(i).map(String::as_str).ok_or_else(|| Error::BadRow {
         file: "table",
         line,
