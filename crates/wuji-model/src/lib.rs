@@ -18,6 +18,8 @@ mod error;
 mod record;
 pub mod routing;
 mod rules;
+#[cfg(feature = "strategies")]
+pub mod strategies;
 pub mod suggestion;
 pub mod summary;
 pub mod supervision;
