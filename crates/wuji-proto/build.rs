@@ -10,6 +10,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "wuji/v1/records.proto",
         "wuji/v1/sync.proto",
         "wuji/v1/api.proto",
+        "wuji/v1/store.proto",
     ];
     for f in &files {
         println!("cargo:rerun-if-changed={}", root.join(f).display());

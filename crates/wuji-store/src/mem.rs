@@ -1,0 +1,70 @@
+//! The in-memory implementation, for pure tests and the large-scale simulator.
+
+use crate::{Batch, Error, Kv};
+use std::collections::BTreeMap;
+use std::ops::Bound;
+use std::sync::RwLock;
+
+/// An ordered map behind a lock; `flush` does nothing (there is no disk).
+#[derive(Debug, Default)]
+pub struct MemKv {
+    map: RwLock<BTreeMap<Vec<u8>, Vec<u8>>>,
+}
+
+impl MemKv {
+    /// An empty store.
+    pub fn new() -> MemKv {
+        MemKv::default()
+    }
+}
+
+impl Kv for MemKv {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, Error> {
+        Ok(self.map.read().expect("lock").get(key).cloned())
+    }
+
+    fn apply(&self, batch: Batch) -> Result<(), Error> {
+        let mut m = self.map.write().expect("lock");
+        for (k, v) in batch.puts {
+            m.insert(k, v);
+        }
+        for k in batch.deletes {
+            m.remove(&k);
+        }
+        Ok(())
+    }
+
+    fn flush(&self) -> Result<(), Error> {
+        Ok(())
+    }
+
+    fn scan(
+        &self,
+        prefix: &[u8],
+        after: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, Error> {
+        let m = self.map.read().expect("lock");
+        let start = match after {
+            Some(a) if a >= prefix => Bound::Excluded(a.to_vec()),
+            _ => Bound::Included(prefix.to_vec()),
+        };
+        Ok(m.range((start, Bound::Unbounded))
+            .take_while(|(k, _)| k.starts_with(prefix))
+            .take(limit)
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect())
+    }
+
+    fn last(&self, prefix: &[u8]) -> Result<Option<(Vec<u8>, Vec<u8>)>, Error> {
+        let m = self.map.read().expect("lock");
+        Ok(m.range(prefix.to_vec()..)
+            .take_while(|(k, _)| k.starts_with(prefix))
+            .last()
+            .map(|(k, v)| (k.clone(), v.clone())))
+    }
+
+    fn size_on_disk(&self) -> Result<u64, Error> {
+        Ok(0)
+    }
+}
