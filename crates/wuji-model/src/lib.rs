@@ -15,6 +15,7 @@ pub mod calendar;
 mod common;
 pub mod deputy;
 mod error;
+pub mod names;
 mod record;
 pub mod routing;
 mod rules;
