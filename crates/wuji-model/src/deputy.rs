@@ -247,6 +247,60 @@ pub fn enrol(ctx: &Ctx, id: RecordId, d: &NewDeputy) -> Result<Record, Error> {
     Ok(Record::delta(id, ctx.node, Section::Roster(roster)))
 }
 
+/// 修改代表信息: overwrites the roster fields given (empty text and 0 leave a
+/// field as it is) and attaches any new areas.
+pub fn update(ctx: &Ctx, rec: &Record, d: &NewDeputy) -> Result<Record, Error> {
+    let roster = own_roster(ctx, rec)?;
+    let at = ctx.at;
+    let text = |v: &str| -> Lww<String> {
+        if v.trim().is_empty() {
+            Lww::default()
+        } else {
+            Lww::new(at, v.trim().to_string())
+        }
+    };
+    if !d.name.trim().is_empty() {
+        check_text("name", &d.name, 64)?;
+    }
+    let mut delta = Roster {
+        at: Max(at),
+        person_id: text(&d.person_id),
+        name: text(&d.name),
+        gender: if d.gender == Gender::Unknown {
+            Lww::default()
+        } else {
+            Lww::new(at, d.gender)
+        },
+        term: if d.term == 0 {
+            Lww::default()
+        } else {
+            Lww::new(at, d.term)
+        },
+        electoral_unit: text(&d.electoral_unit),
+        delegation: text(&d.delegation),
+        group: text(&d.group),
+        station: text(&d.station),
+        personal: Personal {
+            phone: text(&d.phone),
+            id_number: text(&d.id_number),
+            address: text(&d.address),
+        },
+        ..Roster::default()
+    };
+    for area in &d.attached {
+        if !rec.id.home.contains(*area) {
+            return Err(Error::OutsideRegion {
+                node: *area,
+                region: rec.id.home,
+            });
+        }
+        if !roster.attached.contains(area) {
+            delta.attached.add(*area, at);
+        }
+    }
+    Ok(Record::delta(rec.id, ctx.node, Section::Roster(delta)))
+}
+
 /// 代表资格变动: moves the status one legal step.
 pub fn change_status(ctx: &Ctx, rec: &Record, to: DeputyStatus) -> Result<Record, Error> {
     let roster = own_roster(ctx, rec)?;

@@ -1,10 +1,10 @@
 //! Configurable handling rules: time limits for answers, re-handling and returns.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// The handling rules a congress applies; defaults follow common practice
 /// (GLOSSARY.md): answer within three months, six at most with an extension.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Rules {
     /// 办理时限: months from assignment (交办) to the answer.

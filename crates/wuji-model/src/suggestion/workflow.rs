@@ -377,6 +377,47 @@ pub fn merge_into(ctx: &Ctx, rec: &Record, other: uuid::Uuid) -> Result<Record, 
     Ok(delta(ctx, rec, h))
 }
 
+/// 督办: a congress whose region contains the origin puts the suggestion under
+/// supervision (or changes how), names the lead supervisor, and adds a note.
+pub fn supervise(
+    ctx: &Ctx,
+    rec: &Record,
+    mode: Option<SupervisionMode>,
+    lead_supervisor: &str,
+    note: &str,
+) -> Result<Record, Error> {
+    expect_kind(rec.id, RecordKind::Suggestion)?;
+    if !ctx.node.contains(rec.id.home) {
+        return Err(Error::OutsideRegion {
+            node: rec.id.home,
+            region: ctx.node,
+        });
+    }
+    if rec.origin(rec.id.home).is_none() {
+        return Err(Error::MissingSection { role: Role::Origin });
+    }
+    let mut s = SuggestionSupervision {
+        at: Max(ctx.at),
+        mode: Lww::new(ctx.at, mode),
+        ..SuggestionSupervision::default()
+    };
+    if !lead_supervisor.trim().is_empty() {
+        check_text("lead_supervisor", lead_supervisor, 100)?;
+        s.lead_supervisor = Lww::new(ctx.at, lead_supervisor.trim().to_string());
+    }
+    if !note.trim().is_empty() {
+        check_text("note", note, ctx.rules.max_text_chars)?;
+        s.notes.push(
+            ctx.at,
+            crate::Note {
+                text: note.trim().to_string(),
+                on: ctx.today,
+            },
+        );
+    }
+    Ok(Record::delta(rec.id, ctx.node, Section::Supervision(s)))
+}
+
 /// 上报: escalates to a higher congress (the node's parent) that can act.
 pub fn escalate(ctx: &Ctx, rec: &Record, to: Code, reason: &str) -> Result<Record, Error> {
     if !ctx.node.is_inside(to) {

@@ -1,0 +1,146 @@
+//! The client API: one tonic service per area (deputies, suggestions,
+//! assignments, supervision). Every write goes through the committer as a
+//! workflow step; reads come straight from the store. This module holds what
+//! the services share: parsing of ids, codes and dates, replies, and paging.
+
+pub mod assignments;
+pub mod deputies;
+pub mod suggestions;
+pub mod supervision;
+
+use crate::commit::today_cst;
+use crate::{Error, Node, views};
+use tonic::Status;
+use wuji_division::Code;
+use wuji_model::{Date, Record, RecordId, RecordKind, Uuid};
+use wuji_proto::{pb, record_id_from_pb, record_to_state};
+
+/// A request's record id; the kind may be left unspecified and is then `kind`.
+pub fn id(kind: RecordKind, p: Option<&pb::RecordId>) -> Result<RecordId, Error> {
+    let mut p = p.cloned().ok_or_else(|| Error::invalid("id is required"))?;
+    let want = wuji_proto::record_id_to_pb(RecordId {
+        kind,
+        home: Code::NATIONAL,
+        uuid: Uuid::nil(),
+    })
+    .kind;
+    if p.kind == 0 {
+        p.kind = want;
+    }
+    if p.kind != want {
+        return Err(Error::invalid(format!(
+            "the id is not of a {kind:?} record"
+        )));
+    }
+    record_id_from_pb(&p).map_err(|e| Error::invalid(format!("id: {e}")))
+}
+
+/// A new id made here, at this node.
+pub fn new_id(node: &Node, kind: RecordKind) -> RecordId {
+    RecordId {
+        kind,
+        home: node.code(),
+        uuid: Uuid::now_v7(),
+    }
+}
+
+/// A division code from a request field.
+pub fn code(field: &str, v: u32) -> Result<Code, Error> {
+    Code::from_value(v).map_err(|e| Error::invalid(format!("{field}: {e}")))
+}
+
+/// An optional date "YYYY-MM-DD" from a request field ("" for none).
+pub fn date(field: &str, s: &str) -> Result<Option<Date>, Error> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    s.parse::<Date>()
+        .map(Some)
+        .map_err(|e| Error::invalid(format!("{field}: {s:?} is not a date YYYY-MM-DD ({e})")))
+}
+
+/// The reply for one record.
+pub fn reply(node: &Node, rec: &Record, seq: u64) -> pb::RecordReply {
+    pb::RecordReply {
+        state: Some(record_to_state(rec)),
+        view: views::fields(rec, node.rules(), today_cst())
+            .into_iter()
+            .collect(),
+        seq,
+    }
+}
+
+/// Runs a write of one record and replies with it.
+pub async fn write_one(
+    node: &Node,
+    op: crate::Op,
+) -> Result<tonic::Response<pb::RecordReply>, Status> {
+    let c = node.write(vec![op]).await?;
+    let rec = c
+        .records
+        .into_iter()
+        .next()
+        .ok_or_else(|| Status::internal("no record"))?;
+    Ok(tonic::Response::new(reply(node, &rec, c.seq)))
+}
+
+/// Reads one record or says it is not here.
+pub fn get(node: &Node, what: &'static str, id: &RecordId) -> Result<pb::RecordReply, Error> {
+    let rec = node.read(id)?.ok_or_else(|| Error::not_found(what, id))?;
+    Ok(reply(node, &rec, 0))
+}
+
+/// The existing record a step works on, or not-found.
+pub fn existing<'a>(
+    what: &'static str,
+    id: &RecordId,
+    rec: Option<&'a Record>,
+) -> Result<&'a Record, Error> {
+    rec.ok_or_else(|| Error::not_found(what, id))
+}
+
+/// Lists records found under an index prefix, filtered, as one page.
+pub fn list(
+    node: &Node,
+    prefix: Vec<u8>,
+    page: Option<&pb::Page>,
+    keep: impl Fn(&Record) -> bool,
+) -> Result<pb::RecordList, Error> {
+    let (limit, after) = match page {
+        Some(p) => (p.limit, p.after.clone()),
+        None => (0, String::new()),
+    };
+    let limit = if limit == 0 {
+        50
+    } else {
+        limit.min(node.max_page())
+    } as usize;
+    let after = if after.is_empty() {
+        None
+    } else {
+        Some(
+            from_hex(&after)
+                .ok_or_else(|| Error::invalid("page.after is not a token from a previous page"))?,
+        )
+    };
+    let (recs, next) = node.scan(&prefix, after, limit, keep)?;
+    Ok(pb::RecordList {
+        records: recs.iter().map(|r| reply(node, r, 0)).collect(),
+        next: next.map(|k| to_hex(&k)).unwrap_or_default(),
+    })
+}
+
+fn to_hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+fn from_hex(s: &str) -> Option<Vec<u8>> {
+    if !s.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect()
+}

@@ -1,0 +1,385 @@
+//! The `Suggestions` service: every step of a suggestion's handling, get, and
+//! list by status, handler, category, area, overdue and date range.
+
+use super::{code, date, existing, get, id, list, new_id, write_one};
+use crate::commit::today_cst;
+use crate::index::{self, kind_byte, region};
+use crate::{Error, Node, Op};
+use tonic::{Request, Response, Status};
+use wuji_crdt::{Hlc, Stamp, WriterId};
+use wuji_model::suggestion::view::{self, Status as S};
+use wuji_model::suggestion::workflow::{self as wf, Draft};
+use wuji_model::suggestion::{
+    AnswerClass, AnswerRef, HandlingUnit, Satisfaction, SuggestionKind, SupervisionMode, UnitRole,
+};
+use wuji_model::{RecordKind, Uuid};
+use wuji_proto::pb;
+use wuji_store::layout::index_prefix;
+
+/// The service.
+pub struct Service {
+    node: Node,
+}
+
+impl Service {
+    /// Serves `node`.
+    pub fn new(node: Node) -> Service {
+        Service { node }
+    }
+
+    async fn step(
+        &self,
+        rid: Option<&pb::RecordId>,
+        f: impl FnOnce(
+            &wuji_model::Ctx,
+            &wuji_model::Record,
+        ) -> Result<wuji_model::Record, wuji_model::Error>
+        + Send
+        + 'static,
+    ) -> Result<Response<pb::RecordReply>, Status> {
+        let rid = id(RecordKind::Suggestion, rid)?;
+        write_one(
+            &self.node,
+            Op::new(rid, move |ctx, cur| {
+                Ok(f(ctx, existing("suggestion", &rid, cur)?)?)
+            }),
+        )
+        .await
+    }
+}
+
+fn class(n: i32) -> Result<AnswerClass, Error> {
+    [
+        AnswerClass::A,
+        AnswerClass::B,
+        AnswerClass::C,
+        AnswerClass::D,
+    ]
+    .get(usize::try_from(n).unwrap_or(usize::MAX))
+    .copied()
+    .ok_or_else(|| Error::invalid(format!("answer class {n}: 0 A, 1 B, 2 C, 3 D")))
+}
+
+fn rating(n: i32) -> Result<Satisfaction, Error> {
+    [
+        Satisfaction::Dissatisfied,
+        Satisfaction::Basic,
+        Satisfaction::Satisfied,
+    ]
+    .get(usize::try_from(n).unwrap_or(usize::MAX))
+    .copied()
+    .ok_or_else(|| Error::invalid(format!("rating {n}: 0 dissatisfied, 1 basic, 2 satisfied")))
+}
+
+fn mode(n: u32) -> Result<Option<SupervisionMode>, Error> {
+    use SupervisionMode::*;
+    [
+        None,
+        Some(Key),
+        Some(Led),
+        Some(Special),
+        Some(Joint),
+        Some(Coordinated),
+        Some(Livelihood),
+    ]
+    .get(n as usize)
+    .copied()
+    .ok_or_else(|| Error::invalid(format!("supervision mode {n}: 0 none .. 6 livelihood")))
+}
+
+/// A status name as the API spells it (`assigned`, `awaiting_rehandling`, ...).
+pub fn status_named(name: &str) -> Result<S, Error> {
+    let all = [
+        S::Submitted,
+        S::Registered,
+        S::Assigned,
+        S::Answered,
+        S::AwaitingRehandling,
+        S::Closed,
+        S::Withdrawn,
+        S::Merged,
+    ];
+    all.into_iter()
+        .find(|s| crate::views::snake(&format!("{s:?}")) == name || s.zh() == name)
+        .ok_or_else(|| Error::invalid(format!("unknown status {name:?}")))
+}
+
+#[tonic::async_trait]
+impl pb::suggestions_server::Suggestions for Service {
+    async fn submit(
+        &self,
+        req: Request<pb::SubmitRequest>,
+    ) -> Result<Response<pb::RecordReply>, Status> {
+        let r = req.into_inner();
+        let kind = match r.kind {
+            0 => SuggestionKind::Suggestion,
+            1 => SuggestionKind::BillProposal,
+            2 => SuggestionKind::CitizenOpinion,
+            k => {
+                return Err(Status::invalid_argument(format!(
+                    "kind {k}: 0 建议, 1 议案, 2 群众意见"
+                )));
+            }
+        };
+        let draft = Draft {
+            kind,
+            lead: r.lead,
+            cosigners: r.cosigners,
+            category: r.category,
+            title: r.title,
+            text: r.text,
+            during_session: r.during_session,
+        };
+        let rid = new_id(&self.node, RecordKind::Suggestion);
+        write_one(
+            &self.node,
+            Op::new(rid, move |ctx, _| Ok(wf::submit(ctx, rid, &draft)?)),
+        )
+        .await
+    }
+
+    async fn register(
+        &self,
+        req: Request<pb::RegisterRequest>,
+    ) -> Result<Response<pb::RecordReply>, Status> {
+        let r = req.into_inner();
+        self.step(r.id.as_ref(), move |c, rec| wf::register(c, rec, &r.number))
+            .await
+    }
+
+    async fn assign(
+        &self,
+        req: Request<pb::AssignRequest>,
+    ) -> Result<Response<pb::RecordReply>, Status> {
+        let r = req.into_inner();
+        let units = r
+            .units
+            .iter()
+            .map(|u| {
+                let role = match u.role {
+                    0 => UnitRole::Lead,
+                    1 => UnitRole::Co,
+                    2 => UnitRole::Separate,
+                    x => {
+                        return Err(Error::invalid(format!(
+                            "unit role {x}: 0 lead, 1 co, 2 separate"
+                        )));
+                    }
+                };
+                Ok(HandlingUnit {
+                    name: u.name.clone(),
+                    role,
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        self.step(r.id.as_ref(), move |c, rec| wf::assign(c, rec, &units))
+            .await
+    }
+
+    async fn co_view(
+        &self,
+        req: Request<pb::CoViewRequest>,
+    ) -> Result<Response<pb::RecordReply>, Status> {
+        let r = req.into_inner();
+        self.step(r.id.as_ref(), move |c, rec| {
+            wf::co_view(c, rec, &r.unit, &r.text)
+        })
+        .await
+    }
+
+    async fn return_to_sender(
+        &self,
+        req: Request<pb::ReturnRequest>,
+    ) -> Result<Response<pb::RecordReply>, Status> {
+        let r = req.into_inner();
+        self.step(r.id.as_ref(), move |c, rec| {
+            wf::return_unit(c, rec, &r.unit, &r.reason)
+        })
+        .await
+    }
+
+    async fn extend(
+        &self,
+        req: Request<pb::ExtendRequest>,
+    ) -> Result<Response<pb::RecordReply>, Status> {
+        let r = req.into_inner();
+        let months =
+            u8::try_from(r.months).map_err(|_| Status::invalid_argument("months is too large"))?;
+        self.step(r.id.as_ref(), move |c, rec| wf::extend(c, rec, months))
+            .await
+    }
+
+    async fn answer_suggestion(
+        &self,
+        req: Request<pb::AnswerRequest>,
+    ) -> Result<Response<pb::RecordReply>, Status> {
+        let r = req.into_inner();
+        let cl = class(r.class)?;
+        self.step(r.id.as_ref(), move |c, rec| {
+            wf::answer(c, rec, &r.unit, cl, &r.text, &r.promises)
+        })
+        .await
+    }
+
+    async fn feedback(
+        &self,
+        req: Request<pb::FeedbackRequest>,
+    ) -> Result<Response<pb::RecordReply>, Status> {
+        let r = req.into_inner();
+        let rt = rating(r.rating)?;
+        let given = match (&r.answer, r.handler) {
+            (Some(a), h) if h != 0 => Some(AnswerRef {
+                handler: code("handler", h)?,
+                at: Stamp::new(Hlc(a.hlc), WriterId(a.writer)),
+            }),
+            _ => None,
+        };
+        self.step(r.id.as_ref(), move |c, rec| {
+            // Without an answer named, rate the latest answer of the current round.
+            let answer = match given {
+                Some(a) => a,
+                None => view::view(rec, c.rules)
+                    .latest_answer
+                    .ok_or(wuji_model::Error::NoSuchAnswer)?,
+            };
+            wf::feedback(c, rec, answer, rt, &r.comment)
+        })
+        .await
+    }
+
+    async fn rehandle(&self, req: Request<pb::Get>) -> Result<Response<pb::RecordReply>, Status> {
+        self.step(req.get_ref().id.as_ref(), wf::rehandle).await
+    }
+
+    async fn close(&self, req: Request<pb::Get>) -> Result<Response<pb::RecordReply>, Status> {
+        self.step(req.get_ref().id.as_ref(), wf::close).await
+    }
+
+    async fn withdraw(&self, req: Request<pb::Get>) -> Result<Response<pb::RecordReply>, Status> {
+        self.step(req.get_ref().id.as_ref(), wf::withdraw).await
+    }
+
+    async fn merge_into(
+        &self,
+        req: Request<pb::MergeRequest>,
+    ) -> Result<Response<pb::RecordReply>, Status> {
+        let r = req.into_inner();
+        let other = Uuid::from_slice(&r.into)
+            .map_err(|e| Status::invalid_argument(format!("into: {e}")))?;
+        self.step(r.id.as_ref(), move |c, rec| wf::merge_into(c, rec, other))
+            .await
+    }
+
+    async fn escalate(
+        &self,
+        req: Request<pb::ForwardRequest>,
+    ) -> Result<Response<pb::RecordReply>, Status> {
+        let r = req.into_inner();
+        let to = if r.to == 0 {
+            self.node.code().parent().ok_or_else(|| {
+                Status::invalid_argument("the national congress has no level above")
+            })?
+        } else {
+            code("to", r.to)?
+        };
+        self.step(r.id.as_ref(), move |c, rec| {
+            wf::escalate(c, rec, to, &r.reason)
+        })
+        .await
+    }
+
+    async fn transfer(
+        &self,
+        req: Request<pb::ForwardRequest>,
+    ) -> Result<Response<pb::RecordReply>, Status> {
+        let r = req.into_inner();
+        let to = code("to", r.to)?;
+        self.step(r.id.as_ref(), move |c, rec| {
+            wf::transfer(c, rec, to, &r.reason)
+        })
+        .await
+    }
+
+    async fn supervise(
+        &self,
+        req: Request<pb::SuperviseRequest>,
+    ) -> Result<Response<pb::RecordReply>, Status> {
+        let r = req.into_inner();
+        let m = mode(r.mode)?;
+        self.step(r.id.as_ref(), move |c, rec| {
+            wf::supervise(c, rec, m, &r.lead_supervisor, &r.note)
+        })
+        .await
+    }
+
+    async fn get_suggestion(
+        &self,
+        req: Request<pb::Get>,
+    ) -> Result<Response<pb::RecordReply>, Status> {
+        let rid = id(RecordKind::Suggestion, req.get_ref().id.as_ref())?;
+        Ok(Response::new(get(&self.node, "suggestion", &rid)?))
+    }
+
+    async fn list_suggestions(
+        &self,
+        req: Request<pb::ListSuggestionsRequest>,
+    ) -> Result<Response<pb::RecordList>, Status> {
+        let r = req.into_inner();
+        let statuses = r
+            .status
+            .iter()
+            .map(|s| status_named(s.trim()))
+            .collect::<Result<Vec<_>, _>>()?;
+        let handler = if r.handler == 0 {
+            None
+        } else {
+            Some(code("handler", r.handler)?)
+        };
+        let area = if r.area == 0 {
+            None
+        } else {
+            Some(code("area", r.area)?)
+        };
+        let (from, to) = (date("from", &r.from)?, date("to", &r.to)?);
+        let category = r.category.trim().to_string();
+        let today = today_cst();
+        let rules = self.node.rules().clone();
+        // The most selective index first; every filter is applied to every record.
+        let prefix = if r.overdue_only {
+            index_prefix(index::DEADLINE, &[])
+        } else if let Some(h) = handler {
+            index_prefix(index::HANDLER, &h.value().to_be_bytes())
+        } else if !category.is_empty() {
+            let mut v = category.as_bytes().to_vec();
+            v.push(0);
+            index_prefix(index::CATEGORY, &v)
+        } else if let [one] = statuses.as_slice() {
+            index_prefix(index::STATUS, &[*one as u8])
+        } else if let Some(a) = area {
+            let mut v = vec![kind_byte(RecordKind::Suggestion)];
+            v.extend_from_slice(region(a).as_bytes());
+            index_prefix(index::AREA, &v)
+        } else if from.is_some() || to.is_some() {
+            index_prefix(index::SUBMITTED, &[])
+        } else {
+            index_prefix(index::KIND, &[kind_byte(RecordKind::Suggestion)])
+        };
+        let overdue = r.overdue_only;
+        let out = list(&self.node, prefix, r.page.as_ref(), move |rec| {
+            if rec.id.kind != RecordKind::Suggestion {
+                return false;
+            }
+            let v = view::view(rec, &rules);
+            let o = rec.origin(rec.id.home);
+            let submitted = o.and_then(|o| *o.submitted_on.get());
+            (statuses.is_empty() || statuses.contains(&v.status))
+                && handler.is_none_or(|h| v.handler == h)
+                && area.is_none_or(|a| a.contains(rec.id.home))
+                && (category.is_empty() || o.is_some_and(|o| o.category.get() == &category))
+                && (!overdue || v.is_overdue(today))
+                && from.is_none_or(|f| submitted.is_some_and(|d| d >= f))
+                && to.is_none_or(|t| submitted.is_some_and(|d| d <= t))
+        })?;
+        Ok(Response::new(out))
+    }
+}

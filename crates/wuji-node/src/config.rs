@@ -1,0 +1,365 @@
+//! Node configuration: one typed struct per component, loaded in layers:
+//! built-in defaults, then the file, then `WUJI_SECTION_KEY` environment
+//! variables, then command-line flags. An unknown key is an error naming it and
+//! where it came from.
+
+use crate::Error;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use wuji_division::{Code, Level};
+use wuji_model::Rules;
+
+/// Everything a node needs to run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// This node.
+    pub node: NodeConfig,
+    /// The node above this one (absent for the national node).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<ParentConfig>,
+    /// Storage.
+    #[serde(default)]
+    pub store: StoreConfig,
+    /// Client API limits.
+    #[serde(default)]
+    pub api: ApiConfig,
+    /// Clock limits.
+    #[serde(default)]
+    pub clock: ClockConfig,
+    /// Handling rules (time limits for answers, re-handling and returns).
+    #[serde(default)]
+    pub rules: Rules,
+}
+
+/// This node's identity and where it listens.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeConfig {
+    /// The congress's division code (e.g. "320114").
+    pub code: String,
+    /// Address for the gRPC API and sync (HOST:PORT).
+    #[serde(default = "default_listen")]
+    pub listen: String,
+    /// Directory of the node's store; relative paths are taken from the config file's directory.
+    #[serde(default = "default_data_dir")]
+    pub data_dir: PathBuf,
+}
+
+/// The parent node this node dials.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParentConfig {
+    /// The parent's division code; its region must contain this node's and its level be higher.
+    pub code: String,
+    /// The parent's address (HOST:PORT).
+    pub addr: String,
+}
+
+/// Storage settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StoreConfig {
+    /// sled page cache in MiB (sled's own default of 1 GiB is too much for a county server).
+    pub cache_mb: u64,
+    /// Most writes applied in one batch (one flush) by the committer.
+    pub max_batch: usize,
+}
+
+/// Client API limits.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ApiConfig {
+    /// Largest gRPC message accepted or sent, in bytes.
+    pub max_message_bytes: usize,
+    /// Largest page a list call returns.
+    pub max_page: u32,
+}
+
+/// Clock settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ClockConfig {
+    /// Remote clocks further ahead than this (ms) are refused.
+    pub max_ahead_ms: u64,
+}
+
+fn default_listen() -> String {
+    "127.0.0.1:7700".into()
+}
+
+fn default_data_dir() -> PathBuf {
+    PathBuf::from("data")
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        StoreConfig {
+            cache_mb: 64,
+            max_batch: 1024,
+        }
+    }
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        ApiConfig {
+            max_message_bytes: 4 << 20,
+            max_page: 500,
+        }
+    }
+}
+
+impl Default for ClockConfig {
+    fn default() -> Self {
+        ClockConfig {
+            max_ahead_ms: 60_000,
+        }
+    }
+}
+
+/// Flags given on the command line; they override everything else.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    /// `--listen`.
+    pub listen: Option<String>,
+    /// `--data-dir`.
+    pub data_dir: Option<PathBuf>,
+}
+
+impl Config {
+    /// A configuration for `code` with every default.
+    pub fn new(code: Code) -> Config {
+        Config {
+            node: NodeConfig {
+                code: code.to_string(),
+                listen: default_listen(),
+                data_dir: default_data_dir(),
+            },
+            parent: None,
+            store: StoreConfig::default(),
+            api: ApiConfig::default(),
+            clock: ClockConfig::default(),
+            rules: Rules::default(),
+        }
+    }
+
+    /// Loads `path`, then the `WUJI_*` variables of `env`, then `flags`.
+    pub fn load(
+        path: &Path,
+        env: impl IntoIterator<Item = (String, String)>,
+        flags: &Overrides,
+    ) -> Result<Config, Error> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Error::Config(format!("cannot read {}: {e}", path.display())))?;
+        let mut table: toml::Table = text
+            .parse()
+            .map_err(|e| Error::Config(format!("{}: {e}", path.display())))?;
+        let mut from_env = Vec::new();
+        for (name, value) in env {
+            let Some(rest) = name.strip_prefix("WUJI_") else {
+                continue;
+            };
+            // Variables of the client and the tests, not of the node's config.
+            if matches!(rest, "ADDR" | "SHARED" | "LOG" | "LANG") {
+                continue;
+            }
+            let lower = rest.to_ascii_lowercase();
+            let Some((section, key)) = lower.split_once('_') else {
+                return Err(Error::Config(format!(
+                    "environment variable {name} does not name a config key (WUJI_SECTION_KEY)"
+                )));
+            };
+            let v: toml::Value = format!("v = {value}")
+                .parse::<toml::Table>()
+                .ok()
+                .and_then(|mut t| t.remove("v"))
+                .unwrap_or(toml::Value::String(value.clone()));
+            let sect = table
+                .entry(section.to_string())
+                .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+            match sect.as_table_mut() {
+                Some(t) => {
+                    t.insert(key.to_string(), v);
+                }
+                None => {
+                    return Err(Error::Config(format!(
+                        "{name}: [{section}] is not a section"
+                    )));
+                }
+            }
+            from_env.push(name);
+        }
+        let mut config: Config = toml::Value::Table(table).try_into().map_err(|e| {
+            let src = if from_env.is_empty() {
+                path.display().to_string()
+            } else {
+                format!("{} (with {})", path.display(), from_env.join(", "))
+            };
+            Error::Config(format!("{src}: {e}"))
+        })?;
+        if let Some(l) = &flags.listen {
+            config.node.listen = l.clone();
+        }
+        if let Some(d) = &flags.data_dir {
+            config.node.data_dir = d.clone();
+        }
+        if config.node.data_dir.is_relative() {
+            let base = path.parent().unwrap_or(Path::new("."));
+            config.node.data_dir = base.join(&config.node.data_dir);
+        }
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// This node's code.
+    pub fn code(&self) -> Result<Code, Error> {
+        Code::parse(&self.node.code).map_err(|e| Error::Config(format!("node.code: {e}")))
+    }
+
+    /// Checks the values that the types alone do not.
+    pub fn validate(&self) -> Result<(), Error> {
+        let code = self.code()?;
+        if let Some(p) = &self.parent {
+            let pc =
+                Code::parse(&p.code).map_err(|e| Error::Config(format!("parent.code: {e}")))?;
+            if !code.is_inside(pc) {
+                return Err(Error::Config(format!(
+                    "parent.code {pc} does not contain node.code {code}: the parent must be a higher congress whose region contains this one"
+                )));
+            }
+            if p.addr.trim().is_empty() {
+                return Err(Error::Config("parent.addr is empty".into()));
+            }
+        } else if code.level() != Level::National {
+            // Allowed (a node may run alone), but said in the log by the server.
+        }
+        if self.store.cache_mb == 0 {
+            return Err(Error::Config("store.cache_mb must be at least 1".into()));
+        }
+        if self.rules.answer_months + self.rules.max_extension_months > 6 {
+            return Err(Error::Config(
+                "rules: answer_months + max_extension_months may not exceed 6 (legal maximum)"
+                    .into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The commented `wuji.toml` that `wuji init` writes for this configuration.
+    pub fn to_commented_toml(&self) -> String {
+        let code = self.code().map(|c| c.level()).unwrap_or(Level::County);
+        let parent = match &self.parent {
+            Some(p) => format!(
+                "\n# The node above this one; this node dials it (only outbound connections\n# are needed from behind a county firewall).\n[parent]\n# Its division code: a higher congress whose region contains this one.\ncode = \"{}\"\n# Its address.\naddr = \"{}\"\n",
+                p.code, p.addr
+            ),
+            None if code == Level::National => "\n# The national node has no parent.\n".to_string(),
+            None => "\n# No parent configured: this node runs alone until you add one:\n# [parent]\n# code = \"...\"\n# addr = \"HOST:PORT\"\n".to_string(),
+        };
+        format!(
+            "# wuji node configuration ({level} congress {code}).\n\
+             # Every key can also be set as WUJI_SECTION_KEY in the environment\n\
+             # (e.g. WUJI_NODE_LISTEN=0.0.0.0:7700); flags override both.\n\
+             \n[node]\n# This congress's division code.\ncode = \"{code}\"\n\
+             # Address of the gRPC API (operators' CLI, other systems) and of sync.\nlisten = \"{listen}\"\n\
+             # Where the store lives (relative to this file).\ndata_dir = \"{data}\"\n\
+             {parent}\
+             \n[store]\n# sled page cache in MiB.\ncache_mb = {cache}\n\
+             # Most writes applied and flushed together.\nmax_batch = {batch}\n\
+             \n[api]\n# Largest gRPC message in bytes.\nmax_message_bytes = {msg}\n\
+             # Largest page a list call returns.\nmax_page = {page}\n\
+             \n[clock]\n# Refuse changes stamped further than this many ms in the future.\nmax_ahead_ms = {ahead}\n\
+             \n[rules]\n# 办理时限: months from 交办 to the answer.\nanswer_months = {am}\n\
+             # Longest approved extension (answer_months + this <= 6).\nmax_extension_months = {ext}\n\
+             # Months to answer again after a 不满意 rating.\nrehandle_months = {rh}\n\
+             # 退办: working days after 交办 within which a unit may return a suggestion.\nreturn_working_days = {ret}\n\
+             # Longest title and text, in characters.\nmax_title_chars = {mt}\nmax_text_chars = {mx}\n",
+            level = code.zh(),
+            code = self.node.code,
+            listen = self.node.listen,
+            data = self.node.data_dir.display(),
+            cache = self.store.cache_mb,
+            batch = self.store.max_batch,
+            msg = self.api.max_message_bytes,
+            page = self.api.max_page,
+            ahead = self.clock.max_ahead_ms,
+            am = self.rules.answer_months,
+            ext = self.rules.max_extension_months,
+            rh = self.rules.rehandle_months,
+            ret = self.rules.return_working_days,
+            mt = self.rules.max_title_chars,
+            mx = self.rules.max_text_chars,
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, text: &str) -> PathBuf {
+        let p = dir.join("wuji.toml");
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    #[test]
+    fn layers_apply_in_order_and_the_template_loads_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut c = Config::new(Code::parse("320114").unwrap());
+        c.parent = Some(ParentConfig {
+            code: "320100".into(),
+            addr: "10.0.0.1:7700".into(),
+        });
+        let p = write(dir.path(), &c.to_commented_toml());
+        let loaded = Config::load(&p, [], &Overrides::default()).unwrap();
+        assert_eq!(loaded.parent, c.parent);
+        assert_eq!(loaded.node.data_dir, dir.path().join("data"));
+        let env = [
+            ("WUJI_NODE_LISTEN".to_string(), "0.0.0.0:9000".to_string()),
+            ("WUJI_STORE_CACHE_MB".to_string(), "8".to_string()),
+            ("WUJI_ADDR".to_string(), "ignored".to_string()),
+        ];
+        let loaded = Config::load(&p, env.clone(), &Overrides::default()).unwrap();
+        assert_eq!(loaded.node.listen, "0.0.0.0:9000");
+        assert_eq!(loaded.store.cache_mb, 8);
+        let flags = Overrides {
+            listen: Some("127.0.0.1:1".into()),
+            data_dir: None,
+        };
+        assert_eq!(
+            Config::load(&p, env, &flags).unwrap().node.listen,
+            "127.0.0.1:1"
+        );
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(dir.path(), "[node]\ncode = \"320114\"\nlisten_on = \"x\"\n");
+        let e = Config::load(&p, [], &Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("listen_on") && e.contains("wuji.toml"), "{e}");
+        let p = write(dir.path(), "[node]\ncode = \"320114\"\n");
+        let env = [("WUJI_STORE_CACHE".to_string(), "1".to_string())];
+        let e = Config::load(&p, env, &Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("cache") && e.contains("WUJI_STORE_CACHE"), "{e}");
+        let p = write(dir.path(), "[node]\ncode = \"320199x\"\n");
+        let e = Config::load(&p, [], &Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("node.code"), "{e}");
+        let p = write(
+            dir.path(),
+            "[node]\ncode = \"320114\"\n[parent]\ncode = \"330100\"\naddr = \"a:1\"\n",
+        );
+        let e = Config::load(&p, [], &Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("does not contain"), "{e}");
+    }
+}

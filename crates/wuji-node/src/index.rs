@@ -1,0 +1,153 @@
+//! Secondary indexes: which index entries a record has. The committer writes the
+//! difference between a record's entries before and after each change, in the
+//! same batch as the record, so indexes never disagree with records.
+
+use std::collections::BTreeSet;
+use wuji_division::{Code, Level};
+use wuji_model::suggestion::view;
+use wuji_model::{Record, RecordKind, Rules, names, routing};
+use wuji_proto::date_to_i64;
+use wuji_store::layout::index_entry;
+
+/// Every record, by kind: value = kind byte.
+pub const KIND: u8 = 1;
+/// Suggestions by status: value = status byte.
+pub const STATUS: u8 = 2;
+/// Suggestions by current handler: value = code (u32 BE).
+pub const HANDLER: u8 = 3;
+/// Suggestions running against a deadline (status 办理中): value = YYYYMMDD (u32 BE).
+pub const DEADLINE: u8 = 4;
+/// Records by region: value = kind byte, then the region prefix of each area.
+pub const AREA: u8 = 5;
+/// Suggestions by category: value = category, 0.
+pub const CATEGORY: u8 = 6;
+/// Suggestions by submission date: value = YYYYMMDD (u32 BE).
+pub const SUBMITTED: u8 = 7;
+/// Deputies by person id: value = person id, 0.
+pub const PERSON: u8 = 8;
+/// Deputies by group (roster group and placement groups): value = group, 0.
+pub const GROUP: u8 = 9;
+/// Deputies by congress level: value = level depth.
+pub const LEVEL: u8 = 10;
+/// Deputies by status: value = status byte.
+pub const DEPUTY_STATUS: u8 = 11;
+/// Deputies in roster order (姓氏笔画): value = roster key of the name.
+pub const ROSTER: u8 = 12;
+
+/// The region prefix of a code: the digits that every code inside it starts
+/// with (`""` national, `32` province, `3201` city, `320114` county,
+/// `320114001` township), so a region query is a prefix scan.
+pub fn region(code: Code) -> String {
+    let s = code.to_string();
+    match code.level() {
+        Level::National => String::new(),
+        Level::Province => s[..2].to_string(),
+        Level::City => s[..4].to_string(),
+        Level::County | Level::Township => s,
+    }
+}
+
+/// The kind byte used in keys.
+pub fn kind_byte(k: RecordKind) -> u8 {
+    match k {
+        RecordKind::Deputy => 1,
+        RecordKind::Suggestion => 2,
+        RecordKind::Assignment => 3,
+        RecordKind::Supervision => 4,
+        RecordKind::Summary => 5,
+    }
+}
+
+fn text_key(s: &str) -> Vec<u8> {
+    let mut v = s.as_bytes().to_vec();
+    v.push(0);
+    v
+}
+
+fn be(v: u32) -> Vec<u8> {
+    v.to_be_bytes().to_vec()
+}
+
+/// The index entries of a record.
+pub fn entries(rec: &Record, rules: &Rules) -> BTreeSet<Vec<u8>> {
+    let id = &rec.id;
+    let mut out = BTreeSet::new();
+    let mut add = |index: u8, value: Vec<u8>| {
+        out.insert(index_entry(index, &value, id));
+    };
+    add(KIND, vec![kind_byte(id.kind)]);
+    let area = |code: Code, add: &mut dyn FnMut(u8, Vec<u8>)| {
+        let mut v = vec![kind_byte(id.kind)];
+        v.extend_from_slice(region(code).as_bytes());
+        add(AREA, v);
+    };
+    match id.kind {
+        RecordKind::Suggestion => {
+            let v = view::view(rec, rules);
+            add(STATUS, vec![v.status as u8]);
+            add(HANDLER, be(v.handler.value()));
+            if v.status == view::Status::Assigned
+                && let Some(d) = v.deadline
+            {
+                add(DEADLINE, be(date_to_i64(d) as u32));
+            }
+            area(id.home, &mut add);
+            if let Some(o) = rec.origin(id.home) {
+                add(CATEGORY, text_key(o.category.get()));
+                if let Some(d) = o.submitted_on.get() {
+                    add(SUBMITTED, be(date_to_i64(*d) as u32));
+                }
+            }
+        }
+        RecordKind::Deputy => {
+            add(LEVEL, vec![id.home.level().depth()]);
+            for a in routing::anchors(rec) {
+                area(a.code, &mut add);
+            }
+            if let Some(r) = rec.roster(id.home) {
+                add(PERSON, text_key(r.person_id.get()));
+                add(DEPUTY_STATUS, vec![r.status.0.status as u8]);
+                let mut key = names::roster_key(r.name.get());
+                key.push(0);
+                add(ROSTER, key);
+                if !r.group.get().is_empty() {
+                    add(GROUP, text_key(r.group.get()));
+                }
+            }
+            for (_, p) in rec.placements() {
+                if !p.group.get().is_empty() {
+                    add(GROUP, text_key(p.group.get()));
+                }
+            }
+        }
+        RecordKind::Assignment | RecordKind::Supervision | RecordKind::Summary => {
+            for a in routing::anchors(rec) {
+                area(a.code, &mut add);
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn regions_are_prefixes_of_everything_inside() {
+        let c = |s: &str| Code::parse(s).unwrap();
+        for (outer, inner) in [
+            ("320000", "320114001"),
+            ("320100", "320114"),
+            ("441900", "441900003"),
+            ("110000", "110101001"),
+            ("100000", "650000"),
+        ] {
+            assert!(
+                region(c(inner)).starts_with(&region(c(outer))),
+                "{outer} {inner}"
+            );
+        }
+        assert!(!region(c("320115")).starts_with(&region(c("320114"))));
+    }
+}

@@ -1,0 +1,202 @@
+//! The node as a running server: `run(listener, config, shutdown)` opens the
+//! store, starts the committer and serves the API, health and reflection until
+//! `shutdown` resolves; then it stops accepting, answers every queued write and
+//! flushes.
+
+use crate::api;
+use crate::commit::{Committed, Committer, Op};
+use crate::{Config, Error};
+use std::future::Future;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tokio_stream::wrappers::TcpListenerStream;
+use wuji_division::Code;
+use wuji_model::calendar::Calendar;
+use wuji_model::{Record, RecordId, Rules};
+use wuji_proto::pb;
+use wuji_store::{Layout, SledKv};
+
+/// A handle on a running node, shared by the API services.
+#[derive(Clone)]
+pub struct Node {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    code: Code,
+    layout: Layout,
+    committer: Committer,
+    rules: Rules,
+    max_page: u32,
+}
+
+impl Node {
+    /// This node's code.
+    pub fn code(&self) -> Code {
+        self.inner.code
+    }
+
+    /// The handling rules.
+    pub fn rules(&self) -> &Rules {
+        &self.inner.rules
+    }
+
+    /// Largest page size.
+    pub fn max_page(&self) -> u32 {
+        self.inner.max_page
+    }
+
+    /// Submits writes that succeed or fail together; resolves once durable.
+    pub async fn write(&self, ops: Vec<Op>) -> Result<Committed, Error> {
+        self.inner.committer.submit(ops).await
+    }
+
+    /// The current state of a record.
+    pub fn read(&self, id: &RecordId) -> Result<Option<Record>, Error> {
+        Ok(self.inner.layout.record(id)?.map(|s| s.record))
+    }
+
+    /// Records under an index prefix after the index key `after`, filtered by
+    /// `keep`, up to `limit`; also the last index key read if more may follow.
+    pub fn scan(
+        &self,
+        prefix: &[u8],
+        after: Option<Vec<u8>>,
+        limit: usize,
+        keep: impl Fn(&Record) -> bool,
+    ) -> Result<(Vec<Record>, Option<Vec<u8>>), Error> {
+        let mut out = Vec::new();
+        let mut cursor = after;
+        loop {
+            let chunk = self
+                .inner
+                .layout
+                .scan_index(prefix, cursor.as_deref(), 256)?;
+            let exhausted = chunk.len() < 256;
+            for (key, id) in chunk {
+                cursor = Some(key);
+                if let Some(r) = self.read(&id)?
+                    && keep(&r)
+                {
+                    out.push(r);
+                    if out.len() == limit {
+                        return Ok((out, cursor));
+                    }
+                }
+            }
+            if exhausted {
+                return Ok((out, None));
+            }
+        }
+    }
+}
+
+/// Runs a node on `listener` until `shutdown` resolves.
+pub async fn run(
+    listener: TcpListener,
+    config: Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), Error> {
+    config.validate()?;
+    let code = config.code()?;
+    std::fs::create_dir_all(&config.node.data_dir).map_err(|e| {
+        Error::Config(format!(
+            "cannot create {}: {e}",
+            config.node.data_dir.display()
+        ))
+    })?;
+    let kv = SledKv::open(&config.node.data_dir, config.store.cache_mb << 20)?;
+    let layout = Layout::open(Arc::new(kv))?;
+    check_identity(&layout, code, &config)?;
+    let calendar = Calendar::builtin();
+    let (committer, task) = Committer::start(
+        code,
+        layout.clone(),
+        config.rules.clone(),
+        calendar,
+        config.clock.max_ahead_ms,
+        config.store.max_batch,
+    )?;
+    let node = Node {
+        inner: Arc::new(Inner {
+            code,
+            layout: layout.clone(),
+            committer,
+            rules: config.rules.clone(),
+            max_page: config.api.max_page,
+        }),
+    };
+    let addr = listener
+        .local_addr()
+        .map_err(|e| Error::Serve(e.to_string()))?;
+    tracing::info!(node = %code, level = code.level().en(), %addr, data = %config.node.data_dir.display(), "node serving");
+    if config.parent.is_none() && code != Code::NATIONAL {
+        tracing::warn!(node = %code, "no parent configured: this node does not sync upwards");
+    }
+
+    let limit = config.api.max_message_bytes;
+    let (health_reporter, health) = tonic_health::server::health_reporter();
+    macro_rules! service {
+        ($server:ident, $svc:ty) => {{
+            health_reporter.set_serving::<$server<$svc>>().await;
+            $server::new(<$svc>::new(node.clone()))
+                .max_decoding_message_size(limit)
+                .max_encoding_message_size(limit)
+        }};
+    }
+    use pb::assignments_server::AssignmentsServer;
+    use pb::deputies_server::DeputiesServer;
+    use pb::suggestions_server::SuggestionsServer;
+    use pb::supervision_server::SupervisionServer;
+    let deputies = service!(DeputiesServer, api::deputies::Service);
+    let suggestions = service!(SuggestionsServer, api::suggestions::Service);
+    let assignments = service!(AssignmentsServer, api::assignments::Service);
+    let supervision = service!(SupervisionServer, api::supervision::Service);
+    let reflection_v1 = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(wuji_proto::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1()
+        .map_err(|e| Error::Serve(e.to_string()))?;
+    let reflection_v1alpha = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(wuji_proto::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1alpha()
+        .map_err(|e| Error::Serve(e.to_string()))?;
+
+    let served = tonic::transport::Server::builder()
+        .add_service(health)
+        .add_service(reflection_v1)
+        .add_service(reflection_v1alpha)
+        .add_service(deputies)
+        .add_service(suggestions)
+        .add_service(assignments)
+        .add_service(supervision)
+        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
+        .await;
+    // Stop taking writes: dropping the last committer handle lets it drain.
+    drop(node);
+    let _ = task.await;
+    layout.kv().flush()?;
+    tracing::info!(node = %code, "node stopped; store flushed");
+    served.map_err(|e| Error::Serve(e.to_string()))
+}
+
+/// Refuses a data directory that belongs to another node; records this node's
+/// identity in a new one.
+fn check_identity(layout: &Layout, code: Code, config: &Config) -> Result<(), Error> {
+    match layout.meta(b"identity")? {
+        Some(v) if v == code.to_string().as_bytes() => Ok(()),
+        Some(v) => Err(Error::Config(format!(
+            "{} holds the store of node {}, not {code}: point data_dir elsewhere",
+            config.node.data_dir.display(),
+            String::from_utf8_lossy(&v)
+        ))),
+        None => {
+            let mut b = wuji_store::Batch::default();
+            layout.put_meta(&mut b, b"identity", code.to_string().into_bytes());
+            layout.kv().apply(b)?;
+            layout.kv().flush()?;
+            Ok(())
+        }
+    }
+}

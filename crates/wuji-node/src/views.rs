@@ -1,0 +1,219 @@
+//! What the API shows of a record besides its state: a flat map of derived
+//! fields with English keys (status, handler, deadline, overdue, ...), the same
+//! for the CLI's tables, its `--json` output and other systems.
+
+use std::collections::BTreeMap;
+use wuji_model::suggestion::{AnswerClass, Satisfaction, SuggestionKind, UnitRole, view};
+use wuji_model::{Date, Record, RecordKind, Rules, assignment, supervision};
+
+/// The derived fields of a record as of `today`.
+pub fn fields(rec: &Record, rules: &Rules, today: Date) -> BTreeMap<String, String> {
+    let mut m = BTreeMap::new();
+    m.insert("id".into(), format!("{}:{}", rec.id.home, rec.id.uuid));
+    m.insert("home".into(), rec.id.home.to_string());
+    match rec.id.kind {
+        RecordKind::Deputy => deputy(rec, &mut m),
+        RecordKind::Suggestion => suggestion(rec, rules, today, &mut m),
+        RecordKind::Assignment => assignment_fields(rec, &mut m),
+        RecordKind::Supervision => supervision_fields(rec, &mut m),
+        RecordKind::Summary => {}
+    }
+    m
+}
+
+fn put(m: &mut BTreeMap<String, String>, k: &str, v: impl ToString) {
+    m.insert(k.to_string(), v.to_string());
+}
+
+fn join<T: ToString>(it: impl Iterator<Item = T>) -> String {
+    it.map(|x| x.to_string()).collect::<Vec<_>>().join(",")
+}
+
+fn opt_date(d: &Option<Date>) -> String {
+    d.map(|d| d.to_string()).unwrap_or_default()
+}
+
+fn deputy(rec: &Record, m: &mut BTreeMap<String, String>) {
+    put(m, "level", rec.id.home.level().en());
+    let Some(r) = rec.roster(rec.id.home) else {
+        return;
+    };
+    put(m, "person_id", r.person_id.get());
+    put(m, "name", r.name.get());
+    put(m, "gender", format!("{:?}", r.gender.get()).to_lowercase());
+    put(m, "term", r.term.get());
+    put(m, "electoral_unit", r.electoral_unit.get());
+    put(m, "delegation", r.delegation.get());
+    put(m, "group", r.group.get());
+    put(m, "station", r.station.get());
+    let st = r.status.0.status;
+    put(m, "status", snake(&format!("{st:?}")));
+    put(m, "status_zh", st.zh());
+    put(m, "attached", join(r.attached.iter()));
+    put(m, "phone", r.personal.phone.get());
+    put(m, "id_number", r.personal.id_number.get());
+    put(m, "address", r.personal.address.get());
+    let places: Vec<String> = rec
+        .placements()
+        .map(|(c, p)| format!("{c}:{}/{}/{}", p.station.get(), p.grid.get(), p.group.get()))
+        .collect();
+    put(m, "placements", places.join(";"));
+}
+
+fn suggestion(rec: &Record, rules: &Rules, today: Date, m: &mut BTreeMap<String, String>) {
+    let v = view::view(rec, rules);
+    put(m, "status", snake(&format!("{:?}", v.status)));
+    put(m, "status_zh", v.status.zh());
+    put(m, "handler", v.handler);
+    put(m, "round", v.round);
+    put(m, "deadline", opt_date(&v.deadline));
+    put(m, "overdue", v.is_overdue(today));
+    put(m, "chain", join(view::handling_chain(rec).into_iter()));
+    if let Some(a) = v.latest_answer {
+        put(
+            m,
+            "latest_answer",
+            format!("{}:{}:{}", a.handler, a.at.hlc.0, a.at.writer.0),
+        );
+        if let Some(ans) = rec.handling(a.handler).and_then(|h| h.answers.get(&a.at)) {
+            put(
+                m,
+                "answer_class",
+                match ans.class {
+                    AnswerClass::A => "A",
+                    AnswerClass::B => "B",
+                    AnswerClass::C => "C",
+                    AnswerClass::D => "D",
+                },
+            );
+            put(m, "answer_text", &ans.text);
+            put(m, "answer_unit", &ans.unit);
+            put(m, "promises", ans.promises.join(";"));
+        }
+    }
+    if let Some(r) = v.rating {
+        put(
+            m,
+            "rating",
+            match r {
+                Satisfaction::Satisfied => "satisfied",
+                Satisfaction::Basic => "basic",
+                Satisfaction::Dissatisfied => "dissatisfied",
+            },
+        );
+    }
+    if let Some(o) = rec.origin(rec.id.home) {
+        put(
+            m,
+            "kind",
+            match o.kind.get() {
+                SuggestionKind::Suggestion => "suggestion",
+                SuggestionKind::BillProposal => "bill_proposal",
+                SuggestionKind::CitizenOpinion => "citizen_opinion",
+            },
+        );
+        put(m, "title", o.title.get());
+        put(m, "text", o.text.get());
+        put(m, "category", o.category.get());
+        put(m, "lead", o.lead.get());
+        put(m, "cosigners", join(o.cosigners.iter()));
+        put(m, "during_session", o.during_session.get());
+        put(m, "submitted_on", opt_date(o.submitted_on.get()));
+        put(m, "withdrawn_on", opt_date(&o.withdrawn.0));
+    }
+    if let Some(h) = rec.handling(v.handler) {
+        put(m, "number", h.number.get());
+        put(m, "assigned_on", opt_date(h.assigned_on.get()));
+        let units = h.units.iter().map(|u| {
+            let role = match u.role {
+                UnitRole::Lead => "lead",
+                UnitRole::Co => "co",
+                UnitRole::Separate => "separate",
+            };
+            format!("{}({role})", u.name)
+        });
+        put(m, "units", join(units));
+        put(m, "answers", h.answers.len());
+        put(m, "returns", h.returns.len());
+        put(m, "co_views", h.co_views.len());
+        if let Some(u) = h.merged_into.get() {
+            put(m, "merged_into", u);
+        }
+    }
+    let sup: Vec<String> = rec
+        .supervisions()
+        .filter_map(|(c, s)| {
+            s.mode
+                .get()
+                .map(|mode| format!("{c}:{}", snake(&format!("{mode:?}"))))
+        })
+        .collect();
+    put(m, "supervision", sup.join(","));
+}
+
+fn assignment_fields(rec: &Record, m: &mut BTreeMap<String, String>) {
+    if let Some(i) = rec.issue(rec.id.home) {
+        put(m, "title", i.title.get());
+        put(m, "text", i.text.get());
+        put(m, "targets", join(i.targets.iter()));
+        put(m, "due_on", opt_date(i.due_on.get()));
+        put(m, "issued_on", opt_date(i.issued_on.get()));
+    }
+    let (done, total) = assignment::done_count(rec);
+    put(m, "done", format!("{done}/{total}"));
+    let states: Vec<String> = rec
+        .responses()
+        .map(|(c, r)| format!("{c}:{}", snake(&format!("{:?}", r.state.0))))
+        .collect();
+    put(m, "responses", states.join(","));
+}
+
+fn supervision_fields(rec: &Record, m: &mut BTreeMap<String, String>) {
+    if let Some(i) = rec.item(rec.id.home) {
+        put(m, "title", i.title.get());
+        if let Some(mode) = i.mode.get() {
+            put(m, "mode", snake(&format!("{mode:?}")));
+        }
+        put(m, "lead_supervisor", i.lead_supervisor.get());
+        put(m, "covers", join(i.covers.iter()));
+        let ms: Vec<String> = i
+            .milestones
+            .iter()
+            .map(|(n, ms)| {
+                let done = if ms.done_on.0.is_some() {
+                    "done"
+                } else {
+                    "open"
+                };
+                format!("{n}:{}({}):{done}", ms.title.get(), ms.weight.get())
+            })
+            .collect();
+        put(m, "milestones", ms.join(";"));
+        if let Some(s) = i.suggestion.get() {
+            put(m, "suggestion", s);
+        }
+    }
+    let p = supervision::progress_permille(rec);
+    put(m, "progress", format!("{}.{}%", p / 10, p % 10));
+    put(
+        m,
+        "reports",
+        rec.reports().map(|(_, r)| r.notes.len()).sum::<usize>(),
+    );
+}
+
+/// `AwaitingRehandling` → `awaiting_rehandling`.
+pub fn snake(s: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if c.is_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.extend(c.to_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}

@@ -1,0 +1,173 @@
+//! The command line: `wuji init`, `wuji node run`, and the client commands
+//! (`wuji deputy|suggestion|assignment|supervision …`), each one subcommand per
+//! API call. Tables by default, one JSON document with `--json`; errors go to
+//! standard error with a non-zero exit status.
+
+mod assignment;
+mod deputy;
+mod ids;
+mod node;
+mod output;
+mod roster_io;
+mod suggestion;
+mod supervision;
+
+use clap::{Parser, Subcommand};
+use output::Out;
+use std::process::ExitCode;
+
+/// wuji (五级): a node of the five-level people's congress federation, and the
+/// operator's tool to run and query it.
+#[derive(Debug, Parser)]
+#[command(name = "wuji", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Options every client command takes.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ClientOpts {
+    /// Address of the node to talk to (HOST:PORT).
+    #[arg(
+        long,
+        env = "WUJI_ADDR",
+        default_value = "127.0.0.1:7700",
+        global = true
+    )]
+    pub addr: String,
+    /// Print exactly one JSON document instead of a table.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Language of tables and messages: zh (default) or en.
+    #[arg(long, env = "WUJI_LANG", default_value = "zh", value_parser = ["zh", "en"], global = true)]
+    pub lang: String,
+}
+
+impl ClientOpts {
+    fn out(&self) -> Out {
+        Out {
+            json: self.json,
+            en: self.lang == "en",
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Write a commented wuji.toml for a new node (DIR/wuji.toml).
+    Init(node::InitArgs),
+    /// Run a node.
+    Node {
+        #[command(subcommand)]
+        command: node::NodeCommand,
+    },
+    /// 代表: deputies of this congress and those placed here.
+    Deputy {
+        #[command(flatten)]
+        opts: ClientOpts,
+        #[command(subcommand)]
+        command: deputy::Command,
+    },
+    /// 建议: suggestions, bill proposals and citizen opinions, and their handling.
+    Suggestion {
+        #[command(flatten)]
+        opts: ClientOpts,
+        #[command(subcommand)]
+        command: suggestion::Command,
+    },
+    /// 交办: tasks handed down to regions below.
+    Assignment {
+        #[command(flatten)]
+        opts: ClientOpts,
+        #[command(subcommand)]
+        command: assignment::Command,
+    },
+    /// 督办: supervision items and livelihood projects (民生实事).
+    Supervision {
+        #[command(flatten)]
+        opts: ClientOpts,
+        #[command(subcommand)]
+        command: supervision::Command,
+    },
+}
+
+/// Runs the command line; the binary's `main`.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let json = match &cli.command {
+        Command::Deputy { opts, .. }
+        | Command::Suggestion { opts, .. }
+        | Command::Assignment { opts, .. }
+        | Command::Supervision { opts, .. } => opts.json,
+        _ => false,
+    };
+    let rt = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let result = rt.block_on(async move {
+        match cli.command {
+            Command::Init(a) => node::init(a),
+            Command::Node { command } => node::run(command).await,
+            Command::Deputy { opts, command } => deputy::run(&opts, command).await,
+            Command::Suggestion { opts, command } => suggestion::run(&opts, command).await,
+            Command::Assignment { opts, command } => assignment::run(&opts, command).await,
+            Command::Supervision { opts, command } => supervision::run(&opts, command).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            report(&e, json);
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Prints an error for a person (stderr) or a script (`--json`, still stderr).
+fn report(e: &anyhow::Error, json: bool) {
+    let (code, rule, msg) = match e.downcast_ref::<tonic::Status>() {
+        Some(s) => (
+            format!("{:?}", s.code()),
+            s.metadata()
+                .get("wuji-rule")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_string(),
+            s.message().to_string(),
+        ),
+        None => ("Error".to_string(), String::new(), format!("{e:#}")),
+    };
+    if json {
+        eprintln!(
+            "{}",
+            serde_json::json!({ "error": { "code": code, "rule": rule, "message": msg } })
+        );
+    } else if rule.is_empty() {
+        eprintln!("错误 error: {msg}");
+    } else {
+        eprintln!("错误 error [{rule}]: {msg}");
+    }
+}
+
+/// Connects to a node's API.
+pub async fn channel(opts: &ClientOpts) -> anyhow::Result<tonic::transport::Channel> {
+    let url = if opts.addr.starts_with("http") {
+        opts.addr.clone()
+    } else {
+        format!("http://{}", opts.addr)
+    };
+    let ep = tonic::transport::Endpoint::from_shared(url)
+        .map_err(|e| anyhow::anyhow!("--addr {}: {e}", opts.addr))?
+        .connect_timeout(std::time::Duration::from_secs(5));
+    ep.connect().await.map_err(|e| {
+        anyhow::anyhow!(
+            "cannot reach a wuji node at {}: {e} (is `wuji node run` running there? set --addr or WUJI_ADDR)",
+            opts.addr
+        )
+    })
+}

@@ -1,0 +1,129 @@
+//! `wuji init` (write a commented config for a new node) and `wuji node run`.
+
+use anyhow::{Context, bail};
+use clap::{Args, Subcommand};
+use std::path::PathBuf;
+use wuji_division::Code;
+use wuji_node::Config;
+use wuji_node::config::{Overrides, ParentConfig};
+
+/// Arguments of `wuji init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// This congress's division code (e.g. 320114; full-width digits are accepted).
+    #[arg(long)]
+    code: String,
+    /// Directory for the node: DIR/wuji.toml and DIR/data.
+    #[arg(long)]
+    dir: PathBuf,
+    /// Address to serve on (HOST:PORT).
+    #[arg(long, default_value = "127.0.0.1:7700")]
+    listen: String,
+    /// The parent congress's division code.
+    #[arg(long, requires = "parent_addr")]
+    parent_code: Option<String>,
+    /// The parent node's address (HOST:PORT).
+    #[arg(long, requires = "parent_code")]
+    parent_addr: Option<String>,
+    /// Overwrite an existing DIR/wuji.toml.
+    #[arg(long)]
+    force: bool,
+}
+
+/// `wuji node …`.
+#[derive(Debug, Subcommand)]
+pub enum NodeCommand {
+    /// Run the node until SIGTERM or ctrl-c; in-flight writes finish and are flushed.
+    Run {
+        /// The node's config file (from `wuji init`).
+        #[arg(long)]
+        config: PathBuf,
+        /// Override node.listen.
+        #[arg(long)]
+        listen: Option<String>,
+        /// Override node.data_dir.
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        /// Log format: text or json.
+        #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+        log_format: String,
+    },
+}
+
+/// Writes DIR/wuji.toml.
+pub fn init(a: InitArgs) -> anyhow::Result<()> {
+    let code = Code::parse(&a.code).context("--code")?;
+    let mut config = Config::new(code);
+    config.node.listen = a.listen;
+    if let (Some(pc), Some(addr)) = (a.parent_code, a.parent_addr) {
+        config.parent = Some(ParentConfig {
+            code: Code::parse(&pc).context("--parent-code")?.to_string(),
+            addr,
+        });
+    }
+    config.validate()?;
+    std::fs::create_dir_all(&a.dir)
+        .with_context(|| format!("cannot create {}", a.dir.display()))?;
+    let path = a.dir.join("wuji.toml");
+    if path.exists() && !a.force {
+        bail!("{} exists; use --force to overwrite it", path.display());
+    }
+    std::fs::write(&path, config.to_commented_toml())
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    println!("{}", path.display());
+    Ok(())
+}
+
+/// Runs the node in the foreground.
+pub async fn run(cmd: NodeCommand) -> anyhow::Result<()> {
+    let NodeCommand::Run {
+        config,
+        listen,
+        data_dir,
+        log_format,
+    } = cmd;
+    init_tracing(&log_format);
+    let flags = Overrides { listen, data_dir };
+    let cfg = Config::load(&config, std::env::vars(), &flags)?;
+    let listener = tokio::net::TcpListener::bind(&cfg.node.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", cfg.node.listen))?;
+    wuji_node::run(listener, cfg, shutdown_signal()).await?;
+    Ok(())
+}
+
+fn init_tracing(format: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("WUJI_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = match signal(SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = term.recv() => {},
+            _ = tokio::signal::ctrl_c() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+    tracing::info!("shutting down: finishing in-flight writes");
+}

@@ -1,0 +1,286 @@
+//! How results print: a readable table (Chinese labels by default, English with
+//! `--lang en`) aligned by display width, or exactly one JSON document with `--json`.
+
+use serde_json::{Map, Value, json};
+use std::collections::HashMap;
+use unicode_width::UnicodeWidthStr;
+use wuji_proto::pb;
+
+/// Output settings shared by every client command.
+#[derive(Debug, Clone, Copy)]
+pub struct Out {
+    /// One JSON document instead of a table.
+    pub json: bool,
+    /// English labels instead of Chinese.
+    pub en: bool,
+}
+
+/// Label of a field: (Chinese, English).
+fn label(key: &str) -> (&str, &str) {
+    match key {
+        "id" => ("编号", "id"),
+        "home" => ("所属", "home"),
+        "name" => ("姓名", "name"),
+        "person_id" => ("人员编号", "person id"),
+        "gender" => ("性别", "gender"),
+        "level" => ("层级", "level"),
+        "term" => ("届次", "term"),
+        "electoral_unit" => ("选区/选举单位", "electoral unit"),
+        "delegation" => ("代表团", "delegation"),
+        "group" => ("代表小组", "group"),
+        "station" => ("联络站", "station"),
+        "status" => ("状态(代码)", "status"),
+        "status_zh" => ("状态", "status (zh)"),
+        "attached" => ("挂钩地区", "attached areas"),
+        "phone" => ("联系电话", "phone"),
+        "id_number" => ("身份证号", "ID number"),
+        "address" => ("住址", "address"),
+        "placements" => ("进站/网格", "placements"),
+        "kind" => ("类别", "kind"),
+        "title" => ("标题", "title"),
+        "text" => ("内容", "text"),
+        "category" => ("分类", "category"),
+        "lead" => ("领衔代表", "lead submitter"),
+        "cosigners" => ("附议代表", "co-signers"),
+        "during_session" => ("会议期间", "during session"),
+        "submitted_on" => ("提出日期", "submitted on"),
+        "withdrawn_on" => ("撤回日期", "withdrawn on"),
+        "handler" => ("承办人大", "handler"),
+        "round" => ("办理轮次", "round"),
+        "deadline" => ("办理时限", "deadline"),
+        "overdue" => ("超期", "overdue"),
+        "chain" => ("办理链", "handling chain"),
+        "number" => ("建议编号", "number"),
+        "assigned_on" => ("交办日期", "assigned on"),
+        "units" => ("承办单位", "handling units"),
+        "answers" => ("答复数", "answers"),
+        "returns" => ("退办数", "returns"),
+        "co_views" => ("协办意见数", "co-unit views"),
+        "latest_answer" => ("最新答复", "latest answer"),
+        "answer_class" => ("答复类别", "answer class"),
+        "answer_text" => ("答复内容", "answer text"),
+        "answer_unit" => ("答复单位", "answering unit"),
+        "promises" => ("承诺事项", "promises"),
+        "rating" => ("代表满意度", "rating"),
+        "merged_into" => ("并案至", "merged into"),
+        "supervision" => ("督办", "supervision"),
+        "targets" => ("交办地区", "targets"),
+        "due_on" => ("完成时限", "due on"),
+        "issued_on" => ("交办日期", "issued on"),
+        "done" => ("已完成", "done"),
+        "responses" => ("各地办理", "responses"),
+        "mode" => ("督办方式", "mode"),
+        "lead_supervisor" => ("领衔督办", "lead supervisor"),
+        "covers" => ("督办范围", "covers"),
+        "milestones" => ("节点", "milestones"),
+        "progress" => ("进度", "progress"),
+        "reports" => ("报告数", "reports"),
+        "suggestion" => ("关联建议", "suggestion"),
+        other => (other, other),
+    }
+}
+
+fn pad(s: &str, width: usize) -> String {
+    let w = UnicodeWidthStr::width(s);
+    format!("{s}{}", " ".repeat(width.saturating_sub(w)))
+}
+
+/// Prints rows as an aligned table with a header.
+pub fn table(header: &[String], rows: &[Vec<String>]) {
+    let mut widths: Vec<usize> = header
+        .iter()
+        .map(|h| UnicodeWidthStr::width(h.as_str()))
+        .collect();
+    for r in rows {
+        for (i, c) in r.iter().enumerate() {
+            widths[i] = widths[i].max(UnicodeWidthStr::width(c.as_str()).min(40));
+        }
+    }
+    let last = header.len().saturating_sub(1);
+    let line = |cells: &[String]| {
+        // The last column (ids, values) is never cut: it must stay copyable.
+        let parts: Vec<String> = cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                if i == last {
+                    c.clone()
+                } else {
+                    pad(&truncate(c, 40), widths[i])
+                }
+            })
+            .collect();
+        println!("{}", parts.join("  ").trim_end());
+    };
+    line(header);
+    for r in rows {
+        line(r);
+    }
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    if UnicodeWidthStr::width(s) <= max {
+        return s.to_string();
+    }
+    let mut out = String::new();
+    for c in s.chars() {
+        if UnicodeWidthStr::width(out.as_str()) + 3 >= max {
+            break;
+        }
+        out.push(c);
+    }
+    out + "…"
+}
+
+/// A value as a person reads it: enum codes in the office's terms unless `en`.
+fn shown(key: &str, value: &str, en: bool) -> String {
+    if en {
+        return value.to_string();
+    }
+    let zh = match (key, value) {
+        ("level", "national") => "全国",
+        ("level", "province") => "省级",
+        ("level", "city") => "市级",
+        ("level", "county") => "县级",
+        ("level", "township") => "乡镇",
+        ("gender", "male") => "男",
+        ("gender", "female") => "女",
+        ("gender", "unknown") => "",
+        ("overdue", "true") => "是",
+        ("overdue", "false") => "否",
+        ("during_session", "true") => "是",
+        ("during_session", "false") => "否",
+        ("rating", "satisfied") => "满意",
+        ("rating", "basic") => "基本满意",
+        ("rating", "dissatisfied") => "不满意",
+        ("kind", "suggestion") => "建议",
+        ("kind", "bill_proposal") => "议案",
+        ("kind", "citizen_opinion") => "群众意见",
+        _ => return value.to_string(),
+    };
+    zh.to_string()
+}
+
+/// The fields of a record reply, as a JSON object.
+pub fn record_json(r: &pb::RecordReply) -> Value {
+    let mut m = Map::new();
+    for (k, v) in &r.view {
+        m.insert(k.clone(), Value::String(v.clone()));
+    }
+    if r.seq != 0 {
+        m.insert("seq".into(), json!(r.seq));
+    }
+    Value::Object(m)
+}
+
+/// Prints one record: every field, one per line.
+pub fn record(out: Out, r: &pb::RecordReply, order: &[&str]) {
+    if out.json {
+        println!("{}", record_json(r));
+        return;
+    }
+    let mut keys: Vec<&String> = r.view.keys().collect();
+    let rank: HashMap<&str, usize> = order.iter().enumerate().map(|(i, k)| (*k, i)).collect();
+    keys.sort_by_key(|k| {
+        (
+            rank.get(k.as_str()).copied().unwrap_or(usize::MAX),
+            k.to_string(),
+        )
+    });
+    let rows: Vec<Vec<String>> = keys
+        .iter()
+        .filter(|k| !shown(k, &r.view[k.as_str()], out.en).is_empty())
+        .filter(|k| out.en || k.as_str() != "status")
+        .map(|k| {
+            let (zh, en) = label(k);
+            vec![
+                if out.en { en } else { zh }.to_string(),
+                shown(k, &r.view[k.as_str()], out.en),
+            ]
+        })
+        .collect();
+    let header = if out.en {
+        vec!["field".to_string(), "value".to_string()]
+    } else {
+        vec!["字段".to_string(), "内容".to_string()]
+    };
+    table(&header, &rows);
+}
+
+/// Prints a page of records with the given columns, and how to get the next page.
+pub fn list(out: Out, l: &pb::RecordList, columns: &[&str]) {
+    if out.json {
+        let recs: Vec<Value> = l.records.iter().map(record_json).collect();
+        println!("{}", json!({ "records": recs, "next": l.next }));
+        return;
+    }
+    let header: Vec<String> = columns
+        .iter()
+        .map(|c| {
+            let (zh, en) = label(c);
+            if out.en { en } else { zh }.to_string()
+        })
+        .collect();
+    let rows: Vec<Vec<String>> = l
+        .records
+        .iter()
+        .map(|r| {
+            columns
+                .iter()
+                .map(|c| {
+                    shown(
+                        c,
+                        r.view.get(*c).map(String::as_str).unwrap_or_default(),
+                        out.en,
+                    )
+                })
+                .collect()
+        })
+        .collect();
+    table(&header, &rows);
+    let n = l.records.len();
+    if out.en {
+        println!(
+            "({n} shown{})",
+            if l.next.is_empty() {
+                String::new()
+            } else {
+                format!("; more with --after {}", l.next)
+            }
+        );
+    } else {
+        println!(
+            "(共 {n} 条{})",
+            if l.next.is_empty() {
+                String::new()
+            } else {
+                format!("；下一页: --after {}", l.next)
+            }
+        );
+    }
+}
+
+/// Prints a plain message (or `{"message": ...}` with `--json`).
+pub fn message(out: Out, zh: &str, en: &str, extra: Value) {
+    if out.json {
+        let mut v = json!({ "message": en });
+        if let (Value::Object(m), Value::Object(e)) = (&mut v, extra) {
+            m.extend(e);
+        }
+        println!("{v}");
+    } else {
+        println!("{}", if out.en { en } else { zh });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chinese_text_pads_by_display_width() {
+        assert_eq!(UnicodeWidthStr::width(pad("王芳", 6).as_str()), 6);
+        assert_eq!(pad("ab", 4), "ab  ");
+        assert!(UnicodeWidthStr::width(truncate(&"长".repeat(50), 40).as_str()) <= 40);
+    }
+}

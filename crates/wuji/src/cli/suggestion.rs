@@ -1,0 +1,475 @@
+//! `wuji suggestion …`: one subcommand per call of the Suggestions service.
+
+use super::ids::{code, page, record_id};
+use super::{ClientOpts, channel, output};
+use anyhow::{Context, bail};
+use clap::Subcommand;
+use wuji_proto::pb::{self, suggestions_client::SuggestionsClient};
+
+const ORDER: &[&str] = &[
+    "title",
+    "status_zh",
+    "handler",
+    "number",
+    "round",
+    "deadline",
+    "overdue",
+    "kind",
+    "category",
+    "lead",
+    "cosigners",
+    "submitted_on",
+    "units",
+    "assigned_on",
+    "answer_class",
+    "answer_unit",
+    "answer_text",
+    "promises",
+    "rating",
+    "latest_answer",
+    "supervision",
+    "chain",
+    "text",
+    "id",
+];
+const COLUMNS: &[&str] = &[
+    "number",
+    "title",
+    "status_zh",
+    "handler",
+    "deadline",
+    "overdue",
+    "id",
+];
+
+/// `wuji suggestion …`.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// 提出: submit at this node (its origin).
+    Submit {
+        /// Person id of the lead submitter (领衔代表).
+        #[arg(long)]
+        lead: String,
+        /// 标题.
+        #[arg(long)]
+        title: String,
+        /// 内容.
+        #[arg(long)]
+        text: String,
+        /// 分类 (e.g. 城乡建设).
+        #[arg(long, default_value = "")]
+        category: String,
+        /// Co-signer person id (附议, repeatable).
+        #[arg(long = "cosigner")]
+        cosigners: Vec<String>,
+        /// suggestion (建议) | bill (议案) | opinion (群众意见).
+        #[arg(long, default_value = "suggestion")]
+        kind: String,
+        /// Raised during the session (会议期间); default: between sessions.
+        #[arg(long)]
+        session: bool,
+    },
+    /// 登记: register and number it here.
+    Register {
+        /// The suggestion's id (HOME:UUID).
+        id: String,
+        /// 建议编号.
+        #[arg(long)]
+        number: String,
+    },
+    /// 交办: assign handling units (one --lead-unit and any --co-unit, or --separate units).
+    Assign {
+        /// The suggestion's id.
+        id: String,
+        /// 主办单位.
+        #[arg(long)]
+        lead_unit: Option<String>,
+        /// 协办单位 (repeatable).
+        #[arg(long = "co-unit")]
+        co_units: Vec<String>,
+        /// 分别办理 units (repeatable; instead of lead and co).
+        #[arg(long = "separate")]
+        separate: Vec<String>,
+    },
+    /// 协办意见: a co-handling unit's view.
+    CoView {
+        /// The suggestion's id.
+        id: String,
+        /// The co-handling unit.
+        #[arg(long)]
+        unit: String,
+        /// Its view.
+        #[arg(long)]
+        text: String,
+    },
+    /// 退办: a unit returns it (within the configured working days).
+    Return {
+        /// The suggestion's id.
+        id: String,
+        /// The unit returning it.
+        #[arg(long)]
+        unit: String,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+    },
+    /// 延期: approve a longer time limit.
+    Extend {
+        /// The suggestion's id.
+        id: String,
+        /// Extra months.
+        #[arg(long)]
+        months: u32,
+    },
+    /// 答复: the lead (or a separate) unit answers, class A|B|C|D.
+    Answer {
+        /// The suggestion's id.
+        id: String,
+        /// The answering unit.
+        #[arg(long)]
+        unit: String,
+        /// A (解决), B (正在解决/计划解决), C (暂不能解决), D (留作参考).
+        #[arg(long)]
+        class: String,
+        /// The answer.
+        #[arg(long)]
+        text: String,
+        /// A promise of the answer (答复承诺, repeatable).
+        #[arg(long = "promise")]
+        promises: Vec<String>,
+    },
+    /// 代表反馈: the deputy's rating of the latest answer (at the origin).
+    Feedback {
+        /// The suggestion's id.
+        id: String,
+        /// satisfied (满意) | basic (基本满意) | dissatisfied (不满意).
+        #[arg(long)]
+        rating: String,
+        /// Comment.
+        #[arg(long, default_value = "")]
+        comment: String,
+        /// A specific answer (HANDLER:HLC:WRITER, from latest_answer); default the latest.
+        #[arg(long)]
+        answer: Option<String>,
+    },
+    /// 重新办理: open a new round after a dissatisfied rating.
+    Rehandle {
+        /// The suggestion's id.
+        id: String,
+    },
+    /// 办结: close it.
+    Close {
+        /// The suggestion's id.
+        id: String,
+    },
+    /// 撤回: withdraw it (at the origin).
+    Withdraw {
+        /// The suggestion's id.
+        id: String,
+    },
+    /// 并案: handle it together with another suggestion.
+    Merge {
+        /// The suggestion's id.
+        id: String,
+        /// The other suggestion (HOME:UUID or UUID).
+        #[arg(long)]
+        into: String,
+    },
+    /// 上报: escalate to the congress above (default: this node's parent).
+    Escalate {
+        /// The suggestion's id.
+        id: String,
+        /// The congress above.
+        #[arg(long)]
+        to: Option<String>,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+    },
+    /// 转办: transfer down to a congress inside this one's region.
+    Transfer {
+        /// The suggestion's id.
+        id: String,
+        /// The congress below.
+        #[arg(long)]
+        to: String,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+    },
+    /// 督办: supervise it (key|led|special|joint|coordinated|livelihood|none).
+    Supervise {
+        /// The suggestion's id.
+        id: String,
+        /// How.
+        #[arg(long)]
+        mode: String,
+        /// 领衔督办 leader or committee.
+        #[arg(long, default_value = "")]
+        lead_supervisor: String,
+        /// A note.
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Show one suggestion with its derived status and deadline.
+    Get {
+        /// The suggestion's id.
+        id: String,
+    },
+    /// List suggestions.
+    List {
+        /// Status (repeatable): submitted|registered|assigned|answered|awaiting_rehandling|closed|withdrawn|merged or 待登记, 办理中, 办结 ...
+        #[arg(long)]
+        status: Vec<String>,
+        /// Current handler.
+        #[arg(long)]
+        handler: Option<String>,
+        /// 分类.
+        #[arg(long)]
+        category: Option<String>,
+        /// Origin inside this area.
+        #[arg(long)]
+        area: Option<String>,
+        /// Only overdue ones (超期).
+        #[arg(long)]
+        overdue: bool,
+        /// Submitted on or after (YYYY-MM-DD).
+        #[arg(long)]
+        from: Option<String>,
+        /// Submitted on or before (YYYY-MM-DD).
+        #[arg(long)]
+        to: Option<String>,
+        /// Page size.
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+        /// Continue after this token.
+        #[arg(long)]
+        after: Option<String>,
+    },
+}
+
+fn id_of(s: &str) -> anyhow::Result<Option<pb::RecordId>> {
+    Ok(Some(record_id(s)?))
+}
+
+/// Runs a suggestion command.
+pub async fn run(opts: &ClientOpts, cmd: Command) -> anyhow::Result<()> {
+    let out = opts.out();
+    let mut c = SuggestionsClient::new(channel(opts).await?);
+    let get = |id: &str| -> anyhow::Result<pb::Get> { Ok(pb::Get { id: id_of(id)? }) };
+    let reply = match cmd {
+        Command::Submit {
+            lead,
+            title,
+            text,
+            category,
+            cosigners,
+            kind,
+            session,
+        } => {
+            let kind = match kind.as_str() {
+                "suggestion" | "建议" => 0,
+                "bill" | "议案" => 1,
+                "opinion" | "群众意见" => 2,
+                k => bail!("unknown kind {k:?}: suggestion|bill|opinion"),
+            };
+            c.submit(pb::SubmitRequest {
+                kind,
+                lead,
+                cosigners,
+                category,
+                title,
+                text,
+                during_session: session,
+            })
+            .await?
+        }
+        Command::Register { id, number } => {
+            c.register(pb::RegisterRequest {
+                id: id_of(&id)?,
+                number,
+            })
+            .await?
+        }
+        Command::Assign {
+            id,
+            lead_unit,
+            co_units,
+            separate,
+        } => {
+            let mut units: Vec<pb::Unit> = Vec::new();
+            units.extend(lead_unit.into_iter().map(|name| pb::Unit { name, role: 0 }));
+            units.extend(co_units.into_iter().map(|name| pb::Unit { name, role: 1 }));
+            units.extend(separate.into_iter().map(|name| pb::Unit { name, role: 2 }));
+            c.assign(pb::AssignRequest {
+                id: id_of(&id)?,
+                units,
+            })
+            .await?
+        }
+        Command::CoView { id, unit, text } => {
+            c.co_view(pb::CoViewRequest {
+                id: id_of(&id)?,
+                unit,
+                text,
+            })
+            .await?
+        }
+        Command::Return { id, unit, reason } => {
+            c.return_to_sender(pb::ReturnRequest {
+                id: id_of(&id)?,
+                unit,
+                reason,
+            })
+            .await?
+        }
+        Command::Extend { id, months } => {
+            c.extend(pb::ExtendRequest {
+                id: id_of(&id)?,
+                months,
+            })
+            .await?
+        }
+        Command::Answer {
+            id,
+            unit,
+            class,
+            text,
+            promises,
+        } => {
+            let class = match class.trim().to_ascii_uppercase().as_str() {
+                "A" => 0,
+                "B" => 1,
+                "C" => 2,
+                "D" => 3,
+                k => bail!("unknown answer class {k:?}: A|B|C|D"),
+            };
+            c.answer_suggestion(pb::AnswerRequest {
+                id: id_of(&id)?,
+                unit,
+                class,
+                text,
+                promises,
+            })
+            .await?
+        }
+        Command::Feedback {
+            id,
+            rating,
+            comment,
+            answer,
+        } => {
+            let rating = match rating.as_str() {
+                "dissatisfied" | "不满意" => 0,
+                "basic" | "基本满意" => 1,
+                "satisfied" | "满意" => 2,
+                r => bail!("unknown rating {r:?}: satisfied|basic|dissatisfied"),
+            };
+            let (handler, answer) = match answer {
+                None => (0, None),
+                Some(a) => {
+                    let parts: Vec<&str> = a.split(':').collect();
+                    let [h, hlc, w] = parts.as_slice() else {
+                        bail!("--answer {a:?}: expected HANDLER:HLC:WRITER as in latest_answer");
+                    };
+                    (
+                        code(h)?,
+                        Some(pb::Stamp {
+                            hlc: hlc.parse().context("--answer HLC")?,
+                            writer: w.parse().context("--answer WRITER")?,
+                        }),
+                    )
+                }
+            };
+            c.feedback(pb::FeedbackRequest {
+                id: id_of(&id)?,
+                handler,
+                answer,
+                rating,
+                comment,
+            })
+            .await?
+        }
+        Command::Rehandle { id } => c.rehandle(get(&id)?).await?,
+        Command::Close { id } => c.close(get(&id)?).await?,
+        Command::Withdraw { id } => c.withdraw(get(&id)?).await?,
+        Command::Merge { id, into } => {
+            let uuid = into.rsplit(':').next().unwrap_or(&into);
+            let uuid = uuid::Uuid::parse_str(uuid).context("--into")?;
+            c.merge_into(pb::MergeRequest {
+                id: id_of(&id)?,
+                into: uuid.as_bytes().to_vec(),
+            })
+            .await?
+        }
+        Command::Escalate { id, to, reason } => {
+            let to = to.as_deref().map(code).transpose()?.unwrap_or(0);
+            c.escalate(pb::ForwardRequest {
+                id: id_of(&id)?,
+                to,
+                reason,
+            })
+            .await?
+        }
+        Command::Transfer { id, to, reason } => {
+            c.transfer(pb::ForwardRequest {
+                id: id_of(&id)?,
+                to: code(&to)?,
+                reason,
+            })
+            .await?
+        }
+        Command::Supervise {
+            id,
+            mode,
+            lead_supervisor,
+            note,
+        } => {
+            let mode = match mode.as_str() {
+                "none" => 0,
+                "key" | "重点" => 1,
+                "led" | "领衔" => 2,
+                "special" | "专项" => 3,
+                "joint" | "联合" => 4,
+                "coordinated" | "协调" => 5,
+                "livelihood" | "民生实事" => 6,
+                m => bail!("unknown mode {m:?}: key|led|special|joint|coordinated|livelihood|none"),
+            };
+            c.supervise(pb::SuperviseRequest {
+                id: id_of(&id)?,
+                mode,
+                lead_supervisor,
+                note,
+            })
+            .await?
+        }
+        Command::Get { id } => c.get_suggestion(get(&id)?).await?,
+        Command::List {
+            status,
+            handler,
+            category,
+            area,
+            overdue,
+            from,
+            to,
+            limit,
+            after,
+        } => {
+            let req = pb::ListSuggestionsRequest {
+                status,
+                handler: handler.as_deref().map(code).transpose()?.unwrap_or(0),
+                category: category.unwrap_or_default(),
+                area: area.as_deref().map(code).transpose()?.unwrap_or(0),
+                overdue_only: overdue,
+                from: from.unwrap_or_default(),
+                to: to.unwrap_or_default(),
+                page: page(limit, &after),
+            };
+            let list = c.list_suggestions(req).await?.into_inner();
+            output::list(out, &list, COLUMNS);
+            return Ok(());
+        }
+    };
+    output::record(out, reply.get_ref(), ORDER);
+    Ok(())
+}
