@@ -120,6 +120,12 @@ pub fn apply(stored: Option<&Record>, delta: &Record) -> Applied {
 /// Checks a local write by `node`: every section of the delta must be its own and
 /// pass [`check`] against the stored record.
 pub fn check_local(node: Code, stored: Option<&Record>, delta: &Record) -> Result<(), Error> {
+    apply_local(node, stored, delta).map(|_| ())
+}
+
+/// Applies a local write by `node` in one pass: the merged record, or the first
+/// reason a section was refused (then nothing is merged).
+pub fn apply_local(node: Code, stored: Option<&Record>, delta: &Record) -> Result<Record, Error> {
     for (key, _) in delta.sections() {
         if key.owner != node {
             return Err(Error::Forbidden {
@@ -132,6 +138,6 @@ pub fn check_local(node: Code, stored: Option<&Record>, delta: &Record) -> Resul
     let applied = apply(stored, delta);
     match applied.rejected.into_iter().next() {
         Some((_, e)) => Err(e),
-        None => Ok(()),
+        None => Ok(applied.record),
     }
 }

@@ -15,13 +15,16 @@ use wuji_model::calendar::Calendar;
 use wuji_model::{Ctx, Date, Record, RecordId, Rules, authority};
 use wuji_store::{Batch, Layout};
 
+/// A write's step: the delta, computed from the record's current state.
+pub type Step = Box<dyn FnOnce(&Ctx, Option<&Record>) -> Result<Record, Error> + Send>;
+
 /// One write: a record id and the step that computes its delta from the record's
 /// current state (`None` if the record does not exist yet).
 pub struct Op {
     /// The record written.
     pub id: RecordId,
     /// Computes the delta.
-    pub step: Box<dyn FnOnce(&Ctx, Option<&Record>) -> Result<Record, Error> + Send>,
+    pub step: Step,
 }
 
 impl Op {
@@ -223,8 +226,7 @@ impl State {
             if delta.id != op.id {
                 return Err(Error::invalid("a step wrote another record"));
             }
-            authority::check_local(self.node, current.as_ref(), &delta)?;
-            let merged = authority::apply(current.as_ref(), &delta).record;
+            let merged = authority::apply_local(self.node, current.as_ref(), &delta)?;
             out.push(merged.clone());
             local.insert(op.id, (before, merged));
         }

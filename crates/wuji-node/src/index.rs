@@ -1,4 +1,6 @@
-//! Secondary indexes: which index entries a record has. The committer writes the
+//! Secondary indexes: which index entries a record has. Lists by kind read the
+//! records themselves (their keys start with the kind), so only what narrows a
+//! list is indexed: sled's cost is per key, and every entry is a key per write. The committer writes the
 //! difference between a record's entries before and after each change, in the
 //! same batch as the record, so indexes never disagree with records.
 
@@ -9,8 +11,6 @@ use wuji_model::{Record, RecordKind, Rules, names, routing};
 use wuji_proto::date_to_i64;
 use wuji_store::layout::index_entry;
 
-/// Every record, by kind: value = kind byte.
-pub const KIND: u8 = 1;
 /// Suggestions by status: value = status byte.
 pub const STATUS: u8 = 2;
 /// Suggestions by current handler: value = code (u32 BE).
@@ -19,10 +19,6 @@ pub const HANDLER: u8 = 3;
 pub const DEADLINE: u8 = 4;
 /// Records by region: value = kind byte, then the region prefix of each area.
 pub const AREA: u8 = 5;
-/// Suggestions by category: value = category, 0.
-pub const CATEGORY: u8 = 6;
-/// Suggestions by submission date: value = YYYYMMDD (u32 BE).
-pub const SUBMITTED: u8 = 7;
 /// Deputies by person id: value = person id, 0.
 pub const PERSON: u8 = 8;
 /// Deputies by group (roster group and placement groups): value = group, 0.
@@ -75,7 +71,6 @@ pub fn entries(rec: &Record, rules: &Rules) -> BTreeSet<Vec<u8>> {
     let mut add = |index: u8, value: Vec<u8>| {
         out.insert(index_entry(index, &value, id));
     };
-    add(KIND, vec![kind_byte(id.kind)]);
     let area = |code: Code, add: &mut dyn FnMut(u8, Vec<u8>)| {
         let mut v = vec![kind_byte(id.kind)];
         v.extend_from_slice(region(code).as_bytes());
@@ -92,12 +87,6 @@ pub fn entries(rec: &Record, rules: &Rules) -> BTreeSet<Vec<u8>> {
                 add(DEADLINE, be(date_to_i64(d) as u32));
             }
             area(id.home, &mut add);
-            if let Some(o) = rec.origin(id.home) {
-                add(CATEGORY, text_key(o.category.get()));
-                if let Some(d) = o.submitted_on.get() {
-                    add(SUBMITTED, be(date_to_i64(*d) as u32));
-                }
-            }
         }
         RecordKind::Deputy => {
             add(LEVEL, vec![id.home.level().depth()]);

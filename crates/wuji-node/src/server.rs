@@ -56,6 +56,35 @@ impl Node {
         Ok(self.inner.layout.record(id)?.map(|s| s.record))
     }
 
+    /// Records of one kind in key (creation) order after the record key `after`,
+    /// filtered by `keep`, up to `limit`; also the last record key read if more may follow.
+    pub fn scan_kind(
+        &self,
+        kind: u8,
+        after: Option<Vec<u8>>,
+        limit: usize,
+        keep: impl Fn(&Record) -> bool,
+    ) -> Result<(Vec<Record>, Option<Vec<u8>>), Error> {
+        let mut out = Vec::new();
+        let mut cursor = after;
+        loop {
+            let chunk = self.inner.layout.records(&[kind], cursor.as_deref(), 256)?;
+            let exhausted = chunk.len() < 256;
+            for s in chunk {
+                cursor = Some(wuji_store::layout::record_key(&s.record.id).to_vec());
+                if keep(&s.record) {
+                    out.push(s.record);
+                    if out.len() == limit {
+                        return Ok((out, cursor));
+                    }
+                }
+            }
+            if exhausted {
+                return Ok((out, None));
+            }
+        }
+    }
+
     /// Records under an index prefix after the index key `after`, filtered by
     /// `keep`, up to `limit`; also the last index key read if more may follow.
     pub fn scan(
@@ -171,7 +200,7 @@ pub async fn run(
         .add_service(suggestions)
         .add_service(assignments)
         .add_service(supervision)
-        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
+        .serve_with_incoming_shutdown(incoming(listener), shutdown)
         .await;
     // Stop taking writes: dropping the last committer handle lets it drain.
     drop(node);
@@ -179,6 +208,19 @@ pub async fn run(
     layout.kv().flush()?;
     tracing::info!(node = %code, "node stopped; store flushed");
     served.map_err(|e| Error::Serve(e.to_string()))
+}
+
+/// Accepted connections with Nagle's algorithm off: a small gRPC reply must not
+/// wait for the client's delayed ACK (that alone costs ~40 ms per call).
+fn incoming(
+    listener: TcpListener,
+) -> impl tokio_stream::Stream<Item = std::io::Result<tokio::net::TcpStream>> {
+    use tokio_stream::StreamExt;
+    TcpListenerStream::new(listener).map(|conn| {
+        let conn = conn?;
+        conn.set_nodelay(true)?;
+        Ok(conn)
+    })
 }
 
 /// Refuses a data directory that belongs to another node; records this node's

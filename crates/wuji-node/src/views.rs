@@ -140,6 +140,7 @@ fn suggestion(rec: &Record, rules: &Rules, today: Date, m: &mut BTreeMap<String,
             put(m, "merged_into", u);
         }
     }
+    put(m, "history", history(rec).join("\n"));
     let sup: Vec<String> = rec
         .supervisions()
         .filter_map(|(c, s)| {
@@ -149,6 +150,99 @@ fn suggestion(rec: &Record, rules: &Rules, today: Date, m: &mut BTreeMap<String,
         })
         .collect();
     put(m, "supervision", sup.join(","));
+}
+
+/// Every event of a suggestion, oldest first: "DATE NODE event detail".
+fn history(rec: &Record) -> Vec<String> {
+    let mut ev: Vec<(wuji_crdt::Stamp, String)> = Vec::new();
+    let home = rec.id.home;
+    if let Some(o) = rec.origin(home) {
+        if let Some(d) = o.submitted_on.get() {
+            ev.push((
+                o.title.at,
+                format!("{d} {home} submitted {}", o.title.get()),
+            ));
+        }
+        for (a, f) in o.feedback.iter() {
+            if let Some(f) = f.get() {
+                ev.push((
+                    f_at(f, a),
+                    format!(
+                        "{} {home} feedback {:?} on the answer of {}",
+                        f.on, f.rating, a.handler
+                    ),
+                ));
+            }
+        }
+        if let Some(d) = o.withdrawn.0 {
+            ev.push((o.at.0, format!("{d} {home} withdrawn")));
+        }
+    }
+    for (n, h) in rec.handlings() {
+        if let Some(d) = h.registered_on.get() {
+            ev.push((
+                h.number.at,
+                format!("{d} {n} registered {}", h.number.get()),
+            ));
+        }
+        if let Some(d) = h.assigned_on.get() {
+            let units = join(h.units.iter().map(|u| u.name.clone()));
+            ev.push((h.assigned_on.at, format!("{d} {n} assigned to {units}")));
+        }
+        for (at, v) in h.co_views.iter() {
+            ev.push((
+                *at,
+                format!("{} {n} co-unit view from {}: {}", v.on, v.unit, v.text),
+            ));
+        }
+        for (at, r) in h.returns.iter() {
+            ev.push((
+                *at,
+                format!("{} {n} returned by {}: {}", r.on, r.unit, r.reason),
+            ));
+        }
+        for (at, a) in h.answers.iter() {
+            ev.push((
+                *at,
+                format!(
+                    "{} {n} answer {:?} (round {}) by {}: {}",
+                    a.on, a.class, a.round, a.unit, a.text
+                ),
+            ));
+        }
+        for (at, f) in h.forwards.iter() {
+            ev.push((
+                *at,
+                format!(
+                    "{} {n} {} to {}: {}",
+                    f.on,
+                    snake(&format!("{:?}", f.direction)),
+                    f.to,
+                    f.reason
+                ),
+            ));
+        }
+    }
+    for (n, s) in rec.supervisions() {
+        for (at, note) in s.notes.iter() {
+            ev.push((
+                *at,
+                format!("{} {n} supervision note: {}", note.on, note.text),
+            ));
+        }
+    }
+    ev.sort();
+    ev.into_iter().map(|(_, e)| e).collect()
+}
+
+/// Feedback has no stamp of its own in the entry; order it after the answer.
+fn f_at(
+    _: &wuji_model::suggestion::Feedback,
+    a: &wuji_model::suggestion::AnswerRef,
+) -> wuji_crdt::Stamp {
+    let mut at = a.at;
+    at.hlc.0 += 1;
+    at
 }
 
 fn assignment_fields(rec: &Record, m: &mut BTreeMap<String, String>) {

@@ -196,6 +196,20 @@ async fn every_suggestion_call_round_trips_and_reads_back() {
     let read = view(s.get_suggestion(get(&v)).await.unwrap());
     assert_eq!(read["status"], "closed");
     assert_eq!(read["round"], "2");
+    // The full history, oldest first, as offices read it back.
+    let h: Vec<&str> = read["history"].lines().collect();
+    assert!(h[0].contains("submitted 增设公交站点"), "{h:?}");
+    for want in [
+        "registered N-1",
+        "co-unit view from 规划局",
+        "returned by 城管局",
+        "answer B (round 1)",
+        "feedback Dissatisfied",
+        "answer A (round 2)",
+        "supervision note: 跟踪",
+    ] {
+        assert!(h.iter().any(|e| e.contains(want)), "{want} in {h:?}");
+    }
 
     // Withdraw, merge, escalate and transfer on fresh suggestions.
     let sub = |t: &str| pb::SubmitRequest {

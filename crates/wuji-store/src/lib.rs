@@ -13,6 +13,9 @@ pub use layout::{Layout, StoredRecord};
 pub use mem::MemKv;
 pub use sled_kv::SledKv;
 
+/// A key and its value.
+pub type Entry = (Vec<u8>, Vec<u8>);
+
 /// An atomic group of writes.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Batch {
@@ -53,14 +56,9 @@ pub trait Kv: Send + Sync + 'static {
     fn flush(&self) -> Result<(), Error>;
     /// Up to `limit` entries whose key starts with `prefix` and is greater than
     /// `after` (if given), in key order.
-    fn scan(
-        &self,
-        prefix: &[u8],
-        after: Option<&[u8]>,
-        limit: usize,
-    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, Error>;
+    fn scan(&self, prefix: &[u8], after: Option<&[u8]>, limit: usize) -> Result<Vec<Entry>, Error>;
     /// The entry with the greatest key starting with `prefix`.
-    fn last(&self, prefix: &[u8]) -> Result<Option<(Vec<u8>, Vec<u8>)>, Error>;
+    fn last(&self, prefix: &[u8]) -> Result<Option<Entry>, Error>;
     /// Bytes used on disk (0 in memory).
     fn size_on_disk(&self) -> Result<u64, Error>;
 }

@@ -1,6 +1,6 @@
 //! The in-memory implementation, for pure tests and the large-scale simulator.
 
-use crate::{Batch, Error, Kv};
+use crate::{Batch, Entry, Error, Kv};
 use std::collections::BTreeMap;
 use std::ops::Bound;
 use std::sync::RwLock;
@@ -38,12 +38,7 @@ impl Kv for MemKv {
         Ok(())
     }
 
-    fn scan(
-        &self,
-        prefix: &[u8],
-        after: Option<&[u8]>,
-        limit: usize,
-    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, Error> {
+    fn scan(&self, prefix: &[u8], after: Option<&[u8]>, limit: usize) -> Result<Vec<Entry>, Error> {
         let m = self.map.read().expect("lock");
         let start = match after {
             Some(a) if a >= prefix => Bound::Excluded(a.to_vec()),
@@ -56,15 +51,32 @@ impl Kv for MemKv {
             .collect())
     }
 
-    fn last(&self, prefix: &[u8]) -> Result<Option<(Vec<u8>, Vec<u8>)>, Error> {
+    fn last(&self, prefix: &[u8]) -> Result<Option<Entry>, Error> {
         let m = self.map.read().expect("lock");
-        Ok(m.range(prefix.to_vec()..)
-            .take_while(|(k, _)| k.starts_with(prefix))
-            .last()
+        // Seek from the end of the prefix's range instead of walking it.
+        let end = match prefix_end(prefix) {
+            Some(e) => Bound::Excluded(e),
+            None => Bound::Unbounded,
+        };
+        Ok(m.range((Bound::Included(prefix.to_vec()), end))
+            .next_back()
             .map(|(k, v)| (k.clone(), v.clone())))
     }
 
     fn size_on_disk(&self) -> Result<u64, Error> {
         Ok(0)
     }
+}
+
+/// The smallest key greater than every key starting with `prefix` (`None` if
+/// there is none, i.e. the prefix is empty or all 0xFF).
+fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
+    let mut end = prefix.to_vec();
+    while let Some(last) = end.pop() {
+        if last < u8::MAX {
+            end.push(last + 1);
+            return Some(end);
+        }
+    }
+    None
 }

@@ -1,6 +1,6 @@
 //! The sled implementation: one tree, one `sled::Batch` per apply (atomic).
 
-use crate::{Batch, Error, Kv};
+use crate::{Batch, Entry, Error, Kv};
 use std::path::Path;
 
 /// A sled database used as one ordered keyspace.
@@ -11,7 +11,23 @@ pub struct SledKv {
 
 impl SledKv {
     /// Opens (or creates) the database in `dir` with a page cache of `cache_bytes`.
+    ///
+    /// A directory still locked is retried for up to 3 s: after the last handle of
+    /// a database is dropped, sled's background flusher holds the lock a moment
+    /// longer. A lock held by another process is reported after that.
     pub fn open(dir: &Path, cache_bytes: u64) -> Result<SledKv, Error> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(3);
+        loop {
+            match Self::open_once(dir, cache_bytes) {
+                Err(Error::Locked { .. }) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(std::time::Duration::from_millis(25));
+                }
+                other => return other,
+            }
+        }
+    }
+
+    fn open_once(dir: &Path, cache_bytes: u64) -> Result<SledKv, Error> {
         let db = sled::Config::new()
             .path(dir)
             .cache_capacity(cache_bytes)
@@ -62,12 +78,7 @@ impl Kv for SledKv {
         Ok(())
     }
 
-    fn scan(
-        &self,
-        prefix: &[u8],
-        after: Option<&[u8]>,
-        limit: usize,
-    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, Error> {
+    fn scan(&self, prefix: &[u8], after: Option<&[u8]>, limit: usize) -> Result<Vec<Entry>, Error> {
         let mut out = Vec::new();
         // Start at the later of the prefix and the key just after `after`.
         let start = match after {
@@ -88,7 +99,7 @@ impl Kv for SledKv {
         Ok(out)
     }
 
-    fn last(&self, prefix: &[u8]) -> Result<Option<(Vec<u8>, Vec<u8>)>, Error> {
+    fn last(&self, prefix: &[u8]) -> Result<Option<Entry>, Error> {
         Ok(self
             .db
             .scan_prefix(prefix)

@@ -48,7 +48,7 @@ proptest! {
             .collect();
         prop_assert_eq!(&sled.scan(&prefix, after.as_deref(), 7).unwrap(), &expect);
         prop_assert_eq!(&mem.scan(&prefix, after.as_deref(), 7).unwrap(), &expect);
-        let last = model.iter().filter(|(k, _)| k.starts_with(&prefix)).last().map(|(k, v)| (k.clone(), v.clone()));
+        let last = model.iter().rev().find(|(k, _)| k.starts_with(&prefix)).map(|(k, v)| (k.clone(), v.clone()));
         prop_assert_eq!(&sled.last(&prefix).unwrap(), &last);
         prop_assert_eq!(&mem.last(&prefix).unwrap(), &last);
     }
@@ -106,4 +106,36 @@ fn checkpoints_and_meta_round_trip() {
     layout.kv().apply(b).unwrap();
     assert_eq!(layout.checkpoint(peer).unwrap(), 42);
     assert_eq!(layout.meta(b"identity").unwrap().unwrap(), b"320100");
+}
+
+#[test]
+fn a_directory_held_by_another_process_is_refused_clearly() {
+    // The child holds the directory open; this process must get a clear refusal.
+    if let Ok(dir) = std::env::var("WUJI_STORE_HOLD") {
+        let _kv = SledKv::open(std::path::Path::new(&dir), 1 << 20).unwrap();
+        std::thread::sleep(std::time::Duration::from_secs(6));
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "a_directory_held_by_another_process_is_refused_clearly",
+            "--nocapture",
+        ])
+        .env("WUJI_STORE_HOLD", dir.path())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while !dir.path().join("db").exists() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let e = SledKv::open(dir.path(), 1 << 20).unwrap_err();
+    assert!(
+        e.to_string().contains("in use by another wuji process"),
+        "{e}"
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
 }

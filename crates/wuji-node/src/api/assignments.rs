@@ -1,13 +1,11 @@
 //! The `Assignments` service: issue to regions below, acknowledge, report, get,
 //! and list what this node issued or received.
 
-use super::{code, date, existing, get, id, list, new_id, write_one};
-use crate::index::{self, kind_byte};
+use super::{Source, code, date, existing, get, id, list, new_id, write_one};
 use crate::{Node, Op};
 use tonic::{Request, Response, Status};
 use wuji_model::{RecordKind, assignment};
 use wuji_proto::pb;
-use wuji_store::layout::index_prefix;
 
 /// The service.
 pub struct Service {
@@ -98,14 +96,18 @@ impl pb::assignments_server::Assignments for Service {
         let r = req.into_inner();
         let me = self.node.code();
         let issued = r.issued;
-        let prefix = index_prefix(index::KIND, &[kind_byte(RecordKind::Assignment)]);
-        let out = list(&self.node, prefix, r.page.as_ref(), move |rec| {
-            if issued {
-                rec.id.home == me
-            } else {
-                rec.id.home != me && assignment::is_target(rec, me)
-            }
-        })?;
+        let out = list(
+            &self.node,
+            Source::Kind(RecordKind::Assignment),
+            r.page.as_ref(),
+            move |rec| {
+                if issued {
+                    rec.id.home == me
+                } else {
+                    rec.id.home != me && assignment::is_target(rec, me)
+                }
+            },
+        )?;
         Ok(Response::new(out))
     }
 }

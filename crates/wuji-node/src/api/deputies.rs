@@ -1,7 +1,7 @@
 //! The `Deputies` service: enrol, update, status, attach, place, get, list in
 //! roster order (姓氏笔画), and all-or-nothing import.
 
-use super::{code, existing, get, id, list, new_id, write_one};
+use super::{Source, code, existing, get, id, list, new_id, write_one};
 use crate::index::{self, ROSTER};
 use crate::{Error, Node, Op};
 use std::collections::BTreeMap;
@@ -268,7 +268,7 @@ impl pb::deputies_server::Deputies for Service {
             index_prefix(index::PERSON, &v)
         };
         let node = self.node.clone();
-        let out = list(&node, prefix, r.page.as_ref(), move |rec| {
+        let out = list(&node, Source::Index(prefix), r.page.as_ref(), move |rec| {
             if rec.id.kind != RecordKind::Deputy {
                 return false;
             }

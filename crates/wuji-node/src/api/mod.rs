@@ -100,10 +100,18 @@ pub fn existing<'a>(
     rec.ok_or_else(|| Error::not_found(what, id))
 }
 
-/// Lists records found under an index prefix, filtered, as one page.
+/// Where a list reads from: an index prefix, or every record of a kind.
+pub enum Source {
+    /// Entries under this index prefix.
+    Index(Vec<u8>),
+    /// All records of this kind, in creation order.
+    Kind(RecordKind),
+}
+
+/// Lists records from a source, filtered, as one page.
 pub fn list(
     node: &Node,
-    prefix: Vec<u8>,
+    source: Source,
     page: Option<&pb::Page>,
     keep: impl Fn(&Record) -> bool,
 ) -> Result<pb::RecordList, Error> {
@@ -124,7 +132,10 @@ pub fn list(
                 .ok_or_else(|| Error::invalid("page.after is not a token from a previous page"))?,
         )
     };
-    let (recs, next) = node.scan(&prefix, after, limit, keep)?;
+    let (recs, next) = match source {
+        Source::Index(prefix) => node.scan(&prefix, after, limit, keep)?,
+        Source::Kind(k) => node.scan_kind(crate::index::kind_byte(k), after, limit, keep)?,
+    };
     Ok(pb::RecordList {
         records: recs.iter().map(|r| reply(node, r, 0)).collect(),
         next: next.map(|k| to_hex(&k)).unwrap_or_default(),

@@ -1,7 +1,7 @@
 //! The `Suggestions` service: every step of a suggestion's handling, get, and
 //! list by status, handler, category, area, overdue and date range.
 
-use super::{code, date, existing, get, id, list, new_id, write_one};
+use super::{Source, code, date, existing, get, id, list, new_id, write_one};
 use crate::commit::today_cst;
 use crate::index::{self, kind_byte, region};
 use crate::{Error, Node, Op};
@@ -345,27 +345,23 @@ impl pb::suggestions_server::Suggestions for Service {
         let today = today_cst();
         let rules = self.node.rules().clone();
         // The most selective index first; every filter is applied to every record.
-        let prefix = if r.overdue_only {
-            index_prefix(index::DEADLINE, &[])
+        let source = if r.overdue_only {
+            Source::Index(index_prefix(index::DEADLINE, &[]))
         } else if let Some(h) = handler {
-            index_prefix(index::HANDLER, &h.value().to_be_bytes())
-        } else if !category.is_empty() {
-            let mut v = category.as_bytes().to_vec();
-            v.push(0);
-            index_prefix(index::CATEGORY, &v)
+            Source::Index(index_prefix(index::HANDLER, &h.value().to_be_bytes()))
         } else if let [one] = statuses.as_slice() {
-            index_prefix(index::STATUS, &[*one as u8])
+            Source::Index(index_prefix(index::STATUS, &[*one as u8]))
         } else if let Some(a) = area {
             let mut v = vec![kind_byte(RecordKind::Suggestion)];
             v.extend_from_slice(region(a).as_bytes());
-            index_prefix(index::AREA, &v)
-        } else if from.is_some() || to.is_some() {
-            index_prefix(index::SUBMITTED, &[])
+            Source::Index(index_prefix(index::AREA, &v))
         } else {
-            index_prefix(index::KIND, &[kind_byte(RecordKind::Suggestion)])
+            // Category and date range are filters over all suggestions: indexing
+            // them would add two keys to every write (sled's cost is per key).
+            Source::Kind(RecordKind::Suggestion)
         };
         let overdue = r.overdue_only;
-        let out = list(&self.node, prefix, r.page.as_ref(), move |rec| {
+        let out = list(&self.node, source, r.page.as_ref(), move |rec| {
             if rec.id.kind != RecordKind::Suggestion {
                 return false;
             }

@@ -1,15 +1,13 @@
 //! The `Supervision` service: open an item with weighted milestones, confirm
 //! milestones, report progress from covered nodes, get, list.
 
-use super::{code, date, existing, get, id, list, new_id, write_one};
-use crate::index::{self, kind_byte};
+use super::{Source, code, date, existing, get, id, list, new_id, write_one};
 use crate::{Error, Node, Op};
 use tonic::{Request, Response, Status};
 use wuji_model::suggestion::SupervisionMode;
 use wuji_model::supervision::{self, NewItem};
 use wuji_model::{RecordKind, Uuid};
 use wuji_proto::pb;
-use wuji_store::layout::index_prefix;
 
 /// The service.
 pub struct Service {
@@ -124,10 +122,9 @@ impl pb::supervision_server::Supervision for Service {
         req: Request<pb::ListItemsRequest>,
     ) -> Result<Response<pb::RecordList>, Status> {
         let r = req.into_inner();
-        let prefix = index_prefix(index::KIND, &[kind_byte(RecordKind::Supervision)]);
         Ok(Response::new(list(
             &self.node,
-            prefix,
+            Source::Kind(RecordKind::Supervision),
             r.page.as_ref(),
             |_| true,
         )?))

@@ -142,6 +142,13 @@ fn report(e: &anyhow::Error, json: bool) {
         ),
         None => ("Error".to_string(), String::new(), format!("{e:#}")),
     };
+    let msg = if code == "Unavailable" {
+        format!(
+            "cannot reach a wuji node: {msg} (is `wuji node run` running there? set --addr or WUJI_ADDR)"
+        )
+    } else {
+        msg
+    };
     if json {
         eprintln!(
             "{}",
@@ -164,10 +171,6 @@ pub async fn channel(opts: &ClientOpts) -> anyhow::Result<tonic::transport::Chan
     let ep = tonic::transport::Endpoint::from_shared(url)
         .map_err(|e| anyhow::anyhow!("--addr {}: {e}", opts.addr))?
         .connect_timeout(std::time::Duration::from_secs(5));
-    ep.connect().await.map_err(|e| {
-        anyhow::anyhow!(
-            "cannot reach a wuji node at {}: {e} (is `wuji node run` running there? set --addr or WUJI_ADDR)",
-            opts.addr
-        )
-    })
+    // Connect on the first call, so that bad arguments are reported first.
+    Ok(ep.connect_lazy())
 }

@@ -76,6 +76,7 @@ fn label(key: &str) -> (&str, &str) {
         "progress" => ("进度", "progress"),
         "reports" => ("报告数", "reports"),
         "suggestion" => ("关联建议", "suggestion"),
+        "history" => ("办理过程", "history"),
         other => (other, other),
     }
 }
@@ -114,7 +115,22 @@ pub fn table(header: &[String], rows: &[Vec<String>]) {
     };
     line(header);
     for r in rows {
-        line(r);
+        // A value with several lines (a history) continues under its column.
+        let mut first = r.clone();
+        let mut rest: Vec<String> = Vec::new();
+        if let Some(v) = first.last_mut()
+            && v.contains('\n')
+        {
+            let mut lines: Vec<String> = v.lines().map(str::to_string).collect();
+            rest = lines.split_off(1.min(lines.len()));
+            *v = lines.pop().unwrap_or_default();
+        }
+        line(&first);
+        for more in rest {
+            let mut cells = vec![String::new(); first.len() - 1];
+            cells.push(more);
+            line(&cells);
+        }
     }
 }
 
