@@ -85,13 +85,7 @@ pub fn issue(
     due_on: Option<Date>,
 ) -> Result<Record, Error> {
     expect_kind(id, RecordKind::Assignment)?;
-    if ctx.node != id.home {
-        return Err(Error::NotHome {
-            node: ctx.node,
-            home: id.home,
-            action: "issue an assignment under this id",
-        });
-    }
+    crate::common::require_home(ctx, id.home, "issue an assignment under this id")?;
     check_text("title", title, ctx.rules.max_title_chars)?;
     check_text("text", text, ctx.rules.max_text_chars)?;
     if targets.is_empty() {

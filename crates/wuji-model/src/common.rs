@@ -31,6 +31,20 @@ pub struct Note {
     pub on: Date,
 }
 
+/// Refuses the action unless the writing node is `home` (only the home writes
+/// roster, origin, issue and item sections).
+pub(crate) fn require_home(ctx: &Ctx, home: Code, action: &'static str) -> Result<(), Error> {
+    if ctx.node == home {
+        Ok(())
+    } else {
+        Err(Error::NotHome {
+            node: ctx.node,
+            home,
+            action,
+        })
+    }
+}
+
 /// Checks a text field: trimmed non-empty and at most `max` characters.
 pub fn check_text(field: &'static str, text: &str, max: usize) -> Result<(), Error> {
     let n = text.trim().chars().count();

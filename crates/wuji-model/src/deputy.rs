@@ -207,13 +207,7 @@ pub fn level(id: &RecordId) -> Level {
 /// 新增代表: the roster section for a new deputy of the node's own congress.
 pub fn enrol(ctx: &Ctx, id: RecordId, d: &NewDeputy) -> Result<Record, Error> {
     expect_kind(id, RecordKind::Deputy)?;
-    if ctx.node != id.home {
-        return Err(Error::NotHome {
-            node: ctx.node,
-            home: id.home,
-            action: "enrol a deputy of its congress",
-        });
-    }
+    crate::common::require_home(ctx, id.home, "enrol a deputy of its congress")?;
     check_text("person_id", &d.person_id, 64)?;
     check_text("name", &d.name, 64)?;
     for area in &d.attached {
@@ -360,13 +354,7 @@ pub fn place(
 
 fn own_roster<'a>(ctx: &Ctx, rec: &'a Record) -> Result<&'a Roster, Error> {
     expect_kind(rec.id, RecordKind::Deputy)?;
-    if ctx.node != rec.id.home {
-        return Err(Error::NotHome {
-            node: ctx.node,
-            home: rec.id.home,
-            action: "change a deputy's roster entry",
-        });
-    }
+    crate::common::require_home(ctx, rec.id.home, "change a deputy's roster entry")?;
     rec.roster(rec.id.home).ok_or(Error::MissingSection {
         role: crate::Role::Roster,
     })

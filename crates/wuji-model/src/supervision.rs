@@ -95,13 +95,7 @@ pub struct NewItem {
 /// 立项督办: creates a supervision item.
 pub fn open(ctx: &Ctx, id: RecordId, n: &NewItem) -> Result<Record, Error> {
     expect_kind(id, RecordKind::Supervision)?;
-    if ctx.node != id.home {
-        return Err(Error::NotHome {
-            node: ctx.node,
-            home: id.home,
-            action: "open a supervision item under this id",
-        });
-    }
+    crate::common::require_home(ctx, id.home, "open a supervision item under this id")?;
     check_text("title", &n.title, ctx.rules.max_title_chars)?;
     if n.covers.is_empty() {
         return Err(Error::NoTargets);
@@ -140,13 +134,7 @@ pub fn open(ctx: &Ctx, id: RecordId, n: &NewItem) -> Result<Record, Error> {
 /// The supervising node confirms a milestone done.
 pub fn confirm_milestone(ctx: &Ctx, rec: &Record, milestone: u32) -> Result<Record, Error> {
     expect_kind(rec.id, RecordKind::Supervision)?;
-    if ctx.node != rec.id.home {
-        return Err(Error::NotHome {
-            node: ctx.node,
-            home: rec.id.home,
-            action: "confirm a milestone",
-        });
-    }
+    crate::common::require_home(ctx, rec.id.home, "confirm a milestone")?;
     let known = rec
         .item(rec.id.home)
         .is_some_and(|i| i.milestones.get(&milestone).is_some());

@@ -30,13 +30,7 @@ pub struct Draft {
 /// 提出: the origin section of a new suggestion.
 pub fn submit(ctx: &Ctx, id: RecordId, d: &Draft) -> Result<Record, Error> {
     expect_kind(id, RecordKind::Suggestion)?;
-    if ctx.node != id.home {
-        return Err(Error::NotHome {
-            node: ctx.node,
-            home: id.home,
-            action: "submit a suggestion with this origin",
-        });
-    }
+    crate::common::require_home(ctx, id.home, "submit a suggestion with this origin")?;
     check_text("lead", &d.lead, 64)?;
     check_text("title", &d.title, ctx.rules.max_title_chars)?;
     check_text("text", &d.text, ctx.rules.max_text_chars)?;
@@ -284,13 +278,7 @@ pub fn feedback(
     comment: &str,
 ) -> Result<Record, Error> {
     expect_kind(rec.id, RecordKind::Suggestion)?;
-    if ctx.node != rec.id.home {
-        return Err(Error::NotHome {
-            node: ctx.node,
-            home: rec.id.home,
-            action: "record the deputy's feedback",
-        });
-    }
+    crate::common::require_home(ctx, rec.id.home, "record the deputy's feedback")?;
     let v = view::view(rec, ctx.rules);
     if v.status.is_final() {
         return Err(Error::Final { status: v.status });
@@ -347,13 +335,7 @@ pub fn close(ctx: &Ctx, rec: &Record) -> Result<Record, Error> {
 /// 撤回: the origin withdraws it, which ends handling everywhere.
 pub fn withdraw(ctx: &Ctx, rec: &Record) -> Result<Record, Error> {
     expect_kind(rec.id, RecordKind::Suggestion)?;
-    if ctx.node != rec.id.home {
-        return Err(Error::NotHome {
-            node: ctx.node,
-            home: rec.id.home,
-            action: "withdraw a suggestion",
-        });
-    }
+    crate::common::require_home(ctx, rec.id.home, "withdraw a suggestion")?;
     let v = view::view(rec, ctx.rules);
     if v.status.is_final() {
         return Err(Error::Final { status: v.status });

@@ -1,7 +1,7 @@
 //! The `Assignments` service: issue to regions below, acknowledge, report, get,
 //! and list what this node issued or received.
 
-use super::{Source, code, date, existing, get, id, list, new_id, write_one};
+use super::{Source, code, date, get, id, list, new_id, step, write_one};
 use crate::{Node, Op};
 use tonic::{Request, Response, Status};
 use wuji_model::{RecordKind, assignment};
@@ -48,15 +48,12 @@ impl pb::assignments_server::Assignments for Service {
         &self,
         req: Request<pb::Get>,
     ) -> Result<Response<pb::RecordReply>, Status> {
-        let rid = id(RecordKind::Assignment, req.get_ref().id.as_ref())?;
-        write_one(
+        step(
             &self.node,
-            Op::new(rid, move |ctx, cur| {
-                Ok(assignment::acknowledge(
-                    ctx,
-                    existing("assignment", &rid, cur)?,
-                )?)
-            }),
+            RecordKind::Assignment,
+            "assignment",
+            req.get_ref().id.as_ref(),
+            assignment::acknowledge,
         )
         .await
     }
@@ -66,17 +63,12 @@ impl pb::assignments_server::Assignments for Service {
         req: Request<pb::ReportRequest>,
     ) -> Result<Response<pb::RecordReply>, Status> {
         let r = req.into_inner();
-        let rid = id(RecordKind::Assignment, r.id.as_ref())?;
-        write_one(
+        step(
             &self.node,
-            Op::new(rid, move |ctx, cur| {
-                Ok(assignment::report(
-                    ctx,
-                    existing("assignment", &rid, cur)?,
-                    &r.text,
-                    r.done,
-                )?)
-            }),
+            RecordKind::Assignment,
+            "assignment",
+            r.id.as_ref(),
+            move |c, rec| assignment::report(c, rec, &r.text, r.done),
         )
         .await
     }

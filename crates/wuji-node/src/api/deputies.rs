@@ -1,7 +1,7 @@
 //! The `Deputies` service: enrol, update, status, attach, place, get, list in
 //! roster order (姓氏笔画), and all-or-nothing import.
 
-use super::{Source, code, existing, get, id, list, new_id, write_one};
+use super::{Source, code, existing, get, id, list, new_id, step, write_one};
 use crate::index::{self, ROSTER};
 use crate::{Error, Node, Op};
 use std::collections::BTreeMap;
@@ -173,17 +173,13 @@ impl pb::deputies_server::Deputies for Service {
         req: Request<pb::ChangeStatusRequest>,
     ) -> Result<Response<pb::RecordReply>, Status> {
         let r = req.into_inner();
-        let rid = id(RecordKind::Deputy, r.id.as_ref())?;
         let to = status(r.status)?;
-        write_one(
+        step(
             &self.node,
-            Op::new(rid, move |ctx, cur| {
-                Ok(deputy::change_status(
-                    ctx,
-                    existing("deputy", &rid, cur)?,
-                    to,
-                )?)
-            }),
+            RecordKind::Deputy,
+            "deputy",
+            r.id.as_ref(),
+            move |c, rec| deputy::change_status(c, rec, to),
         )
         .await
     }
@@ -193,13 +189,13 @@ impl pb::deputies_server::Deputies for Service {
         req: Request<pb::AttachRequest>,
     ) -> Result<Response<pb::RecordReply>, Status> {
         let r = req.into_inner();
-        let rid = id(RecordKind::Deputy, r.id.as_ref())?;
         let area = code("area", r.area)?;
-        write_one(
+        step(
             &self.node,
-            Op::new(rid, move |ctx, cur| {
-                Ok(deputy::attach(ctx, existing("deputy", &rid, cur)?, area)?)
-            }),
+            RecordKind::Deputy,
+            "deputy",
+            r.id.as_ref(),
+            move |c, rec| deputy::attach(c, rec, area),
         )
         .await
     }

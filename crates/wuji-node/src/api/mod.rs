@@ -85,6 +85,22 @@ pub async fn write_one(
     Ok(tonic::Response::new(reply(node, &rec, c.seq)))
 }
 
+/// Runs a workflow step on an existing record of `kind` and replies with it.
+pub async fn step(
+    node: &Node,
+    kind: RecordKind,
+    what: &'static str,
+    rid: Option<&pb::RecordId>,
+    f: impl FnOnce(&wuji_model::Ctx, &Record) -> Result<Record, wuji_model::Error> + Send + 'static,
+) -> Result<tonic::Response<pb::RecordReply>, Status> {
+    let rid = id(kind, rid)?;
+    write_one(
+        node,
+        crate::Op::new(rid, move |ctx, cur| Ok(f(ctx, existing(what, &rid, cur)?)?)),
+    )
+    .await
+}
+
 /// Reads one record or says it is not here.
 pub fn get(node: &Node, what: &'static str, id: &RecordId) -> Result<pb::RecordReply, Error> {
     let rec = node.read(id)?.ok_or_else(|| Error::not_found(what, id))?;

@@ -1,7 +1,7 @@
 //! The `Suggestions` service: every step of a suggestion's handling, get, and
 //! list by status, handler, category, area, overdue and date range.
 
-use super::{Source, code, date, existing, get, id, list, new_id, write_one};
+use super::{Source, code, date, get, id, list, new_id, step, write_one};
 use crate::commit::today_cst;
 use crate::index::{self, kind_byte, region};
 use crate::{Error, Node, Op};
@@ -27,7 +27,7 @@ impl Service {
         Service { node }
     }
 
-    async fn step(
+    async fn on(
         &self,
         rid: Option<&pb::RecordId>,
         f: impl FnOnce(
@@ -37,14 +37,7 @@ impl Service {
         + Send
         + 'static,
     ) -> Result<Response<pb::RecordReply>, Status> {
-        let rid = id(RecordKind::Suggestion, rid)?;
-        write_one(
-            &self.node,
-            Op::new(rid, move |ctx, cur| {
-                Ok(f(ctx, existing("suggestion", &rid, cur)?)?)
-            }),
-        )
-        .await
+        step(&self.node, RecordKind::Suggestion, "suggestion", rid, f).await
     }
 }
 
@@ -143,7 +136,7 @@ impl pb::suggestions_server::Suggestions for Service {
         req: Request<pb::RegisterRequest>,
     ) -> Result<Response<pb::RecordReply>, Status> {
         let r = req.into_inner();
-        self.step(r.id.as_ref(), move |c, rec| wf::register(c, rec, &r.number))
+        self.on(r.id.as_ref(), move |c, rec| wf::register(c, rec, &r.number))
             .await
     }
 
@@ -172,7 +165,7 @@ impl pb::suggestions_server::Suggestions for Service {
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
-        self.step(r.id.as_ref(), move |c, rec| wf::assign(c, rec, &units))
+        self.on(r.id.as_ref(), move |c, rec| wf::assign(c, rec, &units))
             .await
     }
 
@@ -181,7 +174,7 @@ impl pb::suggestions_server::Suggestions for Service {
         req: Request<pb::CoViewRequest>,
     ) -> Result<Response<pb::RecordReply>, Status> {
         let r = req.into_inner();
-        self.step(r.id.as_ref(), move |c, rec| {
+        self.on(r.id.as_ref(), move |c, rec| {
             wf::co_view(c, rec, &r.unit, &r.text)
         })
         .await
@@ -192,7 +185,7 @@ impl pb::suggestions_server::Suggestions for Service {
         req: Request<pb::ReturnRequest>,
     ) -> Result<Response<pb::RecordReply>, Status> {
         let r = req.into_inner();
-        self.step(r.id.as_ref(), move |c, rec| {
+        self.on(r.id.as_ref(), move |c, rec| {
             wf::return_unit(c, rec, &r.unit, &r.reason)
         })
         .await
@@ -205,7 +198,7 @@ impl pb::suggestions_server::Suggestions for Service {
         let r = req.into_inner();
         let months =
             u8::try_from(r.months).map_err(|_| Status::invalid_argument("months is too large"))?;
-        self.step(r.id.as_ref(), move |c, rec| wf::extend(c, rec, months))
+        self.on(r.id.as_ref(), move |c, rec| wf::extend(c, rec, months))
             .await
     }
 
@@ -215,7 +208,7 @@ impl pb::suggestions_server::Suggestions for Service {
     ) -> Result<Response<pb::RecordReply>, Status> {
         let r = req.into_inner();
         let cl = class(r.class)?;
-        self.step(r.id.as_ref(), move |c, rec| {
+        self.on(r.id.as_ref(), move |c, rec| {
             wf::answer(c, rec, &r.unit, cl, &r.text, &r.promises)
         })
         .await
@@ -234,7 +227,7 @@ impl pb::suggestions_server::Suggestions for Service {
             }),
             _ => None,
         };
-        self.step(r.id.as_ref(), move |c, rec| {
+        self.on(r.id.as_ref(), move |c, rec| {
             // Without an answer named, rate the latest answer of the current round.
             let answer = match given {
                 Some(a) => a,
@@ -248,15 +241,15 @@ impl pb::suggestions_server::Suggestions for Service {
     }
 
     async fn rehandle(&self, req: Request<pb::Get>) -> Result<Response<pb::RecordReply>, Status> {
-        self.step(req.get_ref().id.as_ref(), wf::rehandle).await
+        self.on(req.get_ref().id.as_ref(), wf::rehandle).await
     }
 
     async fn close(&self, req: Request<pb::Get>) -> Result<Response<pb::RecordReply>, Status> {
-        self.step(req.get_ref().id.as_ref(), wf::close).await
+        self.on(req.get_ref().id.as_ref(), wf::close).await
     }
 
     async fn withdraw(&self, req: Request<pb::Get>) -> Result<Response<pb::RecordReply>, Status> {
-        self.step(req.get_ref().id.as_ref(), wf::withdraw).await
+        self.on(req.get_ref().id.as_ref(), wf::withdraw).await
     }
 
     async fn merge_into(
@@ -266,7 +259,7 @@ impl pb::suggestions_server::Suggestions for Service {
         let r = req.into_inner();
         let other = Uuid::from_slice(&r.into)
             .map_err(|e| Status::invalid_argument(format!("into: {e}")))?;
-        self.step(r.id.as_ref(), move |c, rec| wf::merge_into(c, rec, other))
+        self.on(r.id.as_ref(), move |c, rec| wf::merge_into(c, rec, other))
             .await
     }
 
@@ -282,7 +275,7 @@ impl pb::suggestions_server::Suggestions for Service {
         } else {
             code("to", r.to)?
         };
-        self.step(r.id.as_ref(), move |c, rec| {
+        self.on(r.id.as_ref(), move |c, rec| {
             wf::escalate(c, rec, to, &r.reason)
         })
         .await
@@ -294,7 +287,7 @@ impl pb::suggestions_server::Suggestions for Service {
     ) -> Result<Response<pb::RecordReply>, Status> {
         let r = req.into_inner();
         let to = code("to", r.to)?;
-        self.step(r.id.as_ref(), move |c, rec| {
+        self.on(r.id.as_ref(), move |c, rec| {
             wf::transfer(c, rec, to, &r.reason)
         })
         .await
@@ -306,7 +299,7 @@ impl pb::suggestions_server::Suggestions for Service {
     ) -> Result<Response<pb::RecordReply>, Status> {
         let r = req.into_inner();
         let m = mode(r.mode)?;
-        self.step(r.id.as_ref(), move |c, rec| {
+        self.on(r.id.as_ref(), move |c, rec| {
             wf::supervise(c, rec, m, &r.lead_supervisor, &r.note)
         })
         .await

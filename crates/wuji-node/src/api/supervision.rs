@@ -1,7 +1,7 @@
 //! The `Supervision` service: open an item with weighted milestones, confirm
 //! milestones, report progress from covered nodes, get, list.
 
-use super::{Source, code, date, existing, get, id, list, new_id, write_one};
+use super::{Source, code, date, get, id, list, new_id, step, write_one};
 use crate::{Error, Node, Op};
 use tonic::{Request, Response, Status};
 use wuji_model::suggestion::SupervisionMode;
@@ -78,16 +78,12 @@ impl pb::supervision_server::Supervision for Service {
         req: Request<pb::MilestoneRequest>,
     ) -> Result<Response<pb::RecordReply>, Status> {
         let r = req.into_inner();
-        let rid = id(RecordKind::Supervision, r.id.as_ref())?;
-        write_one(
+        step(
             &self.node,
-            Op::new(rid, move |ctx, cur| {
-                Ok(supervision::confirm_milestone(
-                    ctx,
-                    existing("supervision item", &rid, cur)?,
-                    r.milestone,
-                )?)
-            }),
+            RecordKind::Supervision,
+            "supervision item",
+            r.id.as_ref(),
+            move |c, rec| supervision::confirm_milestone(c, rec, r.milestone),
         )
         .await
     }
@@ -97,17 +93,12 @@ impl pb::supervision_server::Supervision for Service {
         req: Request<pb::ItemReportRequest>,
     ) -> Result<Response<pb::RecordReply>, Status> {
         let r = req.into_inner();
-        let rid = id(RecordKind::Supervision, r.id.as_ref())?;
-        write_one(
+        step(
             &self.node,
-            Op::new(rid, move |ctx, cur| {
-                Ok(supervision::report(
-                    ctx,
-                    existing("supervision item", &rid, cur)?,
-                    &r.text,
-                    &r.done,
-                )?)
-            }),
+            RecordKind::Supervision,
+            "supervision item",
+            r.id.as_ref(),
+            move |c, rec| supervision::report(c, rec, &r.text, &r.done),
         )
         .await
     }
