@@ -1,41 +1,54 @@
 //! The committer: the one task that writes. Requests queue on a channel; the
-//! committer takes as many as are waiting (group commit), runs each step against
-//! the latest state of its records, checks authority, merges, writes one atomic
-//! batch (records, index changes, one log entry, the clock) and flushes it, and
-//! only then answers every request of the batch. Nothing is acknowledged before
-//! it is on disk; a request whose step fails changes nothing.
+//! committer takes as many as are waiting (group commit), runs each local step
+//! against the latest state of its records and checks authority, or applies a
+//! peer's merged state section by section (refused sections are logged and
+//! dropped), skips writes that change nothing, writes one atomic batch (records,
+//! index changes, log entries by source, peer checkpoints, the clock), flushes
+//! it, and only then answers every request of the batch and announces the new
+//! log position to the sync links. Nothing is acknowledged before it is on disk.
 
 use crate::{Error, index};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch};
 use wuji_crdt::{Hlc, HlcClock, WriterId};
 use wuji_division::Code;
 use wuji_model::calendar::Calendar;
-use wuji_model::{Ctx, Date, Record, RecordId, Rules, authority};
+use wuji_model::{Ctx, Date, Record, RecordId, Rules, authority, routing};
 use wuji_store::{Batch, Layout};
 
 /// A write's step: the delta, computed from the record's current state.
 pub type Step = Box<dyn FnOnce(&Ctx, Option<&Record>) -> Result<Record, Error> + Send>;
 
-/// One write: a record id and the step that computes its delta from the record's
-/// current state (`None` if the record does not exist yet).
+enum Change {
+    Local(Step),
+    Remote(Record),
+}
+
+/// One write: a record id and either a local step or a peer's merged state.
 pub struct Op {
     /// The record written.
     pub id: RecordId,
-    /// Computes the delta.
-    pub step: Step,
+    change: Change,
 }
 
 impl Op {
-    /// An op from a step closure.
+    /// A local write: `step` computes the delta from the record's current state.
     pub fn new(
         id: RecordId,
         step: impl FnOnce(&Ctx, Option<&Record>) -> Result<Record, Error> + Send + 'static,
     ) -> Op {
         Op {
             id,
-            step: Box::new(step),
+            change: Change::Local(Box::new(step)),
+        }
+    }
+
+    /// A peer's merged state of a record, applied section by section.
+    pub fn remote(record: Record) -> Op {
+        Op {
+            id: record.id,
+            change: Change::Remote(record),
         }
     }
 }
@@ -45,19 +58,26 @@ impl Op {
 pub struct Committed {
     /// The records after the write, in the order of the request's ops.
     pub records: Vec<Record>,
-    /// The log sequence of the batch that made them durable.
+    /// The log sequence after the batch that made them durable.
     pub seq: u64,
+    /// Sections of peers' states that were refused (remote requests only).
+    pub refused: usize,
 }
 
 struct Request {
     ops: Vec<Op>,
+    /// The peer a remote request came from.
+    source: Option<Code>,
+    /// A peer checkpoint to store with this request's changes.
+    checkpoint: Option<(Code, u64)>,
     reply: oneshot::Sender<Result<Committed, Error>>,
 }
 
-/// The handle through which API calls submit writes.
+/// The handle through which API calls and sync links submit writes.
 #[derive(Clone)]
 pub struct Committer {
     tx: mpsc::Sender<Request>,
+    seq: watch::Receiver<u64>,
 }
 
 struct State {
@@ -68,6 +88,15 @@ struct State {
     clock: HlcClock,
     seq: u64,
     max_batch: usize,
+    announce: watch::Sender<u64>,
+}
+
+/// A record touched by a batch: its state before the batch, now, and where the
+/// change came from (`None` once any local write touched it).
+struct Touched {
+    before: Option<Record>,
+    now: Record,
+    source: Option<Code>,
 }
 
 impl Committer {
@@ -88,6 +117,7 @@ impl Committer {
             .unwrap_or(0);
         let clock = HlcClock::resume(Hlc(last), max_ahead_ms);
         let (tx, rx) = mpsc::channel(max_batch.max(1) * 4);
+        let (announce, seq_rx) = watch::channel(seq);
         let state = State {
             node,
             layout,
@@ -96,19 +126,50 @@ impl Committer {
             clock,
             seq,
             max_batch: max_batch.max(1),
+            announce,
         };
         let task = tokio::spawn(run(state, rx));
-        Ok((Committer { tx }, task))
+        Ok((Committer { tx, seq: seq_rx }, task))
     }
 
-    /// Submits ops that succeed or fail together; resolves once durable.
+    /// Submits local ops that succeed or fail together; resolves once durable.
     pub async fn submit(&self, ops: Vec<Op>) -> Result<Committed, Error> {
+        self.send(ops, None, None).await
+    }
+
+    /// Applies a peer's batch and stores its checkpoint with it; resolves once durable.
+    pub async fn apply_remote(
+        &self,
+        peer: Code,
+        records: Vec<Record>,
+        checkpoint: u64,
+    ) -> Result<Committed, Error> {
+        let ops = records.into_iter().map(Op::remote).collect();
+        self.send(ops, Some(peer), Some((peer, checkpoint))).await
+    }
+
+    async fn send(
+        &self,
+        ops: Vec<Op>,
+        source: Option<Code>,
+        checkpoint: Option<(Code, u64)>,
+    ) -> Result<Committed, Error> {
         let (reply, rx) = oneshot::channel();
         self.tx
-            .send(Request { ops, reply })
+            .send(Request {
+                ops,
+                source,
+                checkpoint,
+                reply,
+            })
             .await
             .map_err(|_| Error::ShuttingDown)?;
         rx.await.map_err(|_| Error::ShuttingDown)?
+    }
+
+    /// The latest durable log sequence, updated after every batch.
+    pub fn watch(&self) -> watch::Receiver<u64> {
+        self.seq.clone()
     }
 }
 
@@ -123,7 +184,7 @@ async fn run(mut st: State, mut rx: mpsc::Receiver<Request>) {
         }
         let n = reqs.len();
         let outcome = st.commit(reqs).await;
-        tracing::debug!(requests = n, "committed batch");
+        tracing::debug!(requests = n, seq = st.seq, "committed batch");
         for (reply, result) in outcome {
             let _ = reply.send(result);
         }
@@ -140,35 +201,39 @@ impl State {
     async fn commit(&mut self, reqs: Vec<Request>) -> Outcome {
         let wall = now_ms();
         let today = today_cst();
-        // Latest state of every record touched in this batch: (before, after).
-        let mut touched: BTreeMap<RecordId, (Option<Record>, Record)> = BTreeMap::new();
+        let mut touched: BTreeMap<RecordId, Touched> = BTreeMap::new();
+        let mut checkpoints = Vec::new();
         let mut results = Vec::with_capacity(reqs.len());
         for req in reqs {
-            let r = self.run_ops(req.ops, wall, today, &mut touched);
+            let r = self.run_ops(req.ops, req.source, wall, today, &mut touched);
+            if r.is_ok()
+                && let Some(cp) = req.checkpoint
+            {
+                checkpoints.push(cp);
+            }
             results.push((req.reply, r));
         }
-        if touched.is_empty() {
-            return results
-                .into_iter()
-                .map(|(tx, r)| {
-                    (
-                        tx,
-                        r.map(|recs| Committed {
-                            records: recs,
-                            seq: self.seq,
-                        }),
-                    )
-                })
-                .collect();
-        }
-        let seq = self.seq + 1;
-        let written = self.write(&touched, seq).await;
-        match written {
-            Ok(()) => {
+        let seq = if touched.is_empty() && checkpoints.is_empty() {
+            Ok(self.seq)
+        } else {
+            self.write(&touched, &checkpoints).await
+        };
+        match seq {
+            Ok(seq) => {
                 self.seq = seq;
+                let _ = self.announce.send(seq);
                 results
                     .into_iter()
-                    .map(|(tx, r)| (tx, r.map(|recs| Committed { records: recs, seq })))
+                    .map(|(tx, r)| {
+                        (
+                            tx,
+                            r.map(|(records, refused)| Committed {
+                                records,
+                                seq,
+                                refused,
+                            }),
+                        )
+                    })
                     .collect()
             }
             Err(e) => {
@@ -188,66 +253,118 @@ impl State {
     }
 
     /// Runs one request's ops against the batch's latest states; all or nothing.
+    /// Returns the records as merged and how many peer sections were refused.
     fn run_ops(
         &mut self,
         ops: Vec<Op>,
+        source: Option<Code>,
         wall: u64,
         today: Date,
-        touched: &mut BTreeMap<RecordId, (Option<Record>, Record)>,
-    ) -> Result<Vec<Record>, Error> {
-        let mut local: BTreeMap<RecordId, (Option<Record>, Record)> = BTreeMap::new();
+        touched: &mut BTreeMap<RecordId, Touched>,
+    ) -> Result<(Vec<Record>, usize), Error> {
+        let mut local: BTreeMap<RecordId, Touched> = BTreeMap::new();
         let mut out = Vec::with_capacity(ops.len());
+        let mut refused = 0;
         for op in ops {
             let current = match local.get(&op.id).or_else(|| touched.get(&op.id)) {
-                Some((_, now)) => Some(now.clone()),
+                Some(t) => Some(t.now.clone()),
                 None => self.layout.record(&op.id)?.map(|s| s.record),
             };
-            let before = match touched.get(&op.id) {
-                Some((b, _)) => b.clone(),
-                None => local
-                    .get(&op.id)
-                    .map(|(b, _)| b.clone())
-                    .unwrap_or_else(|| current.clone()),
+            let merged = match op.change {
+                Change::Local(step) => {
+                    let at = wuji_crdt::Stamp::new(
+                        self.clock
+                            .tick(wall)
+                            .map_err(|e| Error::invalid(e.to_string()))?,
+                        WriterId::new(self.node.value(), 0),
+                    );
+                    let ctx = Ctx {
+                        node: self.node,
+                        at,
+                        today,
+                        rules: &self.rules,
+                        calendar: &self.calendar,
+                    };
+                    let delta = step(&ctx, current.as_ref())?;
+                    if delta.id != op.id {
+                        return Err(Error::invalid("a step wrote another record"));
+                    }
+                    authority::apply_local(self.node, current.as_ref(), &delta)?
+                }
+                Change::Remote(state) => {
+                    // Later local writes must follow the peer's clock.
+                    for (_, s) in state.sections() {
+                        let _ = self.clock.observe(s.written_at().hlc, wall);
+                    }
+                    let applied = authority::apply(current.as_ref(), &state);
+                    for (key, e) in &applied.rejected {
+                        tracing::warn!(record = %op.id.uuid, role = ?key.role, owner = %key.owner, rule = e.rule(), "refused section from peer");
+                    }
+                    refused += applied.rejected.len();
+                    if !routing::visible_to(&applied.record, self.node) {
+                        tracing::warn!(record = %op.id.uuid, "refused record this node may not see");
+                        refused += state.len();
+                        out.push(current.clone().unwrap_or(applied.record));
+                        continue;
+                    }
+                    applied.record
+                }
             };
-            let at = wuji_crdt::Stamp::new(
-                self.clock
-                    .tick(wall)
-                    .map_err(|e| Error::invalid(e.to_string()))?,
-                WriterId::new(self.node.value(), 0),
-            );
-            let ctx = Ctx {
-                node: self.node,
-                at,
-                today,
-                rules: &self.rules,
-                calendar: &self.calendar,
-            };
-            let delta = (op.step)(&ctx, current.as_ref())?;
-            if delta.id != op.id {
-                return Err(Error::invalid("a step wrote another record"));
-            }
-            let merged = authority::apply_local(self.node, current.as_ref(), &delta)?;
             out.push(merged.clone());
-            local.insert(op.id, (before, merged));
+            if current.as_ref() == Some(&merged) {
+                continue; // nothing changed: no write, no log entry
+            }
+            // Only read the batch's state here: this request may still fail, and
+            // then the changes of earlier requests in the batch must stay.
+            let prior = local.get(&op.id).or_else(|| touched.get(&op.id));
+            let (before, src) = match prior {
+                Some(t) => (
+                    t.before.clone(),
+                    if t.source == source { source } else { None },
+                ),
+                None => (current, source),
+            };
+            local.insert(
+                op.id,
+                Touched {
+                    before,
+                    now: merged,
+                    source: src,
+                },
+            );
         }
         touched.extend(local);
-        Ok(out)
+        Ok((out, refused))
     }
 
+    /// Writes the batch and flushes it; returns the new log sequence.
     async fn write(
-        &self,
-        touched: &BTreeMap<RecordId, (Option<Record>, Record)>,
-        seq: u64,
-    ) -> Result<(), Error> {
+        &mut self,
+        touched: &BTreeMap<RecordId, Touched>,
+        checkpoints: &[(Code, u64)],
+    ) -> Result<u64, Error> {
         let mut batch = Batch::default();
-        let ids: Vec<RecordId> = touched.keys().copied().collect();
-        for (before, after) in touched.values() {
-            self.layout.put_record(&mut batch, after, seq);
-            let old: BTreeSet<Vec<u8>> = before
+        let mut by_source: BTreeMap<Option<Code>, Vec<RecordId>> = BTreeMap::new();
+        for (id, t) in touched {
+            by_source.entry(t.source).or_default().push(*id);
+        }
+        let mut seq = self.seq;
+        let mut seq_of = BTreeMap::new();
+        for (source, ids) in &by_source {
+            seq += 1;
+            self.layout.put_log(&mut batch, seq, ids, *source);
+            for id in ids {
+                seq_of.insert(*id, seq);
+            }
+        }
+        for (id, t) in touched {
+            self.layout.put_record(&mut batch, &t.now, seq_of[id]);
+            let old: BTreeSet<Vec<u8>> = t
+                .before
                 .as_ref()
                 .map(|b| index::entries(b, &self.rules))
                 .unwrap_or_default();
-            let new = index::entries(after, &self.rules);
+            let new = index::entries(&t.now, &self.rules);
             for k in old.difference(&new) {
                 self.layout.delete_index(&mut batch, k);
             }
@@ -255,7 +372,9 @@ impl State {
                 self.layout.put_index(&mut batch, k);
             }
         }
-        self.layout.put_log(&mut batch, seq, &ids);
+        for (peer, cp) in checkpoints {
+            self.layout.put_checkpoint(&mut batch, *peer, *cp);
+        }
         self.layout.put_meta(
             &mut batch,
             b"hlc",
@@ -268,7 +387,7 @@ impl State {
         })
         .await
         .map_err(|e| Error::Serve(e.to_string()))??;
-        Ok(())
+        Ok(seq)
     }
 }
 

@@ -10,6 +10,7 @@ pub mod config;
 mod error;
 mod index;
 mod server;
+pub mod sync;
 pub mod views;
 
 pub use commit::{Committer, Op};

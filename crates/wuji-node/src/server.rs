@@ -146,6 +146,28 @@ pub async fn run(
         config.clock.max_ahead_ms,
         config.store.max_batch,
     )?;
+    let (stop_links, stop) = tokio::sync::watch::channel(false);
+    let link_ctx = crate::sync::LinkCtx {
+        node: code,
+        parent: match &config.parent {
+            Some(p) => {
+                Some(Code::parse(&p.code).map_err(|e| Error::Config(format!("parent.code: {e}")))?)
+            }
+            None => None,
+        },
+        layout: layout.clone(),
+        committer: committer.clone(),
+        max_message: config.api.max_message_bytes,
+        stop,
+    };
+    let dialer = match (&config.parent, link_ctx.parent) {
+        (Some(p), Some(pc)) => Some(tokio::spawn(crate::sync::dial_parent(
+            link_ctx.clone(),
+            pc,
+            p.addr.clone(),
+        ))),
+        _ => None,
+    };
     let node = Node {
         inner: Arc::new(Inner {
             code,
@@ -181,6 +203,13 @@ pub async fn run(
     let suggestions = service!(SuggestionsServer, api::suggestions::Service);
     let assignments = service!(AssignmentsServer, api::assignments::Service);
     let supervision = service!(SupervisionServer, api::supervision::Service);
+    use pb::sync_server::SyncServer;
+    health_reporter
+        .set_serving::<SyncServer<crate::sync::SyncService>>()
+        .await;
+    let sync = SyncServer::new(crate::sync::SyncService::new(link_ctx.clone()))
+        .max_decoding_message_size(limit)
+        .max_encoding_message_size(limit);
     let reflection_v1 = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(wuji_proto::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
@@ -200,9 +229,19 @@ pub async fn run(
         .add_service(suggestions)
         .add_service(assignments)
         .add_service(supervision)
-        .serve_with_incoming_shutdown(incoming(listener), shutdown)
+        .add_service(sync)
+        .serve_with_incoming_shutdown(incoming(listener), async move {
+            shutdown.await;
+            // Open link streams would keep the server waiting: end them now.
+            let _ = stop_links.send(true);
+        })
         .await;
-    // Stop taking writes: dropping the last committer handle lets it drain.
+    // Take no more writes: dropping the last committer handle lets it answer
+    // what is queued and stop.
+    if let Some(d) = dialer {
+        let _ = d.await;
+    }
+    drop(link_ctx);
     drop(node);
     let _ = task.await;
     layout.kv().flush()?;

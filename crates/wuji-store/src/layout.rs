@@ -39,6 +39,17 @@ pub struct StoredRecord {
     pub seq: u64,
 }
 
+/// One entry of the change log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogEntry {
+    /// Its local sequence.
+    pub seq: u64,
+    /// The records it changed.
+    pub ids: Vec<RecordId>,
+    /// The peer the changes came from, `None` if written here.
+    pub source: Option<Code>,
+}
+
 /// The typed view of a node's store.
 #[derive(Clone)]
 pub struct Layout {
@@ -151,17 +162,19 @@ impl Layout {
             .collect()
     }
 
-    /// Appends the log entry for one batch at `seq`.
-    pub fn put_log(&self, batch: &mut Batch, seq: u64, ids: &[RecordId]) {
+    /// Appends the log entry at `seq`: the records one batch changed, and the
+    /// peer they came from (`None` for local writes).
+    pub fn put_log(&self, batch: &mut Batch, seq: u64, ids: &[RecordId], source: Option<Code>) {
         let v = pb::LogEntry {
             format: VALUE_FORMAT,
             records: ids.iter().map(|i| record_id_to_pb(*i)).collect(),
+            source: source.map(|c| c.value()).unwrap_or(0),
         };
         batch.put(prefixed(LOG, &seq.to_be_bytes()), v.encode_to_vec());
     }
 
     /// Log entries after `seq`, up to `limit`, in order.
-    pub fn log_after(&self, seq: u64, limit: usize) -> Result<Vec<(u64, Vec<RecordId>)>, Error> {
+    pub fn log_after(&self, seq: u64, limit: usize) -> Result<Vec<LogEntry>, Error> {
         let after = prefixed(LOG, &seq.to_be_bytes());
         let mut out = Vec::new();
         for (k, v) in self.kv.scan(&[LOG], Some(&after), limit)? {
@@ -183,7 +196,11 @@ impl Layout {
                     })
                 })
                 .collect::<Result<Vec<_>, _>>()?;
-            out.push((s, ids));
+            out.push(LogEntry {
+                seq: s,
+                ids,
+                source: Code::from_value(e.source).ok(),
+            });
         }
         Ok(out)
     }

@@ -9,7 +9,7 @@ mod mem;
 mod sled_kv;
 
 pub use error::Error;
-pub use layout::{Layout, StoredRecord};
+pub use layout::{Layout, LogEntry, StoredRecord};
 pub use mem::MemKv;
 pub use sled_kv::SledKv;
 

@@ -64,7 +64,7 @@ proptest! {
                 layout.put_record(&mut b, r, 1);
                 layout.put_index(&mut b, &index_entry(3, b"x", &r.id));
             }
-            layout.put_log(&mut b, 1, &ids);
+            layout.put_log(&mut b, 1, &ids, None);
             layout.kv().apply(b).unwrap();
             layout.kv().flush().unwrap();
         }
@@ -78,7 +78,8 @@ proptest! {
         prop_assert_eq!(layout.last_seq().unwrap(), 1);
         let log = layout.log_after(0, 10).unwrap();
         prop_assert_eq!(log.len(), 1);
-        prop_assert_eq!(log[0].1.len(), recs.len());
+        prop_assert_eq!(log[0].ids.len(), recs.len());
+        prop_assert_eq!(log[0].source, None);
         let idx = layout.scan_index(&index_prefix(3, b"x"), None, 100).unwrap();
         let distinct: std::collections::BTreeSet<_> = recs.iter().map(|r| r.id).collect();
         prop_assert_eq!(idx.len(), distinct.len());

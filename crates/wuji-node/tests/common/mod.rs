@@ -27,7 +27,23 @@ impl TestNode {
 
     /// Starts a node on an existing directory.
     pub async fn start_in(dir: tempfile::TempDir, config: Config) -> TestNode {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        Self::start_at(dir, config, "127.0.0.1:0").await
+    }
+
+    /// Starts a node on an existing directory at a given address (a restart on
+    /// the same port; retried while the old socket is still being released).
+    pub async fn start_at(dir: tempfile::TempDir, config: Config, addr: &str) -> TestNode {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let listener = loop {
+            match tokio::net::TcpListener::bind(addr).await {
+                Ok(l) => break l,
+                Err(e) if std::time::Instant::now() < deadline => {
+                    let _ = e;
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                }
+                Err(e) => panic!("cannot bind {addr}: {e}"),
+            }
+        };
         let addr = listener.local_addr().unwrap().to_string();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(wuji_node::run(listener, config, async {

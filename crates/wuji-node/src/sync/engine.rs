@@ -1,0 +1,309 @@
+//! The link engine: greeting, then shipping the log one way and applying
+//! batches the other way, over an outbound channel and an inbound stream.
+
+use crate::Error;
+use crate::commit::Committer;
+use std::collections::BTreeSet;
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio_stream::{Stream, StreamExt};
+use wuji_division::Code;
+use wuji_model::{RecordId, routing};
+use wuji_proto::pb::{self, sync_message::Msg};
+use wuji_proto::{PROTOCOL_VERSION, record_from_state, record_to_state};
+use wuji_store::Layout;
+
+/// Oldest protocol version this build still speaks.
+pub const MIN_PROTOCOL_VERSION: u32 = 1;
+/// Records per batch at most (a record changed many times still crosses once).
+const BATCH_RECORDS: usize = 500;
+/// A keep-alive is sent when nothing else was for this long.
+const KEEP_ALIVE: Duration = Duration::from_secs(15);
+
+/// What a link needs from its node.
+#[derive(Clone)]
+pub struct LinkCtx {
+    /// This node.
+    pub node: Code,
+    /// Its configured parent, if any.
+    pub parent: Option<Code>,
+    /// The store (log, records, checkpoints).
+    pub layout: Layout,
+    /// The writer.
+    pub committer: Committer,
+    /// Largest message.
+    pub max_message: usize,
+    /// Turns true when the node stops; every link then ends.
+    pub stop: tokio::sync::watch::Receiver<bool>,
+}
+
+/// Which end of the link this node is.
+#[derive(Debug, Clone, Copy)]
+pub enum Role {
+    /// This node dialed its configured parent.
+    Child {
+        /// The parent's code.
+        parent: Code,
+    },
+    /// This node accepted a child.
+    Parent,
+}
+
+/// The greeting received from the peer.
+#[derive(Debug, Clone, Copy)]
+pub struct Greeting {
+    /// The peer's code.
+    pub peer: Code,
+    /// Where to start sending: the peer's checkpoint of this node.
+    pub resume_from: u64,
+}
+
+fn hello(ctx: &LinkCtx, resume_from: u64) -> pb::SyncMessage {
+    pb::SyncMessage {
+        msg: Some(Msg::Hello(pb::Hello {
+            protocol_version: PROTOCOL_VERSION,
+            min_protocol_version: MIN_PROTOCOL_VERSION,
+            node: ctx.node.value(),
+            parent: ctx.parent.map(|p| p.value()).unwrap_or(0),
+            resume_from,
+            software: format!("wuji {}", env!("CARGO_PKG_VERSION")),
+        })),
+    }
+}
+
+fn refusal(rule: &str, message: String) -> pb::SyncMessage {
+    pb::SyncMessage {
+        msg: Some(Msg::Refusal(pb::Refusal {
+            rule: rule.to_string(),
+            message,
+        })),
+    }
+}
+
+/// Checks a peer's hello for `role`; the reason it is refused otherwise.
+fn check_hello(ctx: &LinkCtx, role: Role, h: &pb::Hello) -> Result<Code, (String, String)> {
+    let bad = |rule: &str, msg: String| (rule.to_string(), msg);
+    if h.protocol_version < MIN_PROTOCOL_VERSION || h.min_protocol_version > PROTOCOL_VERSION {
+        return Err(bad(
+            "protocol-version",
+            format!(
+                "peer speaks {}..{}, this node {}..{}",
+                h.min_protocol_version, h.protocol_version, MIN_PROTOCOL_VERSION, PROTOCOL_VERSION
+            ),
+        ));
+    }
+    let peer = Code::from_value(h.node).map_err(|e| bad("peer-code", format!("peer code: {e}")))?;
+    match role {
+        Role::Child { parent } if peer != parent => Err(bad(
+            "peer-is-parent",
+            format!("expected the parent {parent}, got {peer}"),
+        )),
+        Role::Child { .. } => Ok(peer),
+        Role::Parent => {
+            if !peer.is_inside(ctx.node) {
+                return Err(bad(
+                    "peer-inside-region",
+                    format!(
+                        "{peer} is not inside {}: only nodes below may link here",
+                        ctx.node
+                    ),
+                ));
+            }
+            if h.parent != ctx.node.value() {
+                return Err(bad(
+                    "peer-names-parent",
+                    format!("{peer} names {} as its parent, not {}", h.parent, ctx.node),
+                ));
+            }
+            Ok(peer)
+        }
+    }
+}
+
+/// Runs one link until either side closes or fails.
+pub async fn run_link<S>(
+    ctx: LinkCtx,
+    role: Role,
+    tx: mpsc::Sender<pb::SyncMessage>,
+    mut rx: S,
+) -> Result<(), Error>
+where
+    S: Stream<Item = Result<pb::SyncMessage, String>> + Unpin + Send,
+{
+    let closed = || Error::Serve("the peer closed the link".into());
+    // Greeting: the dialer speaks first, with its checkpoint of the parent.
+    let greeting = match role {
+        Role::Child { parent } => {
+            let cp = ctx.layout.checkpoint(parent)?;
+            tx.send(hello(&ctx, cp)).await.map_err(|_| closed())?;
+            receive_hello(&ctx, role, &tx, &mut rx).await?
+        }
+        Role::Parent => {
+            let g = receive_hello(&ctx, role, &tx, &mut rx).await?;
+            let cp = ctx.layout.checkpoint(g.peer)?;
+            tx.send(hello(&ctx, cp)).await.map_err(|_| closed())?;
+            g
+        }
+    };
+    tracing::info!(peer = %greeting.peer, resume_from = greeting.resume_from, "link up");
+    let mut stop = ctx.stop.clone();
+    let sender = ship(ctx.clone(), greeting, tx.clone());
+    let receiver = receive(ctx, greeting.peer, tx, rx);
+    tokio::select! {
+        r = sender => r,
+        r = receiver => r,
+        _ = stop.wait_for(|s| *s) => Ok(()),
+    }
+}
+
+async fn receive_hello<S>(
+    ctx: &LinkCtx,
+    role: Role,
+    tx: &mpsc::Sender<pb::SyncMessage>,
+    rx: &mut S,
+) -> Result<Greeting, Error>
+where
+    S: Stream<Item = Result<pb::SyncMessage, String>> + Unpin + Send,
+{
+    let first = tokio::time::timeout(Duration::from_secs(30), rx.next())
+        .await
+        .map_err(|_| Error::Serve("no greeting within 30 s".into()))?;
+    let msg = match first {
+        Some(Ok(m)) => m,
+        Some(Err(e)) => return Err(Error::Serve(e)),
+        None => return Err(Error::Serve("the peer closed before greeting".into())),
+    };
+    match msg.msg {
+        Some(Msg::Hello(h)) => match check_hello(ctx, role, &h) {
+            Ok(peer) => Ok(Greeting {
+                peer,
+                resume_from: h.resume_from,
+            }),
+            Err((rule, message)) => {
+                tracing::warn!(%rule, %message, "link refused");
+                let _ = tx.send(refusal(&rule, message.clone())).await;
+                Err(Error::Serve(format!("link refused [{rule}]: {message}")))
+            }
+        },
+        Some(Msg::Refusal(r)) => Err(Error::Serve(format!(
+            "refused by the peer [{}]: {}",
+            r.rule, r.message
+        ))),
+        _ => Err(Error::Serve("the first message was not a greeting".into())),
+    }
+}
+
+/// Ships this node's log to the peer from its checkpoint, then every new commit.
+async fn ship(ctx: LinkCtx, g: Greeting, tx: mpsc::Sender<pb::SyncMessage>) -> Result<(), Error> {
+    let mut from = g.resume_from;
+    let mut seq = ctx.committer.watch();
+    loop {
+        let entries = ctx.layout.log_after(from, 4 * BATCH_RECORDS)?;
+        if entries.is_empty() {
+            tokio::select! {
+                changed = seq.changed() => {
+                    if changed.is_err() {
+                        return Ok(()); // the node is stopping
+                    }
+                }
+                _ = tokio::time::sleep(KEEP_ALIVE) => {
+                    let ka = pb::SyncMessage { msg: Some(Msg::KeepAlive(pb::KeepAlive { hlc: 0 })) };
+                    tx.send(ka).await.map_err(|_| Error::Serve("link closed".into()))?;
+                }
+            }
+            continue;
+        }
+        // One batch: the records of as many entries as fit BATCH_RECORDS.
+        let mut ids: BTreeSet<RecordId> = BTreeSet::new();
+        let mut to = from;
+        for e in &entries {
+            if e.source != Some(g.peer) {
+                ids.extend(e.ids.iter().copied());
+            }
+            to = e.seq;
+            if ids.len() >= BATCH_RECORDS {
+                break;
+            }
+        }
+        let mut records = Vec::with_capacity(ids.len());
+        for id in &ids {
+            if let Some(s) = ctx.layout.record(id)?
+                && let Some(r) = routing::for_recipient(&s.record, g.peer)
+            {
+                records.push(record_to_state(&r));
+            }
+        }
+        let n = records.len();
+        let batch = pb::SyncMessage {
+            msg: Some(Msg::Batch(pb::Batch {
+                from_seq: from,
+                to_seq: to,
+                records,
+            })),
+        };
+        tx.send(batch)
+            .await
+            .map_err(|_| Error::Serve("link closed".into()))?;
+        tracing::debug!(peer = %g.peer, from, to, records = n, "sent batch");
+        from = to;
+    }
+}
+
+/// Applies the peer's batches; acknowledges each once durable.
+async fn receive<S>(
+    ctx: LinkCtx,
+    peer: Code,
+    tx: mpsc::Sender<pb::SyncMessage>,
+    mut rx: S,
+) -> Result<(), Error>
+where
+    S: Stream<Item = Result<pb::SyncMessage, String>> + Unpin + Send,
+{
+    while let Some(msg) = rx.next().await {
+        let msg = msg.map_err(Error::Serve)?;
+        match msg.msg {
+            Some(Msg::Batch(b)) => {
+                let mut records = Vec::with_capacity(b.records.len());
+                for state in &b.records {
+                    match record_from_state(state) {
+                        Ok(r) => records.push(r),
+                        Err(e) => {
+                            let m = format!(
+                                "malformed record in batch {}..{}: {e}",
+                                b.from_seq, b.to_seq
+                            );
+                            let _ = tx.send(refusal("malformed-record", m.clone())).await;
+                            return Err(Error::Serve(m));
+                        }
+                    }
+                }
+                let n = records.len();
+                let done = ctx.committer.apply_remote(peer, records, b.to_seq).await?;
+                if done.refused > 0 {
+                    tracing::warn!(%peer, refused = done.refused, "sections refused in a batch");
+                }
+                tracing::debug!(%peer, to = b.to_seq, records = n, "applied batch");
+                let ack = pb::SyncMessage {
+                    msg: Some(Msg::Ack(pb::Ack { seq: b.to_seq })),
+                };
+                tx.send(ack)
+                    .await
+                    .map_err(|_| Error::Serve("link closed".into()))?;
+            }
+            Some(Msg::Ack(_)) | Some(Msg::KeepAlive(_)) => {}
+            Some(Msg::Refusal(r)) => {
+                return Err(Error::Serve(format!(
+                    "refused by the peer [{}]: {}",
+                    r.rule, r.message
+                )));
+            }
+            Some(Msg::Hello(_)) | None => {
+                let _ = tx
+                    .send(refusal("protocol", "unexpected message".into()))
+                    .await;
+                return Err(Error::Serve("unexpected message on the link".into()));
+            }
+        }
+    }
+    Ok(())
+}

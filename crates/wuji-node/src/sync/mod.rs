@@ -1,0 +1,24 @@
+//! Sync between a child and its parent (DESIGN.md §4). The child dials; one
+//! bidirectional stream carries changes both ways. The protocol is symmetric
+//! after the greeting and runs over any pair of message channels, so the same
+//! engine serves tonic streams and in-memory links.
+//!
+//! 1. The dialer sends `Hello` with its node, its parent and its checkpoint of
+//!    the peer (the peer's highest log sequence it has durably applied); the
+//!    listener checks the dialer (a node inside its region that names it as
+//!    parent, with a protocol version both understand) and answers in kind.
+//! 2. Each side ships its log from the other's checkpoint: the records of each
+//!    slice of entries, deduplicated (a record changed many times crosses once),
+//!    as their merged state filtered and stripped for the peer by the routing
+//!    rules, leaving out entries that came from that very peer.
+//! 3. The receiver applies a batch through the committer with authority checks
+//!    and stores the sender's checkpoint in the same atomic, flushed write, then
+//!    acknowledges. New local commits are pushed at once (a watch on the log).
+
+mod engine;
+mod retry;
+mod service;
+
+pub use engine::{Greeting, LinkCtx, Role, run_link};
+pub use retry::dial_parent;
+pub use service::SyncService;

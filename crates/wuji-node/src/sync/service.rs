@@ -1,0 +1,90 @@
+//! The parent's side of a link, as a gRPC service: each `Link` call from a child
+//! runs the engine; `Digest` reports the digest of the records in a scope.
+
+use super::engine::{LinkCtx, Role, run_link};
+use std::pin::Pin;
+use tokio::sync::mpsc;
+use tokio_stream::wrappers::ReceiverStream;
+use tokio_stream::{Stream, StreamExt};
+use tonic::{Request, Response, Status, Streaming};
+use wuji_division::Code;
+use wuji_proto::{Digest, digest, pb};
+
+/// The `Sync` service of a node.
+pub struct SyncService {
+    ctx: LinkCtx,
+}
+
+impl SyncService {
+    /// Serves links for `ctx`'s node.
+    pub fn new(ctx: LinkCtx) -> SyncService {
+        SyncService { ctx }
+    }
+}
+
+type Out = Pin<Box<dyn Stream<Item = Result<pb::SyncMessage, Status>> + Send>>;
+
+#[tonic::async_trait]
+impl pb::sync_server::Sync for SyncService {
+    type LinkStream = Out;
+
+    async fn link(
+        &self,
+        req: Request<Streaming<pb::SyncMessage>>,
+    ) -> Result<Response<Out>, Status> {
+        let inbound = req
+            .into_inner()
+            .map(|m| m.map_err(|e| e.message().to_string()));
+        let (tx, rx) = mpsc::channel(64);
+        let ctx = self.ctx.clone();
+        tokio::spawn(async move {
+            if let Err(e) = run_link(ctx, Role::Parent, tx, inbound).await {
+                tracing::info!(error = %e, "link from a child ended");
+            }
+        });
+        Ok(Response::new(Box::pin(ReceiverStream::new(rx).map(Ok))))
+    }
+
+    async fn digest(
+        &self,
+        req: Request<pb::DigestRequest>,
+    ) -> Result<Response<pb::DigestReply>, Status> {
+        let r = req.into_inner();
+        let scope = if r.scope == 0 {
+            Code::NATIONAL
+        } else {
+            Code::from_value(r.scope)
+                .map_err(|e| Status::invalid_argument(format!("scope: {e}")))?
+        };
+        let kind = if r.kind == 0 { None } else { Some(r.kind) };
+        let mut total = Digest::default();
+        let mut n = 0u64;
+        let mut after: Option<Vec<u8>> = None;
+        loop {
+            let page = self
+                .ctx
+                .layout
+                .records(&[], after.as_deref(), 1024)
+                .map_err(|e| Status::internal(e.to_string()))?;
+            let last = page.len() < 1024;
+            for s in page {
+                after = Some(wuji_store::layout::record_key(&s.record.id).to_vec());
+                let k = wuji_proto::record_id_to_pb(s.record.id).kind;
+                if kind.is_some_and(|want| want != k) || !scope.contains(s.record.id.home) {
+                    continue;
+                }
+                total.toggle(&digest(&s.record));
+                n += 1;
+            }
+            if last {
+                break;
+            }
+        }
+        Ok(Response::new(pb::DigestReply {
+            scope: scope.value(),
+            kind: r.kind,
+            records: n,
+            digest: total.0.to_vec(),
+        }))
+    }
+}

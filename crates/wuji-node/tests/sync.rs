@@ -1,0 +1,327 @@
+//! Replication between real nodes over real sockets (in one process): a city,
+//! a county and two of its townships. Suggestions flow up and reach every
+//! ancestor but never a sibling; answers flow back to the origin; assignments
+//! flow down to their targets only; a restarted node catches up.
+
+mod common;
+
+use common::TestNode;
+use std::time::{Duration, Instant};
+use tonic::transport::Channel;
+use wuji_division::Code;
+use wuji_node::config::ParentConfig;
+use wuji_proto::pb::{
+    self, assignments_client::AssignmentsClient, suggestions_client::SuggestionsClient,
+};
+
+async fn child(code: &str, parent: &TestNode, parent_code: &str) -> TestNode {
+    let (pc, addr) = (parent_code.to_string(), parent.addr.clone());
+    TestNode::start(code, move |c| {
+        c.parent = Some(ParentConfig { code: pc, addr });
+    })
+    .await
+}
+
+fn rid(id: &str) -> Option<pb::RecordId> {
+    let (home, uuid) = id.split_once(':').unwrap();
+    Some(pb::RecordId {
+        kind: 0,
+        home: home.parse().unwrap(),
+        uuid: uuid::Uuid::parse_str(uuid).unwrap().as_bytes().to_vec(),
+    })
+}
+
+/// The suggestion's derived fields on a node, or None if the node does not have it.
+async fn seen(ch: &Channel, id: &str) -> Option<std::collections::HashMap<String, String>> {
+    let mut s = SuggestionsClient::new(ch.clone());
+    s.get_suggestion(pb::Get { id: rid(id) })
+        .await
+        .ok()
+        .map(|r| r.into_inner().view.into_iter().collect())
+}
+
+async fn eventually<F, Fut>(what: &str, mut f: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while !f().await {
+        assert!(Instant::now() < deadline, "timed out waiting for: {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changes_flow_up_to_ancestors_back_to_the_origin_and_never_to_siblings() {
+    let city = TestNode::start("320100", |_| {}).await;
+    let county = child("320114", &city, "320100").await;
+    let town_a = child("320114001", &county, "320114").await;
+    let town_b = child("320114002", &county, "320114").await;
+
+    // A suggestion submitted at township A and escalated to the county.
+    let mut a = SuggestionsClient::new(town_a.channel.clone());
+    let v = a
+        .submit(pb::SubmitRequest {
+            lead: "P".into(),
+            title: "路灯".into(),
+            text: "不亮".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .view;
+    let id = v["id"].clone();
+    a.escalate(pb::ForwardRequest {
+        id: rid(&id),
+        to: 320_114,
+        reason: "镇无力解决".into(),
+    })
+    .await
+    .unwrap();
+    eventually("the county has it", || async {
+        seen(&county.channel, &id).await.is_some()
+    })
+    .await;
+    eventually("the city has it", || async {
+        seen(&city.channel, &id).await.is_some()
+    })
+    .await;
+
+    // The county handles it; the answer reaches the origin township.
+    let mut c = SuggestionsClient::new(county.channel.clone());
+    c.register(pb::RegisterRequest {
+        id: rid(&id),
+        number: "雨2026-9".into(),
+    })
+    .await
+    .unwrap();
+    c.assign(pb::AssignRequest {
+        id: rid(&id),
+        units: vec![pb::Unit {
+            name: "城管局".into(),
+            role: 0,
+        }],
+    })
+    .await
+    .unwrap();
+    c.answer_suggestion(pb::AnswerRequest {
+        id: rid(&id),
+        unit: "城管局".into(),
+        class: 0,
+        text: "已修复".into(),
+        promises: vec![],
+    })
+    .await
+    .unwrap();
+    eventually("the answer reaches township A", || async {
+        seen(&town_a.channel, &id)
+            .await
+            .is_some_and(|v| v["status"] == "answered" && v["answer_text"] == "已修复")
+    })
+    .await;
+    // The deputy's feedback at the origin flows up; the county closes.
+    a.feedback(pb::FeedbackRequest {
+        id: rid(&id),
+        rating: 2,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    eventually("the rating reaches the county", || async {
+        seen(&county.channel, &id)
+            .await
+            .is_some_and(|v| v.get("rating").is_some_and(|r| r == "satisfied"))
+    })
+    .await;
+    c.close(pb::Get { id: rid(&id) }).await.unwrap();
+    eventually("closed everywhere", || async {
+        seen(&town_a.channel, &id)
+            .await
+            .is_some_and(|v| v["status"] == "closed")
+            && seen(&city.channel, &id)
+                .await
+                .is_some_and(|v| v["status"] == "closed")
+    })
+    .await;
+    // The sibling township never received it.
+    assert!(
+        seen(&town_b.channel, &id).await.is_none(),
+        "a sibling saw another township's suggestion"
+    );
+
+    // An assignment from the city to township A only.
+    let mut ca = AssignmentsClient::new(city.channel.clone());
+    let x = ca
+        .issue_assignment(pb::IssueRequest {
+            title: "接待日".into(),
+            text: "每月16日".into(),
+            targets: vec![320_114_001],
+            due_on: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .view;
+    let xid = x["id"].clone();
+    let has = |ch: Channel, xid: String| async move {
+        AssignmentsClient::new(ch)
+            .get_assignment(pb::Get { id: rid(&xid) })
+            .await
+            .ok()
+            .map(|r| r.into_inner().view)
+    };
+    eventually("township A receives the assignment", || {
+        has(town_a.channel.clone(), xid.clone()).map_is_some()
+    })
+    .await;
+    let mut aa = AssignmentsClient::new(town_a.channel.clone());
+    aa.report_progress(pb::ReportRequest {
+        id: rid(&xid),
+        text: "已完成".into(),
+        done: true,
+    })
+    .await
+    .unwrap();
+    eventually("the report reaches the city", || async {
+        has(city.channel.clone(), xid.clone())
+            .await
+            .is_some_and(|v| v["done"] == "1/1")
+    })
+    .await;
+    assert!(
+        has(town_b.channel.clone(), xid.clone()).await.is_none(),
+        "township B is not a target"
+    );
+
+    for n in [town_a, town_b, county, city] {
+        n.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_parent_that_was_down_catches_up_and_writes_below_never_wait_for_it() {
+    let city = TestNode::start("320100", |_| {}).await;
+    let county = child("320114", &city, "320100").await;
+    let town = child("320114001", &county, "320114").await;
+    let mut t = SuggestionsClient::new(town.channel.clone());
+    let first = t
+        .submit(pb::SubmitRequest {
+            lead: "P".into(),
+            title: "一".into(),
+            text: "x".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .view["id"]
+        .clone();
+    eventually("the city has the first", || async {
+        seen(&city.channel, &first).await.is_some()
+    })
+    .await;
+
+    // The county goes down; the township keeps taking writes.
+    let county_addr = county.addr.clone();
+    let county_dir = county.stop().await;
+    let mut ids = Vec::new();
+    for i in 0..20 {
+        let v = t
+            .submit(pb::SubmitRequest {
+                lead: "P".into(),
+                title: format!("停机 {i}"),
+                text: "x".into(),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .view;
+        ids.push(v["id"].clone());
+    }
+    // Back on the same address and directory: the township redials, both catch up.
+    let mut cfg = wuji_node::Config::new(Code::parse("320114").unwrap());
+    cfg.node.data_dir = county_dir.path().join("data");
+    cfg.parent = Some(ParentConfig {
+        code: "320100".into(),
+        addr: city.addr.clone(),
+    });
+    let county = TestNode::start_at(county_dir, cfg, &county_addr).await;
+    for id in &ids {
+        eventually(
+            "the city has every write made while the county was down",
+            || async { seen(&city.channel, id).await.is_some() },
+        )
+        .await;
+    }
+    for n in [town, county, city] {
+        n.stop().await;
+    }
+}
+
+/// Opens a link by hand with the given hello and returns the first reply.
+async fn hello_reply(ch: &Channel, node: u32, parent: u32, version: u32) -> pb::sync_message::Msg {
+    use pb::sync_message::Msg;
+    let hello = pb::SyncMessage {
+        msg: Some(Msg::Hello(pb::Hello {
+            protocol_version: version,
+            min_protocol_version: 1,
+            node,
+            parent,
+            resume_from: 0,
+            software: "test".into(),
+        })),
+    };
+    let mut c = pb::sync_client::SyncClient::new(ch.clone());
+    let mut inbound = c
+        .link(tokio_stream::iter(vec![hello]))
+        .await
+        .unwrap()
+        .into_inner();
+    inbound
+        .message()
+        .await
+        .unwrap()
+        .expect("a reply")
+        .msg
+        .expect("a message")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn links_from_outside_the_region_naming_another_parent_or_speaking_an_old_protocol_are_refused()
+ {
+    use pb::sync_message::Msg;
+    let county = TestNode::start("320114", |_| {}).await;
+    for (node, parent, version, rule) in [
+        (320_115_001, 320_114, 1, "peer-inside-region"), // a township of another county
+        (320_100, 320_114, 1, "peer-inside-region"),     // its own city, pretending to be a child
+        (320_114_002, 320_100, 1, "peer-names-parent"), // a grandchild skipping its parent... names the city
+        (320_114_001, 320_114, 0, "protocol-version"),
+        (999_999, 320_114, 1, "peer-code"),
+    ] {
+        match hello_reply(&county.channel, node, parent, version).await {
+            Msg::Refusal(r) => assert_eq!(r.rule, rule, "{node}: {}", r.message),
+            other => panic!("{node} was not refused: {other:?}"),
+        }
+    }
+    // A proper child is greeted back.
+    assert!(
+        matches!(hello_reply(&county.channel, 320_114_001, 320_114, 1).await, Msg::Hello(h) if h.node == 320_114)
+    );
+    county.stop().await;
+}
+
+trait MapIsSome {
+    fn map_is_some(self) -> std::pin::Pin<Box<dyn std::future::Future<Output = bool> + Send>>;
+}
+
+impl<F, T> MapIsSome for F
+where
+    F: std::future::Future<Output = Option<T>> + Send + 'static,
+{
+    fn map_is_some(self) -> std::pin::Pin<Box<dyn std::future::Future<Output = bool> + Send>> {
+        Box::pin(async move { self.await.is_some() })
+    }
+}
