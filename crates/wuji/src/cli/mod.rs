@@ -5,6 +5,7 @@
 
 mod assignment;
 mod deputy;
+mod federation;
 mod ids;
 mod node;
 mod output;
@@ -57,6 +58,11 @@ impl ClientOpts {
 enum Command {
     /// Write a commented wuji.toml for a new node (DIR/wuji.toml).
     Init(node::InitArgs),
+    /// A whole federation on this machine: `wuji federation up --dir DIR`.
+    Federation {
+        #[command(subcommand)]
+        command: FederationCommand,
+    },
     /// Run a node.
     Node {
         #[command(subcommand)]
@@ -92,6 +98,15 @@ enum Command {
     },
 }
 
+/// `wuji federation …`.
+#[derive(Debug, Subcommand)]
+enum FederationCommand {
+    /// Start a five-level federation of real node processes (13 congresses from
+    /// the real division tree, with a municipality and a city without counties),
+    /// seed sample data, write DIR/federation.json, run until ctrl-c.
+    Up(federation::UpArgs),
+}
+
 /// Runs the command line; the binary's `main`.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -113,6 +128,9 @@ pub fn main() -> ExitCode {
         match cli.command {
             Command::Init(a) => node::init(a),
             Command::Node { command } => node::run(command).await,
+            Command::Federation {
+                command: FederationCommand::Up(a),
+            } => federation::up(a).await,
             Command::Deputy { opts, command } => deputy::run(&opts, command).await,
             Command::Suggestion { opts, command } => suggestion::run(&opts, command).await,
             Command::Assignment { opts, command } => assignment::run(&opts, command).await,

@@ -1,0 +1,337 @@
+//! `wuji federation up`: a real multi-process federation on this machine, from
+//! an embedded slice of the real division tree with its odd corners (a
+//! municipality without a city level, a city without counties), seeded with
+//! sample deputies, suggestions and an assignment. Writes DIR/federation.json
+//! and runs until ctrl-c or SIGTERM, then stops every node cleanly.
+
+use anyhow::{Context, bail};
+use clap::Args;
+use serde_json::json;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use tonic::transport::Channel;
+use wuji_division::Code;
+use wuji_node::Config;
+use wuji_node::config::ParentConfig;
+use wuji_proto::pb::suggestions_client::SuggestionsClient;
+use wuji_proto::pb::{
+    self, assignments_client::AssignmentsClient, deputies_client::DeputiesClient,
+};
+
+/// The embedded tree: (code, name, parent).
+const TREE: &[(&str, &str, Option<&str>)] = &[
+    ("100000", "全国人大", None),
+    ("320000", "江苏省", Some("100000")),
+    ("320100", "南京市", Some("320000")),
+    ("320114", "雨花台区", Some("320100")),
+    ("320114001", "雨花街道", Some("320114")),
+    ("320114002", "赛虹桥街道", Some("320114")),
+    ("320115", "江宁区", Some("320100")),
+    ("320115001", "东山街道", Some("320115")),
+    ("110000", "北京市", Some("100000")),
+    ("110101", "东城区", Some("110000")),
+    ("440000", "广东省", Some("100000")),
+    ("441900", "东莞市", Some("440000")),
+    ("441900003", "东城街道", Some("441900")),
+];
+
+/// Arguments of `wuji federation up`.
+#[derive(Debug, Args)]
+pub struct UpArgs {
+    /// Directory for every node's config, store and log, and federation.json.
+    #[arg(long)]
+    dir: PathBuf,
+    /// First port; node i listens on base-port + i (127.0.0.1 only).
+    #[arg(long, default_value_t = 7700)]
+    base_port: u16,
+    /// Do not add the sample deputies, suggestions and assignment.
+    #[arg(long)]
+    no_seed: bool,
+    /// Stop by itself after this many seconds (default: run until ctrl-c).
+    #[arg(long)]
+    r#for: Option<u64>,
+}
+
+struct Running {
+    code: &'static str,
+    addr: String,
+    child: Child,
+}
+
+/// Starts the federation and keeps it running.
+pub async fn up(a: UpArgs) -> anyhow::Result<()> {
+    std::fs::create_dir_all(&a.dir)
+        .with_context(|| format!("cannot create {}", a.dir.display()))?;
+    let exe = std::env::current_exe().context("cannot find the wuji binary")?;
+    let addr_of = |i: usize| format!("127.0.0.1:{}", a.base_port as usize + i);
+    let mut nodes: Vec<Running> = Vec::new();
+    let mut listing = Vec::new();
+    eprintln!("starting {} nodes in {}", TREE.len(), a.dir.display());
+    for (i, (code, name, parent)) in TREE.iter().enumerate() {
+        let c = Code::parse(code)?;
+        let dir = a.dir.join(code);
+        std::fs::create_dir_all(&dir)?;
+        let mut cfg = Config::new(c);
+        cfg.node.listen = addr_of(i);
+        cfg.store.cache_mb = 16;
+        if let Some(p) = parent {
+            let j = TREE
+                .iter()
+                .position(|(c, _, _)| c == p)
+                .expect("parent in tree");
+            cfg.parent = Some(ParentConfig {
+                code: p.to_string(),
+                addr: addr_of(j),
+            });
+        }
+        let path = dir.join("wuji.toml");
+        std::fs::write(&path, cfg.to_commented_toml())?;
+        let log = std::fs::File::create(dir.join("node.log"))?;
+        let child = Command::new(&exe)
+            .args(["node", "run", "--config"])
+            .arg(&path)
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .with_context(|| format!("cannot start the node {code}"))?;
+        nodes.push(Running {
+            code,
+            addr: addr_of(i),
+            child,
+        });
+        listing.push(json!({
+            "code": code, "name": name, "level": c.level().en(), "level_zh": c.level().zh(),
+            "addr": addr_of(i), "parent": parent, "data_dir": dir.join("data"), "config": path,
+            "log": dir.join("node.log"),
+        }));
+    }
+    let result = run(&a, &mut nodes, &listing).await;
+    stop_all(&mut nodes);
+    result
+}
+
+async fn run(
+    a: &UpArgs,
+    nodes: &mut [Running],
+    listing: &[serde_json::Value],
+) -> anyhow::Result<()> {
+    for n in nodes.iter_mut() {
+        wait_listening(n).await?;
+    }
+    let file = a.dir.join("federation.json");
+    std::fs::write(
+        &file,
+        serde_json::to_string_pretty(&json!({ "nodes": listing }))?,
+    )?;
+    if !a.no_seed {
+        seed(nodes).await.context("seeding sample data")?;
+    }
+    let header: Vec<String> = ["代码 code", "层级 level", "名称 name", "地址 addr"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let rows: Vec<Vec<String>> = nodes
+        .iter()
+        .zip(listing)
+        .map(|(n, l)| {
+            let text = |k: &str| l[k].as_str().unwrap_or_default().to_string();
+            vec![
+                n.code.to_string(),
+                text("level_zh"),
+                text("name"),
+                n.addr.clone(),
+            ]
+        })
+        .collect();
+    super::output::table(&header, &rows);
+    println!("\nfederation.json: {}", file.display());
+    println!(
+        "try:  wuji suggestion list --addr {}      (南京市: suggestions escalated from below)",
+        nodes[2].addr
+    );
+    println!(
+        "      wuji assignment list --addr {}     (雨花街道: assignments received)",
+        nodes[4].addr
+    );
+    println!(
+        "      wuji deputy list --addr {}         (雨花街道: deputies of every level attached here)",
+        nodes[4].addr
+    );
+    println!("stop: ctrl-c");
+    let wait = async {
+        match a.r#for {
+            Some(s) => tokio::time::sleep(Duration::from_secs(s)).await,
+            None => shutdown().await,
+        }
+    };
+    tokio::pin!(wait);
+    loop {
+        tokio::select! {
+            _ = &mut wait => return Ok(()),
+            _ = tokio::time::sleep(Duration::from_millis(500)) => {
+                for n in nodes.iter_mut() {
+                    if let Some(status) = n.child.try_wait()? {
+                        bail!("node {} exited ({status}); see its node.log", n.code);
+                    }
+                }
+            }
+        }
+    }
+}
+
+async fn shutdown() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = term.recv() => {},
+                _ = tokio::signal::ctrl_c() => {},
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+async fn wait_listening(n: &mut Running) -> anyhow::Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(status) = n.child.try_wait()? {
+            bail!(
+                "node {} exited at start ({status}); see its node.log",
+                n.code
+            );
+        }
+        if tokio::net::TcpStream::connect(&n.addr).await.is_ok() {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            bail!("node {} did not start listening on {}", n.code, n.addr);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Asks every node to stop (SIGTERM) and waits for them.
+fn stop_all(nodes: &mut [Running]) {
+    for n in nodes.iter() {
+        let _ = Command::new("kill")
+            .args(["-TERM", &n.child.id().to_string()])
+            .status();
+    }
+    for n in nodes.iter_mut() {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            match n.child.try_wait() {
+                Ok(Some(_)) => break,
+                _ if Instant::now() > deadline => {
+                    let _ = n.child.kill();
+                    let _ = n.child.wait();
+                    break;
+                }
+                _ => std::thread::sleep(Duration::from_millis(50)),
+            }
+        }
+    }
+    eprintln!("every node stopped");
+}
+
+async fn channel(addr: &str) -> anyhow::Result<Channel> {
+    Ok(
+        tonic::transport::Endpoint::from_shared(format!("http://{addr}"))?
+            .connect()
+            .await?,
+    )
+}
+
+fn id_of(view: &std::collections::BTreeMap<String, String>) -> Option<pb::RecordId> {
+    let (home, uuid) = view.get("id")?.split_once(':')?;
+    Some(pb::RecordId {
+        kind: 0,
+        home: home.parse().ok()?,
+        uuid: uuid::Uuid::parse_str(uuid).ok()?.as_bytes().to_vec(),
+    })
+}
+
+/// Sample data: deputies at three levels, a suggestion escalated from a town to
+/// its district, another at a 东莞 town, and an assignment from the province.
+async fn seed(nodes: &[Running]) -> anyhow::Result<()> {
+    let at = |code: &str| {
+        nodes
+            .iter()
+            .find(|n| n.code == code)
+            .map(|n| n.addr.clone())
+            .expect("in tree")
+    };
+    let mut d = DeputiesClient::new(channel(&at("100000")).await?);
+    d.enrol(pb::EnrolRequest {
+        person_id: "NPC-0001".into(),
+        name: "王建国".into(),
+        gender: 1,
+        term: 14,
+        delegation: "江苏代表团".into(),
+        attached: vec![320_114],
+        ..Default::default()
+    })
+    .await?;
+    let mut d = DeputiesClient::new(channel(&at("320114")).await?);
+    for (pid, name, town) in [
+        ("YH-001", "陈静", 320_114_001),
+        ("YH-002", "丁一", 320_114_002),
+        ("YH-003", "黄河", 320_114_001),
+    ] {
+        d.enrol(pb::EnrolRequest {
+            person_id: pid.into(),
+            name: name.into(),
+            term: 18,
+            group: "第一代表小组".into(),
+            attached: vec![town],
+            phone: "13800000000".into(),
+            ..Default::default()
+        })
+        .await?;
+    }
+    let mut s = SuggestionsClient::new(channel(&at("320114001")).await?);
+    let v = s
+        .submit(pb::SubmitRequest {
+            lead: "YH-001".into(),
+            category: "交通".into(),
+            title: "关于增设公交站点的建议".into(),
+            text: "居民出行不便，建议增设公交站点。".into(),
+            ..Default::default()
+        })
+        .await?
+        .into_inner()
+        .view;
+    s.register(pb::RegisterRequest {
+        id: id_of(&v),
+        number: "雨花2026-001".into(),
+    })
+    .await?;
+    s.escalate(pb::ForwardRequest {
+        id: id_of(&v),
+        to: 320_114,
+        reason: "需区级协调".into(),
+    })
+    .await?;
+    let mut s = SuggestionsClient::new(channel(&at("441900003")).await?);
+    s.submit(pb::SubmitRequest {
+        lead: "DG-001".into(),
+        category: "城建".into(),
+        title: "关于老旧小区加装电梯的建议".into(),
+        text: "老人上下楼困难。".into(),
+        ..Default::default()
+    })
+    .await?;
+    let mut a = AssignmentsClient::new(channel(&at("320000")).await?);
+    a.issue_assignment(pb::IssueRequest {
+        title: "代表接待日".into(),
+        text: "每月16日代表进站接待选民".into(),
+        targets: vec![320_114_001, 320_114_002],
+        due_on: String::new(),
+    })
+    .await?;
+    Ok(())
+}

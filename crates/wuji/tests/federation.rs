@@ -1,0 +1,396 @@
+//! The federation as a user starts it: `wuji federation up` runs 13 node
+//! processes across all five levels (with a municipality without a city level
+//! and a city without counties); the scenarios of replication are checked
+//! against those separate processes over real sockets.
+
+use std::collections::BTreeMap;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use tonic::transport::Channel;
+use wuji_proto::pb::suggestions_client::SuggestionsClient;
+use wuji_proto::pb::{
+    self, assignments_client::AssignmentsClient, deputies_client::DeputiesClient,
+};
+
+const WUJI: &str = env!("CARGO_BIN_EXE_wuji");
+
+struct Federation {
+    child: Child,
+    addrs: BTreeMap<String, String>,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Federation {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+    }
+}
+
+/// A base port with 13 free ports after it.
+fn free_base() -> u16 {
+    for _ in 0..50 {
+        let base = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        if base > 60_000 {
+            continue;
+        }
+        if (0..13).all(|i| std::net::TcpListener::bind(("127.0.0.1", base + i)).is_ok()) {
+            return base;
+        }
+    }
+    panic!("no 13 free ports in a row");
+}
+
+async fn up() -> Federation {
+    let dir = tempfile::tempdir().unwrap();
+    let base = free_base();
+    let child = Command::new(WUJI)
+        .args([
+            "federation",
+            "up",
+            "--dir",
+            dir.path().to_str().unwrap(),
+            "--base-port",
+            &base.to_string(),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let file = dir.path().join("federation.json");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !file.exists() {
+        assert!(Instant::now() < deadline, "federation did not come up");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let addrs = v["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            (
+                n["code"].as_str().unwrap().to_string(),
+                n["addr"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    Federation {
+        child,
+        addrs,
+        _dir: dir,
+    }
+}
+
+impl Federation {
+    async fn ch(&self, code: &str) -> Channel {
+        tonic::transport::Endpoint::from_shared(format!("http://{}", self.addrs[code]))
+            .unwrap()
+            .connect()
+            .await
+            .unwrap()
+    }
+
+    async fn suggestions(&self, code: &str) -> Vec<BTreeMap<String, String>> {
+        let mut s = SuggestionsClient::new(self.ch(code).await);
+        let l = s
+            .list_suggestions(pb::ListSuggestionsRequest::default())
+            .await
+            .unwrap()
+            .into_inner();
+        l.records
+            .into_iter()
+            .map(|r| r.view.into_iter().collect())
+            .collect()
+    }
+
+    async fn suggestion(&self, code: &str, id: &str) -> Option<BTreeMap<String, String>> {
+        let mut s = SuggestionsClient::new(self.ch(code).await);
+        s.get_suggestion(pb::Get { id: rid(id) })
+            .await
+            .ok()
+            .map(|r| r.into_inner().view.into_iter().collect())
+    }
+}
+
+fn rid(id: &str) -> Option<pb::RecordId> {
+    let (home, uuid) = id.split_once(':').unwrap();
+    Some(pb::RecordId {
+        kind: 0,
+        home: home.parse().unwrap(),
+        uuid: uuid::Uuid::parse_str(uuid).unwrap().as_bytes().to_vec(),
+    })
+}
+
+async fn eventually<F, Fut>(what: &str, mut f: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !f().await {
+        assert!(Instant::now() < deadline, "timed out waiting for: {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+const ALL: [&str; 13] = [
+    "100000",
+    "320000",
+    "320100",
+    "320114",
+    "320114001",
+    "320114002",
+    "320115",
+    "320115001",
+    "110000",
+    "110101",
+    "440000",
+    "441900",
+    "441900003",
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replication_across_five_levels_in_separate_processes() {
+    let f = up().await;
+
+    // 1. The seeded suggestion from 雨花街道 was escalated to 雨花台区; escalate it
+    //    on to 南京市, answer it there: the answer reaches the origin township.
+    let town = "320114001";
+    eventually("the county has the seeded suggestion", || async {
+        f.suggestions("320114").await.len() == 1
+    })
+    .await;
+    let id = f.suggestions("320114").await[0]["id"].clone();
+    let mut county = SuggestionsClient::new(f.ch("320114").await);
+    county
+        .escalate(pb::ForwardRequest {
+            id: rid(&id),
+            to: 320_100,
+            reason: "跨区线路".into(),
+        })
+        .await
+        .unwrap();
+    eventually("the city handles it", || async {
+        f.suggestion("320100", &id)
+            .await
+            .is_some_and(|v| v["handler"] == "320100")
+    })
+    .await;
+    let mut city = SuggestionsClient::new(f.ch("320100").await);
+    city.register(pb::RegisterRequest {
+        id: rid(&id),
+        number: "宁2026-0042".into(),
+    })
+    .await
+    .unwrap();
+    city.assign(pb::AssignRequest {
+        id: rid(&id),
+        units: vec![pb::Unit {
+            name: "市交通运输局".into(),
+            role: 0,
+        }],
+    })
+    .await
+    .unwrap();
+    city.answer_suggestion(pb::AnswerRequest {
+        id: rid(&id),
+        unit: "市交通运输局".into(),
+        class: 1,
+        text: "已列入年度计划".into(),
+        promises: vec!["年内增设".into()],
+    })
+    .await
+    .unwrap();
+    eventually("the answer reaches the origin township", || async {
+        f.suggestion(town, &id).await.is_some_and(|v| {
+            v.get("answer_text").is_some_and(|t| t == "已列入年度计划") && v["handler"] == "320100"
+        })
+    })
+    .await;
+    eventually("the national node has it, answered", || async {
+        f.suggestion("100000", &id)
+            .await
+            .is_some_and(|v| v["status"] == "answered")
+    })
+    .await;
+    for other in [
+        "320114002",
+        "320115",
+        "320115001",
+        "110000",
+        "110101",
+        "440000",
+        "441900",
+        "441900003",
+    ] {
+        assert!(
+            f.suggestion(other, &id).await.is_none(),
+            "{other} must not see a suggestion from {town}"
+        );
+    }
+
+    // 2. The province's assignment reached its two target townships and no other
+    //    node; their reports flow back to the province.
+    let mut prov = AssignmentsClient::new(f.ch("320000").await);
+    let xs = prov
+        .list_assignments(pb::ListAssignmentsRequest {
+            issued: true,
+            page: None,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let xid = xs.records[0].view["id"].clone();
+    for t in ["320114001", "320114002"] {
+        let mut a = AssignmentsClient::new(f.ch(t).await);
+        eventually("a target has the assignment", || {
+            let mut a = a.clone();
+            let xid = xid.clone();
+            async move { a.get_assignment(pb::Get { id: rid(&xid) }).await.is_ok() }
+        })
+        .await;
+        a.report_progress(pb::ReportRequest {
+            id: rid(&xid),
+            text: format!("{t} 已完成"),
+            done: true,
+        })
+        .await
+        .unwrap();
+    }
+    eventually("both reports reach the province", || {
+        let mut p = prov.clone();
+        let xid = xid.clone();
+        async move {
+            p.get_assignment(pb::Get { id: rid(&xid) })
+                .await
+                .is_ok_and(|r| r.into_inner().view["done"] == "2/2")
+        }
+    })
+    .await;
+    // The issuer's ancestors see it too (DESIGN §3: the issuer is an `up`
+    // anchor) and the city and county on the way relay it; nodes off that path
+    // never receive it.
+    for other in ["320115", "320115001", "110000", "110101", "441900003"] {
+        let mut a = AssignmentsClient::new(f.ch(other).await);
+        assert!(
+            a.get_assignment(pb::Get { id: rid(&xid) }).await.is_err(),
+            "{other} must not receive the assignment"
+        );
+    }
+
+    // 3. The national deputy attached to 雨花台区 is seen below it, not elsewhere below.
+    let f = &f;
+    let names = |code: &'static str| async move {
+        let mut d = DeputiesClient::new(f.ch(code).await);
+        d.list_deputies(pb::ListDeputiesRequest::default())
+            .await
+            .unwrap()
+            .into_inner()
+            .records
+            .iter()
+            .map(|r| r.view["name"].clone())
+            .collect::<Vec<_>>()
+    };
+    eventually("雨花街道 sees the national deputy", || async {
+        names("320114001").await.contains(&"王建国".to_string())
+    })
+    .await;
+    assert!(names("320114002").await.contains(&"王建国".to_string()));
+    for other in ["320115001", "110101", "441900003"] {
+        assert!(
+            !names(other).await.contains(&"王建国".to_string()),
+            "{other} is not under 雨花台区"
+        );
+    }
+
+    // 4. A transfer down gives the child the whole record (its history too).
+    let mut c = SuggestionsClient::new(f.ch("320114").await);
+    let v = c
+        .submit(pb::SubmitRequest {
+            lead: "YH-002".into(),
+            title: "区级受理".into(),
+            text: "x".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .view;
+    let tid = v["id"].clone();
+    c.register(pb::RegisterRequest {
+        id: rid(&tid),
+        number: "雨区-7".into(),
+    })
+    .await
+    .unwrap();
+    c.transfer(pb::ForwardRequest {
+        id: rid(&tid),
+        to: 320_114_002,
+        reason: "属地办理".into(),
+    })
+    .await
+    .unwrap();
+    eventually("the township receives the whole record", || async {
+        f.suggestion("320114002", &tid).await.is_some_and(|v| {
+            v["handler"] == "320114002" && v["history"].contains("registered 雨区-7")
+        })
+    })
+    .await;
+    assert!(
+        f.suggestion("320114001", &tid).await.is_none(),
+        "only the township it was transferred to"
+    );
+
+    // 5. Skipped levels: 东城区 sits directly under 北京市; 东莞's town under 东莞市.
+    let mut d = SuggestionsClient::new(f.ch("110101").await);
+    let bid = d
+        .submit(pb::SubmitRequest {
+            lead: "BJ-1".into(),
+            title: "胡同停车".into(),
+            text: "x".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .view["id"]
+        .clone();
+    for up in ["110000", "100000"] {
+        eventually(
+            "the municipality and the nation see 东城区's suggestion",
+            || async { f.suggestion(up, &bid).await.is_some() },
+        )
+        .await;
+    }
+    eventually(
+        "东莞's town suggestion reaches the city and the province",
+        || async {
+            f.suggestions("441900").await.len() == 1 && f.suggestions("440000").await.len() == 1
+        },
+    )
+    .await;
+    assert!(
+        f.suggestions("320000")
+            .await
+            .iter()
+            .all(|v| !v["home"].starts_with("44")),
+        "江苏 never sees 广东"
+    );
+    let _ = ALL;
+}
