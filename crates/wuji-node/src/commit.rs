@@ -68,8 +68,9 @@ struct Request {
     ops: Vec<Op>,
     /// The peer a remote request came from.
     source: Option<Code>,
-    /// A peer checkpoint to store with this request's changes.
-    checkpoint: Option<(Code, u64)>,
+    /// A peer checkpoint (peer, sequence, its incarnation) to store with this
+    /// request's changes.
+    checkpoint: Option<(Code, u64, Vec<u8>)>,
     reply: oneshot::Sender<Result<Committed, Error>>,
 }
 
@@ -143,16 +144,18 @@ impl Committer {
         peer: Code,
         records: Vec<Record>,
         checkpoint: u64,
+        incarnation: Vec<u8>,
     ) -> Result<Committed, Error> {
         let ops = records.into_iter().map(Op::remote).collect();
-        self.send(ops, Some(peer), Some((peer, checkpoint))).await
+        self.send(ops, Some(peer), Some((peer, checkpoint, incarnation)))
+            .await
     }
 
     async fn send(
         &self,
         ops: Vec<Op>,
         source: Option<Code>,
-        checkpoint: Option<(Code, u64)>,
+        checkpoint: Option<(Code, u64, Vec<u8>)>,
     ) -> Result<Committed, Error> {
         let (reply, rx) = oneshot::channel();
         self.tx
@@ -341,7 +344,7 @@ impl State {
     async fn write(
         &mut self,
         touched: &BTreeMap<RecordId, Touched>,
-        checkpoints: &[(Code, u64)],
+        checkpoints: &[(Code, u64, Vec<u8>)],
     ) -> Result<u64, Error> {
         let mut batch = Batch::default();
         let mut by_source: BTreeMap<Option<Code>, Vec<RecordId>> = BTreeMap::new();
@@ -372,8 +375,8 @@ impl State {
                 self.layout.put_index(&mut batch, k);
             }
         }
-        for (peer, cp) in checkpoints {
-            self.layout.put_checkpoint(&mut batch, *peer, *cp);
+        for (peer, cp, inc) in checkpoints {
+            self.layout.put_checkpoint(&mut batch, *peer, *cp, inc);
         }
         self.layout.put_meta(
             &mut batch,

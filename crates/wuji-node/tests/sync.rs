@@ -272,6 +272,7 @@ async fn hello_reply(ch: &Channel, node: u32, parent: u32, version: u32) -> pb::
             parent,
             resume_from: 0,
             software: "test".into(),
+            ..Default::default()
         })),
     };
     let mut c = pb::sync_client::SyncClient::new(ch.clone());

@@ -115,6 +115,7 @@ impl Layout {
             None => {
                 let mut b = Batch::default();
                 b.put(meta_key(b"schema"), SCHEMA_VERSION.to_be_bytes().to_vec());
+                b.put(meta_key(b"incarnation"), new_incarnation());
                 layout.kv.apply(b)?;
                 layout.kv.flush()?;
             }
@@ -246,21 +247,31 @@ impl Layout {
             .collect()
     }
 
-    /// A peer's checkpoint: the highest of its sequences durably applied here.
-    pub fn checkpoint(&self, peer: Code) -> Result<u64, Error> {
+    /// A peer's checkpoint: the highest of its sequences durably applied here,
+    /// and the peer's store incarnation those sequences count in.
+    pub fn checkpoint(&self, peer: Code) -> Result<(u64, Vec<u8>), Error> {
         let v = self
             .kv
             .get(&prefixed(CHECKPOINT, &peer.value().to_be_bytes()))?;
-        Ok(v.and_then(|b| b.try_into().ok().map(u64::from_be_bytes))
-            .unwrap_or(0))
+        Ok(match v {
+            Some(b) if b.len() >= 8 => (
+                u64::from_be_bytes(b[..8].try_into().unwrap_or([0; 8])),
+                b[8..].to_vec(),
+            ),
+            _ => (0, Vec::new()),
+        })
     }
 
-    /// Sets a peer's checkpoint.
-    pub fn put_checkpoint(&self, batch: &mut Batch, peer: Code, seq: u64) {
-        batch.put(
-            prefixed(CHECKPOINT, &peer.value().to_be_bytes()),
-            seq.to_be_bytes().to_vec(),
-        );
+    /// Sets a peer's checkpoint in its incarnation.
+    pub fn put_checkpoint(&self, batch: &mut Batch, peer: Code, seq: u64, incarnation: &[u8]) {
+        let mut v = seq.to_be_bytes().to_vec();
+        v.extend_from_slice(incarnation);
+        batch.put(prefixed(CHECKPOINT, &peer.value().to_be_bytes()), v);
+    }
+
+    /// This store's incarnation: made once, when the store is created.
+    pub fn incarnation(&self) -> Result<Vec<u8>, Error> {
+        Ok(self.meta(b"incarnation")?.unwrap_or_default())
     }
 
     /// A metadata value.
@@ -289,6 +300,17 @@ pub fn index_prefix(index: u8, value: &[u8]) -> Vec<u8> {
     let mut k = vec![INDEX, index];
     k.extend_from_slice(value);
     k
+}
+
+/// 16 bytes unlikely to repeat: the creation time in nanoseconds and the process id.
+fn new_incarnation() -> Vec<u8> {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let mut v = (nanos as u64).to_be_bytes().to_vec();
+    v.extend_from_slice(&u64::from(std::process::id()).to_be_bytes());
+    v
 }
 
 fn meta_key(name: &[u8]) -> Vec<u8> {

@@ -100,12 +100,13 @@ fn a_newer_schema_is_refused() {
 fn checkpoints_and_meta_round_trip() {
     let layout = Layout::open(Arc::new(MemKv::new())).unwrap();
     let peer = wuji_model::Code::parse("320114").unwrap();
-    assert_eq!(layout.checkpoint(peer).unwrap(), 0);
+    assert_eq!(layout.checkpoint(peer).unwrap(), (0, vec![]));
+    assert_eq!(layout.incarnation().unwrap().len(), 16);
     let mut b = Batch::default();
-    layout.put_checkpoint(&mut b, peer, 42);
+    layout.put_checkpoint(&mut b, peer, 42, b"inc-1");
     layout.put_meta(&mut b, b"identity", b"320100".to_vec());
     layout.kv().apply(b).unwrap();
-    assert_eq!(layout.checkpoint(peer).unwrap(), 42);
+    assert_eq!(layout.checkpoint(peer).unwrap(), (42, b"inc-1".to_vec()));
     assert_eq!(layout.meta(b"identity").unwrap().unwrap(), b"320100");
 }
 

@@ -50,16 +50,24 @@ pub enum Role {
 }
 
 /// The greeting received from the peer.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Greeting {
     /// The peer's code.
     pub peer: Code,
-    /// Where to start sending: the peer's checkpoint of this node.
+    /// Where to start sending: the peer's checkpoint of this node, or 0 if it
+    /// counts in another incarnation of this store or beyond its log (a node
+    /// rebuilt from empty or restored from a backup).
     pub resume_from: u64,
+    /// The peer's store incarnation (its checkpoints here are kept with it).
+    pub incarnation: Vec<u8>,
+    /// The peer lost data since the last link (rebuilt from empty, or restored
+    /// from a backup): send it what came from it too, up to now.
+    pub lost_data: bool,
 }
 
-fn hello(ctx: &LinkCtx, resume_from: u64) -> pb::SyncMessage {
-    pb::SyncMessage {
+fn hello(ctx: &LinkCtx, checkpoint: (u64, Vec<u8>)) -> Result<pb::SyncMessage, Error> {
+    let (resume_from, resume_incarnation) = checkpoint;
+    Ok(pb::SyncMessage {
         msg: Some(Msg::Hello(pb::Hello {
             protocol_version: PROTOCOL_VERSION,
             min_protocol_version: MIN_PROTOCOL_VERSION,
@@ -67,8 +75,11 @@ fn hello(ctx: &LinkCtx, resume_from: u64) -> pb::SyncMessage {
             parent: ctx.parent.map(|p| p.value()).unwrap_or(0),
             resume_from,
             software: format!("wuji {}", env!("CARGO_PKG_VERSION")),
+            incarnation: ctx.layout.incarnation()?,
+            resume_incarnation,
+            last_seq: ctx.layout.last_seq()?,
         })),
-    }
+    })
 }
 
 fn refusal(rule: &str, message: String) -> pb::SyncMessage {
@@ -135,20 +146,20 @@ where
     let greeting = match role {
         Role::Child { parent } => {
             let cp = ctx.layout.checkpoint(parent)?;
-            tx.send(hello(&ctx, cp)).await.map_err(|_| closed())?;
+            tx.send(hello(&ctx, cp)?).await.map_err(|_| closed())?;
             receive_hello(&ctx, role, &tx, &mut rx).await?
         }
         Role::Parent => {
             let g = receive_hello(&ctx, role, &tx, &mut rx).await?;
             let cp = ctx.layout.checkpoint(g.peer)?;
-            tx.send(hello(&ctx, cp)).await.map_err(|_| closed())?;
+            tx.send(hello(&ctx, cp)?).await.map_err(|_| closed())?;
             g
         }
     };
     tracing::info!(peer = %greeting.peer, resume_from = greeting.resume_from, "link up");
     let mut stop = ctx.stop.clone();
-    let sender = ship(ctx.clone(), greeting, tx.clone());
-    let receiver = receive(ctx, greeting.peer, tx, rx);
+    let sender = ship(ctx.clone(), greeting.clone(), tx.clone());
+    let receiver = receive(ctx, greeting.peer, greeting.incarnation, tx, rx);
     tokio::select! {
         r = sender => r,
         r = receiver => r,
@@ -175,10 +186,32 @@ where
     };
     match msg.msg {
         Some(Msg::Hello(h)) => match check_hello(ctx, role, &h) {
-            Ok(peer) => Ok(Greeting {
-                peer,
-                resume_from: h.resume_from,
-            }),
+            Ok(peer) => {
+                let mine = ctx.layout.incarnation()?;
+                let last = ctx.layout.last_seq()?;
+                let resume_from = if h.resume_incarnation != mine {
+                    if h.resume_from > 0 {
+                        tracing::info!(%peer, "the peer's checkpoint counts in another store of this node: shipping everything");
+                    }
+                    0
+                } else if h.resume_from > last {
+                    tracing::warn!(%peer, checkpoint = h.resume_from, last, "the peer is ahead of this log (restored from a backup?): shipping everything");
+                    0
+                } else {
+                    h.resume_from
+                };
+                let (held, held_inc) = ctx.layout.checkpoint(peer)?;
+                let lost_data = held > 0 && (held_inc != h.incarnation || held > h.last_seq);
+                if lost_data {
+                    tracing::warn!(%peer, held, peer_last = h.last_seq, "the peer lost data since the last link: sending back what came from it too");
+                }
+                Ok(Greeting {
+                    peer,
+                    resume_from,
+                    incarnation: h.incarnation,
+                    lost_data,
+                })
+            }
             Err((rule, message)) => {
                 tracing::warn!(%rule, %message, "link refused");
                 let _ = tx.send(refusal(&rule, message.clone())).await;
@@ -197,6 +230,13 @@ where
 async fn ship(ctx: LinkCtx, g: Greeting, tx: mpsc::Sender<pb::SyncMessage>) -> Result<(), Error> {
     let mut from = g.resume_from;
     let mut seq = ctx.committer.watch();
+    // Entries that came from the peer are not echoed back, except, when the
+    // peer lost data, those logged before this link.
+    let echo_until = if g.lost_data {
+        ctx.layout.last_seq()?
+    } else {
+        0
+    };
     loop {
         let entries = ctx.layout.log_after(from, 4 * BATCH_RECORDS)?;
         if entries.is_empty() {
@@ -217,7 +257,7 @@ async fn ship(ctx: LinkCtx, g: Greeting, tx: mpsc::Sender<pb::SyncMessage>) -> R
         let mut ids: BTreeSet<RecordId> = BTreeSet::new();
         let mut to = from;
         for e in &entries {
-            if e.source != Some(g.peer) {
+            if e.source != Some(g.peer) || e.seq <= echo_until {
                 ids.extend(e.ids.iter().copied());
             }
             to = e.seq;
@@ -253,6 +293,7 @@ async fn ship(ctx: LinkCtx, g: Greeting, tx: mpsc::Sender<pb::SyncMessage>) -> R
 async fn receive<S>(
     ctx: LinkCtx,
     peer: Code,
+    incarnation: Vec<u8>,
     tx: mpsc::Sender<pb::SyncMessage>,
     mut rx: S,
 ) -> Result<(), Error>
@@ -278,7 +319,10 @@ where
                     }
                 }
                 let n = records.len();
-                let done = ctx.committer.apply_remote(peer, records, b.to_seq).await?;
+                let done = ctx
+                    .committer
+                    .apply_remote(peer, records, b.to_seq, incarnation.clone())
+                    .await?;
                 if done.refused > 0 {
                     tracing::warn!(%peer, refused = done.refused, "sections refused in a batch");
                 }
