@@ -95,12 +95,14 @@ pub async fn up(a: UpArgs) -> anyhow::Result<()> {
             .stderr(log)
             .spawn()
             .with_context(|| format!("cannot start the node {code}"))?;
+        let pid = child.id();
         nodes.push(Running {
             code,
             addr: addr_of(i),
             child,
         });
         listing.push(json!({
+            "pid": pid,
             "code": code, "name": name, "level": c.level().en(), "level_zh": c.level().zh(),
             "addr": addr_of(i), "parent": parent, "data_dir": dir.join("data"), "config": path,
             "log": dir.join("node.log"),
@@ -166,13 +168,18 @@ async fn run(
         }
     };
     tokio::pin!(wait);
+    let mut reported = std::collections::BTreeSet::new();
     loop {
         tokio::select! {
             _ = &mut wait => return Ok(()),
             _ = tokio::time::sleep(Duration::from_millis(500)) => {
+                // A node that exits is reported once; the others keep running
+                // (its parent and children redial it when it is back).
                 for n in nodes.iter_mut() {
-                    if let Some(status) = n.child.try_wait()? {
-                        bail!("node {} exited ({status}); see its node.log", n.code);
+                    if let Some(status) = n.child.try_wait()?
+                        && reported.insert(n.code)
+                    {
+                        eprintln!("node {} exited ({status}); the others keep running. Restart it with: wuji node run --config {}", n.code, a.dir.join(n.code).join("wuji.toml").display());
                     }
                 }
             }

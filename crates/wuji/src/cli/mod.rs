@@ -5,6 +5,7 @@
 
 mod assignment;
 mod deputy;
+mod digest;
 mod federation;
 mod ids;
 mod node;
@@ -58,6 +59,8 @@ impl ClientOpts {
 enum Command {
     /// Write a commented wuji.toml for a new node (DIR/wuji.toml).
     Init(node::InitArgs),
+    /// 摘要: the digest of a node's records in a scope (equal digests: the nodes agree).
+    Digest(digest::DigestArgs),
     /// A whole federation on this machine: `wuji federation up --dir DIR`.
     Federation {
         #[command(subcommand)]
@@ -115,6 +118,7 @@ pub fn main() -> ExitCode {
         | Command::Suggestion { opts, .. }
         | Command::Assignment { opts, .. }
         | Command::Supervision { opts, .. } => opts.json,
+        Command::Digest(_) => std::env::args().any(|a| a == "--json"),
         _ => false,
     };
     let rt = match tokio::runtime::Runtime::new() {
@@ -131,6 +135,7 @@ pub fn main() -> ExitCode {
             Command::Federation {
                 command: FederationCommand::Up(a),
             } => federation::up(a).await,
+            Command::Digest(a) => digest::run(a).await,
             Command::Deputy { opts, command } => deputy::run(&opts, command).await,
             Command::Suggestion { opts, command } => suggestion::run(&opts, command).await,
             Command::Assignment { opts, command } => assignment::run(&opts, command).await,

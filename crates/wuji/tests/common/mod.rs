@@ -1,0 +1,155 @@
+//! A running `wuji federation up` for tests, and helpers to query its nodes.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use tonic::transport::Channel;
+use wuji_proto::pb::{self, suggestions_client::SuggestionsClient};
+
+pub const WUJI: &str = env!("CARGO_BIN_EXE_wuji");
+
+pub struct Federation {
+    pub child: Child,
+    pub addrs: BTreeMap<String, String>,
+    /// Each node's entry of federation.json, by code.
+    pub nodes: BTreeMap<String, serde_json::Value>,
+    pub dir: tempfile::TempDir,
+}
+
+impl Drop for Federation {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+    }
+}
+
+/// A base port with 13 free ports after it.
+fn free_base() -> u16 {
+    for _ in 0..50 {
+        let base = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        if base > 60_000 {
+            continue;
+        }
+        if (0..13).all(|i| std::net::TcpListener::bind(("127.0.0.1", base + i)).is_ok()) {
+            return base;
+        }
+    }
+    panic!("no 13 free ports in a row");
+}
+
+pub async fn up() -> Federation {
+    let dir = tempfile::tempdir().unwrap();
+    let base = free_base();
+    let child = Command::new(WUJI)
+        .args([
+            "federation",
+            "up",
+            "--dir",
+            dir.path().to_str().unwrap(),
+            "--base-port",
+            &base.to_string(),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let file = dir.path().join("federation.json");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !file.exists() {
+        assert!(Instant::now() < deadline, "federation did not come up");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let addrs = v["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            (
+                n["code"].as_str().unwrap().to_string(),
+                n["addr"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let nodes = v["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| (n["code"].as_str().unwrap().to_string(), n.clone()))
+        .collect();
+    Federation {
+        child,
+        addrs,
+        nodes,
+        dir,
+    }
+}
+
+impl Federation {
+    pub async fn ch(&self, code: &str) -> Channel {
+        tonic::transport::Endpoint::from_shared(format!("http://{}", self.addrs[code]))
+            .unwrap()
+            .connect()
+            .await
+            .unwrap()
+    }
+
+    pub async fn suggestions(&self, code: &str) -> Vec<BTreeMap<String, String>> {
+        let mut s = SuggestionsClient::new(self.ch(code).await);
+        let l = s
+            .list_suggestions(pb::ListSuggestionsRequest::default())
+            .await
+            .unwrap()
+            .into_inner();
+        l.records
+            .into_iter()
+            .map(|r| r.view.into_iter().collect())
+            .collect()
+    }
+
+    pub async fn suggestion(&self, code: &str, id: &str) -> Option<BTreeMap<String, String>> {
+        let mut s = SuggestionsClient::new(self.ch(code).await);
+        s.get_suggestion(pb::Get { id: rid(id) })
+            .await
+            .ok()
+            .map(|r| r.into_inner().view.into_iter().collect())
+    }
+}
+
+pub fn rid(id: &str) -> Option<pb::RecordId> {
+    let (home, uuid) = id.split_once(':').unwrap();
+    Some(pb::RecordId {
+        kind: 0,
+        home: home.parse().unwrap(),
+        uuid: uuid::Uuid::parse_str(uuid).unwrap().as_bytes().to_vec(),
+    })
+}
+
+pub async fn eventually<F, Fut>(what: &str, mut f: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !f().await {
+        assert!(Instant::now() < deadline, "timed out waiting for: {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
