@@ -14,7 +14,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 use wuji_crdt::{Hlc, HlcClock, WriterId};
 use wuji_division::Code;
 use wuji_model::calendar::Calendar;
-use wuji_model::{Ctx, Date, Record, RecordId, Rules, authority, routing};
+use wuji_model::{Ctx, Date, Record, RecordId, Rules, authority, routing, summary};
 use wuji_store::{Batch, Layout};
 
 /// A write's step: the delta, computed from the record's current state.
@@ -216,6 +216,9 @@ impl State {
             }
             results.push((req.reply, r));
         }
+        if let Err(e) = self.summarise(&mut touched, wall, today) {
+            tracing::error!(error = %e, "summary not updated");
+        }
         let seq = if touched.is_empty() && checkpoints.is_empty() {
             Ok(self.seq)
         } else {
@@ -338,6 +341,67 @@ impl State {
         }
         touched.extend(local);
         Ok((out, refused))
+    }
+
+    /// Adds this batch's change of the node's counts to its summary record, in
+    /// the same batch: each touched record's contribution after, minus before.
+    fn summarise(
+        &mut self,
+        touched: &mut BTreeMap<RecordId, Touched>,
+        wall: u64,
+        today: Date,
+    ) -> Result<(), Error> {
+        let mut changes = BTreeMap::new();
+        for t in touched.values() {
+            if t.now.id.kind == wuji_model::RecordKind::Summary {
+                continue;
+            }
+            let before = t
+                .before
+                .as_ref()
+                .map(|b| summary::contribution(b, &self.rules))
+                .unwrap_or_default();
+            summary::add_difference(
+                &mut changes,
+                &before,
+                &summary::contribution(&t.now, &self.rules),
+            );
+        }
+        if changes.is_empty() {
+            return Ok(());
+        }
+        let sid = summary::id(self.node);
+        let (before, current) = match touched.get(&sid) {
+            Some(t) => (t.before.clone(), Some(t.now.clone())),
+            None => {
+                let stored = self.layout.record(&sid)?.map(|s| s.record);
+                (stored.clone(), stored)
+            }
+        };
+        let at = wuji_crdt::Stamp::new(
+            self.clock
+                .tick(wall)
+                .map_err(|e| Error::invalid(e.to_string()))?,
+            WriterId::new(self.node.value(), 0),
+        );
+        let ctx = Ctx {
+            node: self.node,
+            at,
+            today,
+            rules: &self.rules,
+            calendar: &self.calendar,
+        };
+        let delta = summary::publish(&ctx, current.as_ref(), &changes)?;
+        let now = authority::apply_local(self.node, current.as_ref(), &delta)?;
+        touched.insert(
+            sid,
+            Touched {
+                before,
+                now,
+                source: None,
+            },
+        );
+        Ok(())
     }
 
     /// Writes the batch and flushes it; returns the new log sequence.

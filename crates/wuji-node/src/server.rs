@@ -41,6 +41,11 @@ impl Node {
         &self.inner.rules
     }
 
+    /// The store.
+    pub fn layout(&self) -> &Layout {
+        &self.inner.layout
+    }
+
     /// Largest page size.
     pub fn max_page(&self) -> u32 {
         self.inner.max_page
@@ -159,6 +164,7 @@ pub async fn run(
         committer: committer.clone(),
         max_message: config.api.max_message_bytes,
         stop,
+        links: crate::sync::Links::default(),
     };
     let dialer = match (&config.parent, link_ctx.parent) {
         (Some(p), Some(pc)) => Some(tokio::spawn(crate::sync::dial_parent(
@@ -203,6 +209,14 @@ pub async fn run(
     let suggestions = service!(SuggestionsServer, api::suggestions::Service);
     let assignments = service!(AssignmentsServer, api::assignments::Service);
     let supervision = service!(SupervisionServer, api::supervision::Service);
+    use pb::node_server::NodeServer;
+    health_reporter
+        .set_serving::<NodeServer<api::status::Service>>()
+        .await;
+    let status = NodeServer::new(api::status::Service::new(
+        node.clone(),
+        link_ctx.links.clone(),
+    ));
     use pb::sync_server::SyncServer;
     health_reporter
         .set_serving::<SyncServer<crate::sync::SyncService>>()
@@ -230,6 +244,7 @@ pub async fn run(
         .add_service(assignments)
         .add_service(supervision)
         .add_service(sync)
+        .add_service(status)
         .serve_with_incoming_shutdown(incoming(listener), async move {
             shutdown.await;
             // Open link streams would keep the server waiting: end them now.

@@ -255,5 +255,43 @@ async fn replication_across_five_levels_in_separate_processes() {
             .all(|v| !v["home"].starts_with("44")),
         "江苏 never sees 广东"
     );
+
+    // 6. Node summaries: each node counts what it holds and publishes it upward;
+    //    the national node's own count matches its records, and the county's
+    //    summary reaches it with the county's own count.
+    use wuji_proto::pb::node_client::NodeClient;
+    let status = |code: &'static str| async move {
+        NodeClient::new(f.ch(code).await)
+            .status(pb::StatusRequest {})
+            .await
+            .unwrap()
+            .into_inner()
+    };
+    let total = |s: &pb::NodeSummary| s.counts.get("suggestion.total").copied().unwrap_or(0);
+    eventually("the summaries agree with the records", || async {
+        let nat = status("100000").await;
+        let county = status("320114").await;
+        let held = f.suggestions("100000").await.len() as u64;
+        let county_held = f.suggestions("320114").await.len() as u64;
+        total(nat.own.as_ref().unwrap()) == held
+            && total(county.own.as_ref().unwrap()) == county_held
+            && nat
+                .below
+                .iter()
+                .any(|b| b.code == 320_114 && total(b) == county_held)
+    })
+    .await;
+    let nat = status("100000").await;
+    let children: Vec<u32> = nat
+        .links
+        .iter()
+        .filter(|l| l.role == "child" && l.connected)
+        .map(|l| l.peer)
+        .collect();
+    assert_eq!(
+        children,
+        [110_000, 320_000, 440_000],
+        "the national node's links"
+    );
     let _ = ALL;
 }

@@ -5,6 +5,7 @@
 
 pub mod assignments;
 pub mod deputies;
+pub mod status;
 pub mod suggestions;
 pub mod supervision;
 

@@ -20,6 +20,20 @@ const BATCH_RECORDS: usize = 500;
 /// A keep-alive is sent when nothing else was for this long.
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
+/// The state of one link, for `wuji status`.
+#[derive(Debug, Clone, Default)]
+pub struct LinkInfo {
+    /// "parent" (the peer is this node's parent) or "child".
+    pub role: &'static str,
+    /// Whether the link is up.
+    pub connected: bool,
+    /// Highest log sequence of this node the peer acknowledged.
+    pub acked: u64,
+}
+
+/// Every link of a node, by peer.
+pub type Links = std::sync::Arc<std::sync::Mutex<std::collections::BTreeMap<Code, LinkInfo>>>;
+
 /// What a link needs from its node.
 #[derive(Clone)]
 pub struct LinkCtx {
@@ -35,6 +49,8 @@ pub struct LinkCtx {
     pub max_message: usize,
     /// Turns true when the node stops; every link then ends.
     pub stop: tokio::sync::watch::Receiver<bool>,
+    /// The state of every link.
+    pub links: Links,
 }
 
 /// Which end of the link this node is.
@@ -157,6 +173,19 @@ where
         }
     };
     tracing::info!(peer = %greeting.peer, resume_from = greeting.resume_from, "link up");
+    let role_name = match role {
+        Role::Child { .. } => "parent",
+        Role::Parent => "child",
+    };
+    if let Ok(mut l) = ctx.links.lock() {
+        let e = l.entry(greeting.peer).or_default();
+        e.role = role_name;
+        e.connected = true;
+    }
+    let _down = LinkDown {
+        links: ctx.links.clone(),
+        peer: greeting.peer,
+    };
     let mut stop = ctx.stop.clone();
     let sender = ship(ctx.clone(), greeting.clone(), tx.clone());
     let receiver = receive(ctx, greeting.peer, greeting.incarnation, tx, rx);
@@ -164,6 +193,22 @@ where
         r = sender => r,
         r = receiver => r,
         _ = stop.wait_for(|s| *s) => Ok(()),
+    }
+}
+
+/// Marks a link down when its engine ends, however it ends.
+struct LinkDown {
+    links: Links,
+    peer: Code,
+}
+
+impl Drop for LinkDown {
+    fn drop(&mut self) {
+        if let Ok(mut l) = self.links.lock()
+            && let Some(e) = l.get_mut(&self.peer)
+        {
+            e.connected = false;
+        }
     }
 }
 
@@ -334,7 +379,14 @@ where
                     .await
                     .map_err(|_| Error::Serve("link closed".into()))?;
             }
-            Some(Msg::Ack(_)) | Some(Msg::KeepAlive(_)) => {}
+            Some(Msg::Ack(a)) => {
+                if let Ok(mut l) = ctx.links.lock()
+                    && let Some(e) = l.get_mut(&peer)
+                {
+                    e.acked = e.acked.max(a.seq);
+                }
+            }
+            Some(Msg::KeepAlive(_)) => {}
             Some(Msg::Refusal(r)) => {
                 return Err(Error::Serve(format!(
                     "refused by the peer [{}]: {}",

@@ -19,6 +19,6 @@ mod engine;
 mod retry;
 mod service;
 
-pub use engine::{Greeting, LinkCtx, Role, run_link};
+pub use engine::{Greeting, LinkCtx, LinkInfo, Links, Role, run_link};
 pub use retry::dial_parent;
 pub use service::SyncService;

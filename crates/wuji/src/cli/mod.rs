@@ -11,6 +11,7 @@ mod ids;
 mod node;
 mod output;
 mod roster_io;
+mod status;
 mod suggestion;
 mod supervision;
 
@@ -59,6 +60,8 @@ impl ClientOpts {
 enum Command {
     /// Write a commented wuji.toml for a new node (DIR/wuji.toml).
     Init(node::InitArgs),
+    /// 状态: this node's summary, its subtree's summaries, its links and their lag.
+    Status(status::StatusArgs),
     /// 摘要: the digest of a node's records in a scope (equal digests: the nodes agree).
     Digest(digest::DigestArgs),
     /// A whole federation on this machine: `wuji federation up --dir DIR`.
@@ -118,7 +121,7 @@ pub fn main() -> ExitCode {
         | Command::Suggestion { opts, .. }
         | Command::Assignment { opts, .. }
         | Command::Supervision { opts, .. } => opts.json,
-        Command::Digest(_) => std::env::args().any(|a| a == "--json"),
+        Command::Digest(_) | Command::Status(_) => std::env::args().any(|a| a == "--json"),
         _ => false,
     };
     let rt = match tokio::runtime::Runtime::new() {
@@ -136,6 +139,7 @@ pub fn main() -> ExitCode {
                 command: FederationCommand::Up(a),
             } => federation::up(a).await,
             Command::Digest(a) => digest::run(a).await,
+            Command::Status(a) => status::run(a).await,
             Command::Deputy { opts, command } => deputy::run(&opts, command).await,
             Command::Suggestion { opts, command } => suggestion::run(&opts, command).await,
             Command::Assignment { opts, command } => assignment::run(&opts, command).await,

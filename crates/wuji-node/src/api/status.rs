@@ -1,0 +1,78 @@
+//! The `Node` service: this node's summary, the summaries it holds from its
+//! subtree (they flow up like every record), and the state and lag of its links.
+
+use crate::sync::Links;
+use crate::{Node, index::kind_byte};
+use tonic::{Request, Response, Status};
+use wuji_model::{RecordKind, summary};
+use wuji_proto::pb;
+
+/// The service.
+pub struct Service {
+    node: Node,
+    links: Links,
+}
+
+impl Service {
+    /// Serves `node` and reports `links`.
+    pub fn new(node: Node, links: Links) -> Service {
+        Service { node, links }
+    }
+}
+
+#[tonic::async_trait]
+impl pb::node_server::Node for Service {
+    async fn status(
+        &self,
+        _: Request<pb::StatusRequest>,
+    ) -> Result<Response<pb::StatusReply>, Status> {
+        let me = self.node.code();
+        let (records, _) = self
+            .node
+            .scan_kind(kind_byte(RecordKind::Summary), None, usize::MAX, |_| true)
+            .map_err(|e| Status::internal(e.to_string()))?;
+        let mut own = None;
+        let mut below = Vec::new();
+        for r in records {
+            let s = pb::NodeSummary {
+                code: r.id.home.value(),
+                counts: summary::counts(&r).into_iter().collect(),
+            };
+            if r.id.home == me {
+                own = Some(s);
+            } else if r.id.home.is_inside(me) {
+                below.push(s);
+            }
+        }
+        let last_seq = self
+            .node
+            .layout()
+            .last_seq()
+            .map_err(|e| Status::internal(e.to_string()))?;
+        let links = self
+            .links
+            .lock()
+            .map(|l| {
+                l.iter()
+                    .map(|(peer, i)| pb::LinkState {
+                        peer: peer.value(),
+                        role: i.role.to_string(),
+                        connected: i.connected,
+                        acked: i.acked,
+                        lag: last_seq.saturating_sub(i.acked),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(Response::new(pb::StatusReply {
+            node: me.value(),
+            last_seq,
+            own: Some(own.unwrap_or(pb::NodeSummary {
+                code: me.value(),
+                counts: Default::default(),
+            })),
+            below,
+            links,
+        }))
+    }
+}

@@ -1,0 +1,112 @@
+//! `wuji status`: this node's summary, the summary of every node below it that it
+//! holds, and the state and lag of its links.
+
+use super::{ClientOpts, channel, output};
+use clap::Args;
+use serde_json::json;
+use wuji_proto::pb::{self, node_client::NodeClient};
+
+/// Arguments of `wuji status`.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    opts: ClientOpts,
+}
+
+fn get(s: &pb::NodeSummary, k: &str) -> u64 {
+    s.counts.get(k).copied().unwrap_or(0)
+}
+
+/// Prints the status.
+pub async fn run(a: StatusArgs) -> anyhow::Result<()> {
+    let out = a.opts.out();
+    let r = NodeClient::new(channel(&a.opts).await?)
+        .status(pb::StatusRequest {})
+        .await?
+        .into_inner();
+    let own = r.own.clone().unwrap_or_default();
+    if out.json {
+        let s = |n: &pb::NodeSummary| json!({ "code": n.code, "counts": n.counts });
+        let links: Vec<_> = r.links.iter().map(|l| json!({ "peer": l.peer, "role": l.role, "connected": l.connected, "acked": l.acked, "lag": l.lag })).collect();
+        println!(
+            "{}",
+            json!({ "node": r.node, "last_seq": r.last_seq, "summary": s(&own), "below": r.below.iter().map(s).collect::<Vec<_>>(), "links": links })
+        );
+        return Ok(());
+    }
+    let l = |zh: &str, en: &str| {
+        if out.en {
+            en.to_string()
+        } else {
+            zh.to_string()
+        }
+    };
+    println!(
+        "{} {}  ({} {})",
+        l("节点", "node"),
+        r.node,
+        l("日志序号", "log seq"),
+        r.last_seq
+    );
+    let header = vec![
+        l("节点", "node"),
+        l("建议", "suggestions"),
+        l("办结", "closed"),
+        l("办理中", "in handling"),
+        l("代表", "deputies"),
+        l("交办完成", "tasks done"),
+    ];
+    let row = |s: &pb::NodeSummary| {
+        vec![
+            s.code.to_string(),
+            get(s, "suggestion.total").to_string(),
+            get(s, "suggestion.status.closed").to_string(),
+            get(s, "suggestion.status.assigned").to_string(),
+            get(s, "deputy.total").to_string(),
+            format!(
+                "{}/{}",
+                get(s, "assignment.targets_done"),
+                get(s, "assignment.targets")
+            ),
+        ]
+    };
+    let mut rows = vec![row(&own)];
+    rows.extend(r.below.iter().map(row));
+    output::table(&header, &rows);
+    if !r.links.is_empty() {
+        println!();
+        let header = vec![
+            l("对端", "peer"),
+            l("关系", "role"),
+            l("状态", "state"),
+            l("已确认", "acked"),
+            l("待确认", "lag"),
+        ];
+        let rows: Vec<Vec<String>> = r
+            .links
+            .iter()
+            .map(|k| {
+                let role = match (k.role.as_str(), out.en) {
+                    ("parent", false) => "上级".to_string(),
+                    ("child", false) => "下级".to_string(),
+                    (other, _) => other.to_string(),
+                };
+                let state = match (k.connected, out.en) {
+                    (true, false) => "在线",
+                    (false, false) => "断开",
+                    (true, true) => "up",
+                    (false, true) => "down",
+                };
+                vec![
+                    k.peer.to_string(),
+                    role,
+                    state.to_string(),
+                    k.acked.to_string(),
+                    k.lag.to_string(),
+                ]
+            })
+            .collect();
+        output::table(&header, &rows);
+    }
+    Ok(())
+}
