@@ -233,3 +233,129 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
         }
     }
 }
+
+/// A TCP proxy that delays every chunk by 0-30 ms and cuts the connection every
+/// 100-300 ms, so the link keeps breaking mid-batch and batches are sent again.
+async fn flaky_proxy(
+    target: String,
+) -> (
+    String,
+    tokio::sync::oneshot::Sender<()>,
+    std::sync::Arc<std::sync::atomic::AtomicUsize>,
+) {
+    let conns = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = conns.clone();
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let (stop_tx, mut stop_rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(async move {
+        let mut n: u64 = 0x9e37_79b9_7f4a_7c15;
+        loop {
+            let accepted = tokio::select! {
+                a = listener.accept() => a,
+                _ = &mut stop_rx => return,
+            };
+            let Ok((client, _)) = accepted else { continue };
+            let Ok(server) = tokio::net::TcpStream::connect(&target).await else {
+                continue;
+            };
+            counted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            n ^= n << 13;
+            n ^= n >> 7;
+            n ^= n << 17;
+            let life = Duration::from_millis(100 + n % 200);
+            let seed = n;
+            tokio::spawn(async move {
+                let (cr, cw) = client.into_split();
+                let (sr, sw) = server.into_split();
+                let pipe = |mut r: tokio::net::tcp::OwnedReadHalf,
+                            mut w: tokio::net::tcp::OwnedWriteHalf,
+                            mut s: u64| async move {
+                    let mut buf = vec![0u8; 16 * 1024];
+                    loop {
+                        let k = match r.read(&mut buf).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(k) => k,
+                        };
+                        s ^= s << 13;
+                        s ^= s >> 7;
+                        s ^= s << 17;
+                        tokio::time::sleep(Duration::from_millis(s % 30)).await;
+                        if w.write_all(&buf[..k]).await.is_err() {
+                            return;
+                        }
+                    }
+                };
+                tokio::select! {
+                    _ = pipe(cr, sw, seed) => {}
+                    _ = pipe(sr, cw, seed.rotate_left(17)) => {}
+                    _ = tokio::time::sleep(life) => {}
+                }
+            });
+        }
+    });
+    (addr, stop_tx, conns)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delayed_link_that_keeps_breaking_still_converges() {
+    let county = TestNode::start("320114", |_| {}).await;
+    let (proxy, stop_proxy, conns) = flaky_proxy(county.addr.clone()).await;
+    let town = child("320114001", &proxy, "320114").await;
+    // Writes on both sides while the link delays and breaks.
+    let mut ids = Vec::new();
+    for i in 0..60 {
+        ids.push(submit(&town.channel, &format!("镇 {i}")).await);
+        if i % 3 == 0 {
+            let mut a = AssignmentsClient::new(county.channel.clone());
+            a.issue_assignment(pb::IssueRequest {
+                title: format!("交办 {i}"),
+                text: "x".into(),
+                targets: vec![320_114_001],
+                due_on: String::new(),
+            })
+            .await
+            .unwrap();
+        }
+        tokio::time::sleep(Duration::from_millis(40)).await;
+    }
+    agree(&[&town.channel, &county.channel], 320_114_001, 60).await;
+    // Every assignment reached the township, however often the link broke.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let mut a = AssignmentsClient::new(town.channel.clone());
+        let got = a
+            .list_assignments(pb::ListAssignmentsRequest {
+                issued: false,
+                page: Some(pb::Page {
+                    limit: 500,
+                    after: String::new(),
+                }),
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .records
+            .len();
+        if got == 20 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the township holds {got} of 20 assignments"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let links = conns.load(std::sync::atomic::Ordering::Relaxed);
+    assert!(
+        links >= 3,
+        "the link broke only {} times: the test did not test breaks",
+        links.saturating_sub(1)
+    );
+    println!("the link was opened {links} times");
+    let _ = stop_proxy.send(());
+    for n in [town, county] {
+        n.stop().await;
+    }
+}
