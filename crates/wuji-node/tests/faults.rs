@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::TestNode;
+use common::*;
 use std::time::{Duration, Instant};
 use tonic::transport::Channel;
 use wuji_division::Code;
@@ -13,14 +13,6 @@ use wuji_node::config::ParentConfig;
 use wuji_proto::pb::{
     self, assignments_client::AssignmentsClient, suggestions_client::SuggestionsClient,
 };
-
-async fn child(code: &str, parent_addr: &str, parent_code: &str) -> TestNode {
-    let (pc, addr) = (parent_code.to_string(), parent_addr.to_string());
-    TestNode::start(code, move |c| {
-        c.parent = Some(ParentConfig { code: pc, addr })
-    })
-    .await
-}
 
 async fn restart(
     code: &str,
@@ -147,12 +139,12 @@ async fn a_node_rebuilt_from_an_empty_directory_refills_and_its_new_writes_still
     agree(&[&county.channel, &city.channel], 320_114, 11).await;
     let mut ca = AssignmentsClient::new(county.channel.clone());
     assert!(
-        ca.get_assignment(pb::Get { id: id(&x) }).await.is_ok(),
+        ca.get_assignment(pb::Get { id: rid(&x) }).await.is_ok(),
         "the city's assignment came back"
     );
     let mut cs = SuggestionsClient::new(county.channel.clone());
     assert_eq!(
-        cs.get_suggestion(pb::Get { id: id(&own) })
+        cs.get_suggestion(pb::Get { id: rid(&own) })
             .await
             .unwrap()
             .into_inner()
@@ -210,15 +202,6 @@ async fn a_node_restored_from_an_old_backup_catches_up() {
     for n in [town, county, city] {
         n.stop().await;
     }
-}
-
-fn id(s: &str) -> Option<pb::RecordId> {
-    let (home, uuid) = s.split_once(':').unwrap();
-    Some(pb::RecordId {
-        kind: 0,
-        home: home.parse().unwrap(),
-        uuid: uuid::Uuid::parse_str(uuid).unwrap().as_bytes().to_vec(),
-    })
 }
 
 fn copy_dir(from: &std::path::Path, to: &std::path::Path) {

@@ -5,31 +5,13 @@
 
 mod common;
 
-use common::TestNode;
-use std::time::{Duration, Instant};
+use common::*;
 use tonic::transport::Channel;
 use wuji_division::Code;
 use wuji_node::config::ParentConfig;
 use wuji_proto::pb::{
     self, assignments_client::AssignmentsClient, suggestions_client::SuggestionsClient,
 };
-
-async fn child(code: &str, parent: &TestNode, parent_code: &str) -> TestNode {
-    let (pc, addr) = (parent_code.to_string(), parent.addr.clone());
-    TestNode::start(code, move |c| {
-        c.parent = Some(ParentConfig { code: pc, addr });
-    })
-    .await
-}
-
-fn rid(id: &str) -> Option<pb::RecordId> {
-    let (home, uuid) = id.split_once(':').unwrap();
-    Some(pb::RecordId {
-        kind: 0,
-        home: home.parse().unwrap(),
-        uuid: uuid::Uuid::parse_str(uuid).unwrap().as_bytes().to_vec(),
-    })
-}
 
 /// The suggestion's derived fields on a node, or None if the node does not have it.
 async fn seen(ch: &Channel, id: &str) -> Option<std::collections::HashMap<String, String>> {
@@ -40,24 +22,12 @@ async fn seen(ch: &Channel, id: &str) -> Option<std::collections::HashMap<String
         .map(|r| r.into_inner().view.into_iter().collect())
 }
 
-async fn eventually<F, Fut>(what: &str, mut f: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while !f().await {
-        assert!(Instant::now() < deadline, "timed out waiting for: {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn changes_flow_up_to_ancestors_back_to_the_origin_and_never_to_siblings() {
     let city = TestNode::start("320100", |_| {}).await;
-    let county = child("320114", &city, "320100").await;
-    let town_a = child("320114001", &county, "320114").await;
-    let town_b = child("320114002", &county, "320114").await;
+    let county = child("320114", &city.addr, "320100").await;
+    let town_a = child("320114001", &county.addr, "320114").await;
+    let town_b = child("320114002", &county.addr, "320114").await;
 
     // A suggestion submitted at township A and escalated to the county.
     let mut a = SuggestionsClient::new(town_a.channel.clone());
@@ -203,8 +173,8 @@ async fn changes_flow_up_to_ancestors_back_to_the_origin_and_never_to_siblings()
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_parent_that_was_down_catches_up_and_writes_below_never_wait_for_it() {
     let city = TestNode::start("320100", |_| {}).await;
-    let county = child("320114", &city, "320100").await;
-    let town = child("320114001", &county, "320114").await;
+    let county = child("320114", &city.addr, "320100").await;
+    let town = child("320114001", &county.addr, "320114").await;
     let mut t = SuggestionsClient::new(town.channel.clone());
     let first = t
         .submit(pb::SubmitRequest {

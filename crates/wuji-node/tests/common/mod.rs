@@ -2,9 +2,14 @@
 
 #![allow(dead_code)]
 
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+use tonic::Code as G;
 use tonic::transport::Channel;
 use wuji_division::Code;
 use wuji_node::Config;
+use wuji_node::config::ParentConfig;
+use wuji_proto::pb;
 
 /// A running node; dropping it shuts the node down.
 pub struct TestNode {
@@ -74,4 +79,66 @@ impl TestNode {
         let dir = tempfile::tempdir().unwrap();
         std::mem::replace(&mut self.dir, dir)
     }
+}
+
+/// A node whose parent is at `parent_addr`.
+pub async fn child(code: &str, parent_addr: &str, parent_code: &str) -> TestNode {
+    let (pc, addr) = (parent_code.to_string(), parent_addr.to_string());
+    TestNode::start(code, move |c| {
+        c.parent = Some(ParentConfig { code: pc, addr })
+    })
+    .await
+}
+
+/// A record id from its printed form `HOME:UUID`.
+pub fn rid(s: &str) -> Option<pb::RecordId> {
+    let (home, uuid) = s.split_once(':').unwrap();
+    Some(pb::RecordId {
+        kind: 0,
+        home: home.parse().unwrap(),
+        uuid: uuid::Uuid::parse_str(uuid).unwrap().as_bytes().to_vec(),
+    })
+}
+
+/// Waits (up to 15 s) until `f` holds.
+pub async fn eventually<F, Fut>(what: &str, mut f: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while !f().await {
+        assert!(Instant::now() < deadline, "timed out waiting for: {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+pub type View = BTreeMap<String, String>;
+
+pub fn view(r: tonic::Response<pb::RecordReply>) -> View {
+    r.into_inner().view.into_iter().collect()
+}
+
+/// The record id in a reply's fields.
+pub fn vid(v: &View) -> Option<pb::RecordId> {
+    let (home, uuid) = v["id"].split_once(':').unwrap();
+    Some(pb::RecordId {
+        kind: 0,
+        home: home.parse().unwrap(),
+        uuid: uuid::Uuid::parse_str(uuid).unwrap().as_bytes().to_vec(),
+    })
+}
+
+pub fn get(v: &View) -> pb::Get {
+    pb::Get { id: vid(v) }
+}
+
+pub fn code_of<T: std::fmt::Debug>(r: Result<T, tonic::Status>) -> (G, String) {
+    let s = r.expect_err("should be refused");
+    let rule = s
+        .metadata()
+        .get("wuji-rule")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    (s.code(), rule)
 }

@@ -1,0 +1,306 @@
+//! Every call of the Suggestions service over real gRPC (port 0) on a real sled
+//! directory, read back, including lists by every filter and paging.
+
+mod common;
+
+use common::*;
+use wuji_proto::pb::suggestions_client::SuggestionsClient;
+use wuji_proto::pb::{self};
+
+#[tokio::test]
+async fn every_suggestion_call_round_trips_and_reads_back() {
+    let node = TestNode::start("320114", |_| {}).await;
+    let mut s = SuggestionsClient::new(node.channel.clone());
+    let v = view(
+        s.submit(pb::SubmitRequest {
+            kind: 0,
+            lead: "P-1".into(),
+            cosigners: vec!["P-2".into()],
+            category: "交通".into(),
+            title: "增设公交站点".into(),
+            text: "出行不便".into(),
+            during_session: true,
+        })
+        .await
+        .unwrap(),
+    );
+    assert_eq!(v["status"], "submitted");
+    assert_eq!(v["cosigners"], "P-2");
+    let id = vid(&v);
+    let v = view(
+        s.register(pb::RegisterRequest {
+            id: id.clone(),
+            number: "N-1".into(),
+        })
+        .await
+        .unwrap(),
+    );
+    assert_eq!(
+        (v["status"].as_str(), v["number"].as_str()),
+        ("registered", "N-1")
+    );
+    let units = vec![
+        pb::Unit {
+            name: "交通局".into(),
+            role: 0,
+        },
+        pb::Unit {
+            name: "规划局".into(),
+            role: 1,
+        },
+        pb::Unit {
+            name: "城管局".into(),
+            role: 1,
+        },
+    ];
+    let v = view(
+        s.assign(pb::AssignRequest {
+            id: id.clone(),
+            units,
+        })
+        .await
+        .unwrap(),
+    );
+    assert_eq!(v["status"], "assigned");
+    assert!(!v["deadline"].is_empty());
+    let v = view(
+        s.co_view(pb::CoViewRequest {
+            id: id.clone(),
+            unit: "规划局".into(),
+            text: "同意".into(),
+        })
+        .await
+        .unwrap(),
+    );
+    assert_eq!(v["co_views"], "1");
+    let v = view(
+        s.return_to_sender(pb::ReturnRequest {
+            id: id.clone(),
+            unit: "城管局".into(),
+            reason: "非本单位职责".into(),
+        })
+        .await
+        .unwrap(),
+    );
+    assert_eq!(v["returns"], "1");
+    assert!(!v["units"].contains("城管局"));
+    let before = view(s.get_suggestion(get(&v)).await.unwrap())["deadline"].clone();
+    let v = view(
+        s.extend(pb::ExtendRequest {
+            id: id.clone(),
+            months: 2,
+        })
+        .await
+        .unwrap(),
+    );
+    assert_ne!(v["deadline"], before);
+    let v = view(
+        s.answer_suggestion(pb::AnswerRequest {
+            id: id.clone(),
+            unit: "交通局".into(),
+            class: 1,
+            text: "已列入计划".into(),
+            promises: vec!["年内建成".into()],
+        })
+        .await
+        .unwrap(),
+    );
+    assert_eq!(
+        (v["status"].as_str(), v["answer_class"].as_str()),
+        ("answered", "B")
+    );
+    let v = view(
+        s.feedback(pb::FeedbackRequest {
+            id: id.clone(),
+            handler: 0,
+            answer: None,
+            rating: 0,
+            comment: "慢".into(),
+        })
+        .await
+        .unwrap(),
+    );
+    assert_eq!(v["status"], "awaiting_rehandling");
+    let v = view(s.rehandle(get(&v)).await.unwrap());
+    assert_eq!(
+        (v["status"].as_str(), v["round"].as_str()),
+        ("assigned", "2")
+    );
+    s.answer_suggestion(pb::AnswerRequest {
+        id: id.clone(),
+        unit: "交通局".into(),
+        class: 0,
+        text: "已建成".into(),
+        promises: vec![],
+    })
+    .await
+    .unwrap();
+    s.feedback(pb::FeedbackRequest {
+        id: id.clone(),
+        handler: 0,
+        answer: None,
+        rating: 2,
+        comment: String::new(),
+    })
+    .await
+    .unwrap();
+    let v = view(
+        s.supervise(pb::SuperviseRequest {
+            id: id.clone(),
+            mode: 1,
+            lead_supervisor: "城建委".into(),
+            note: "跟踪".into(),
+        })
+        .await
+        .unwrap(),
+    );
+    assert_eq!(v["supervision"], "320114:key");
+    let v = view(s.close(get(&v)).await.unwrap());
+    assert_eq!(v["status"], "closed");
+    let read = view(s.get_suggestion(get(&v)).await.unwrap());
+    assert_eq!(read["status"], "closed");
+    assert_eq!(read["round"], "2");
+    // The full history, oldest first, as offices read it back.
+    let h: Vec<&str> = read["history"].lines().collect();
+    assert!(h[0].contains("submitted 增设公交站点"), "{h:?}");
+    for want in [
+        "registered N-1",
+        "co-unit view from 规划局",
+        "returned by 城管局",
+        "answer B (round 1)",
+        "feedback Dissatisfied",
+        "answer A (round 2)",
+        "supervision note: 跟踪",
+    ] {
+        assert!(h.iter().any(|e| e.contains(want)), "{want} in {h:?}");
+    }
+
+    // Withdraw, merge, escalate and transfer on fresh suggestions.
+    let sub = |t: &str| pb::SubmitRequest {
+        lead: "P-1".into(),
+        title: t.into(),
+        text: "x".into(),
+        ..Default::default()
+    };
+    let w = view(s.submit(sub("撤回")).await.unwrap());
+    assert_eq!(
+        view(s.withdraw(get(&w)).await.unwrap())["status"],
+        "withdrawn"
+    );
+    let m = view(s.submit(sub("并案")).await.unwrap());
+    let into = uuid::Uuid::parse_str(read["id"].split_once(':').unwrap().1).unwrap();
+    let mv = view(
+        s.merge_into(pb::MergeRequest {
+            id: vid(&m),
+            into: into.as_bytes().to_vec(),
+        })
+        .await
+        .unwrap(),
+    );
+    assert_eq!(mv["status"], "merged");
+    let e = view(s.submit(sub("上报")).await.unwrap());
+    let ev = view(
+        s.escalate(pb::ForwardRequest {
+            id: vid(&e),
+            to: 0,
+            reason: "跨区".into(),
+        })
+        .await
+        .unwrap(),
+    );
+    assert_eq!(ev["handler"], "320100", "defaults to the parent");
+    let t = view(s.submit(sub("转办")).await.unwrap());
+    let tv = view(
+        s.transfer(pb::ForwardRequest {
+            id: vid(&t),
+            to: 320_114_001,
+            reason: "属地".into(),
+        })
+        .await
+        .unwrap(),
+    );
+    assert_eq!(tv["handler"], "320114001");
+
+    // Lists by status, handler, category, area, overdue, date range, with paging.
+    let list = |req: pb::ListSuggestionsRequest| {
+        let mut s = s.clone();
+        async move { s.list_suggestions(req).await.unwrap().into_inner() }
+    };
+    let all = list(pb::ListSuggestionsRequest::default()).await;
+    assert_eq!(all.records.len(), 5);
+    let closed = list(pb::ListSuggestionsRequest {
+        status: vec!["closed".into()],
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(closed.records.len(), 1);
+    let zh = list(pb::ListSuggestionsRequest {
+        status: vec!["已撤回".into()],
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(zh.records.len(), 1);
+    let by_handler = list(pb::ListSuggestionsRequest {
+        handler: 320_100,
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(by_handler.records.len(), 1);
+    let by_cat = list(pb::ListSuggestionsRequest {
+        category: "交通".into(),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(by_cat.records.len(), 1);
+    let by_area = list(pb::ListSuggestionsRequest {
+        area: 320_100,
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(by_area.records.len(), 5);
+    let elsewhere = list(pb::ListSuggestionsRequest {
+        area: 320_115,
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(elsewhere.records.len(), 0);
+    let overdue = list(pb::ListSuggestionsRequest {
+        overdue_only: true,
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(overdue.records.len(), 0);
+    let dated = list(pb::ListSuggestionsRequest {
+        from: "2020-01-01".into(),
+        to: "2099-12-31".into(),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(dated.records.len(), 5);
+    let old = list(pb::ListSuggestionsRequest {
+        to: "2020-01-01".into(),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(old.records.len(), 0);
+    let p1 = list(pb::ListSuggestionsRequest {
+        page: Some(pb::Page {
+            limit: 2,
+            after: String::new(),
+        }),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(p1.records.len(), 2);
+    let p2 = list(pb::ListSuggestionsRequest {
+        page: Some(pb::Page {
+            limit: 10,
+            after: p1.next.clone(),
+        }),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(p2.records.len(), 3);
+    assert!(p2.next.is_empty());
+    node.stop().await;
+}
