@@ -171,3 +171,26 @@ fn client_errors_go_to_stderr_with_a_nonzero_exit() {
     let help = wuji(&["suggestion", "answer", "--help"]);
     assert!(String::from_utf8_lossy(&help.stdout).contains("A (解决)"));
 }
+
+#[test]
+fn a_closed_pipe_ends_output_quietly() {
+    // `wuji … | head` closes the pipe early: the command must not panic.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(WUJI)
+        .args([
+            "init",
+            "--code",
+            "320114",
+            "--dir",
+            dir.path().join("n").to_str().unwrap(),
+        ])
+        .stdout(writer)
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(out.status.success());
+}

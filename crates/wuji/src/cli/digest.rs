@@ -42,7 +42,7 @@ pub async fn run(a: DigestArgs) -> anyhow::Result<()> {
         .into_inner();
     let hex: String = r.digest.iter().map(|b| format!("{b:02x}")).collect();
     if out.json {
-        println!(
+        say!(
             "{}",
             json!({ "scope": r.scope, "kind": a.kind.unwrap_or_else(|| "all".into()), "records": r.records, "digest": hex })
         );

@@ -147,20 +147,20 @@ async fn run(
         })
         .collect();
     super::output::table(&header, &rows);
-    println!("\nfederation.json: {}", file.display());
-    println!(
+    say!("\nfederation.json: {}", file.display());
+    say!(
         "try:  wuji suggestion list --addr {}      (南京市: suggestions escalated from below)",
         nodes[2].addr
     );
-    println!(
+    say!(
         "      wuji assignment list --addr {}     (雨花街道: assignments received)",
         nodes[4].addr
     );
-    println!(
+    say!(
         "      wuji deputy list --addr {}         (雨花街道: deputies of every level attached here)",
         nodes[4].addr
     );
-    println!("stop: ctrl-c");
+    say!("stop: ctrl-c");
     let wait = async {
         match a.r#for {
             Some(s) => tokio::time::sleep(Duration::from_secs(s)).await,

@@ -3,6 +3,19 @@
 //! API call. Tables by default, one JSON document with `--json`; errors go to
 //! standard error with a non-zero exit status.
 
+/// Prints a line on standard output; a closed pipe (`wuji … | head`) ends the
+/// program quietly instead of panicking.
+macro_rules! say {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(std::io::stdout().lock(), $($t)*)
+            && e.kind() == std::io::ErrorKind::BrokenPipe
+        {
+            std::process::exit(0);
+        }
+    }};
+}
+
 mod assignment;
 mod deputy;
 mod digest;

@@ -70,7 +70,7 @@ pub fn init(a: InitArgs) -> anyhow::Result<()> {
     }
     std::fs::write(&path, config.to_commented_toml())
         .with_context(|| format!("cannot write {}", path.display()))?;
-    println!("{}", path.display());
+    say!("{}", path.display());
     Ok(())
 }
 

@@ -111,7 +111,7 @@ pub fn table(header: &[String], rows: &[Vec<String>]) {
                 }
             })
             .collect();
-        println!("{}", parts.join("  ").trim_end());
+        say!("{}", parts.join("  ").trim_end());
     };
     line(header);
     for r in rows {
@@ -192,7 +192,7 @@ pub fn record_json(r: &pb::RecordReply) -> Value {
 /// Prints one record: every field, one per line.
 pub fn record(out: Out, r: &pb::RecordReply, order: &[&str]) {
     if out.json {
-        println!("{}", record_json(r));
+        say!("{}", record_json(r));
         return;
     }
     let mut keys: Vec<&String> = r.view.keys().collect();
@@ -227,7 +227,7 @@ pub fn record(out: Out, r: &pb::RecordReply, order: &[&str]) {
 pub fn list(out: Out, l: &pb::RecordList, columns: &[&str]) {
     if out.json {
         let recs: Vec<Value> = l.records.iter().map(record_json).collect();
-        println!("{}", json!({ "records": recs, "next": l.next }));
+        say!("{}", json!({ "records": recs, "next": l.next }));
         return;
     }
     let header: Vec<String> = columns
@@ -256,7 +256,7 @@ pub fn list(out: Out, l: &pb::RecordList, columns: &[&str]) {
     table(&header, &rows);
     let n = l.records.len();
     if out.en {
-        println!(
+        say!(
             "({n} shown{})",
             if l.next.is_empty() {
                 String::new()
@@ -265,7 +265,7 @@ pub fn list(out: Out, l: &pb::RecordList, columns: &[&str]) {
             }
         );
     } else {
-        println!(
+        say!(
             "(共 {n} 条{})",
             if l.next.is_empty() {
                 String::new()
@@ -283,9 +283,9 @@ pub fn message(out: Out, zh: &str, en: &str, extra: Value) {
         if let (Value::Object(m), Value::Object(e)) = (&mut v, extra) {
             m.extend(e);
         }
-        println!("{v}");
+        say!("{v}");
     } else {
-        println!("{}", if out.en { en } else { zh });
+        say!("{}", if out.en { en } else { zh });
     }
 }
 

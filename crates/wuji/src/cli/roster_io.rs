@@ -298,7 +298,7 @@ fn print_problems(out: Out, problems: &[pb::RowProblem], total: usize) {
             .iter()
             .map(|p| json!({ "row": p.row, "message": p.message }))
             .collect();
-        println!("{}", json!({ "rows": total, "problems": list }));
+        say!("{}", json!({ "rows": total, "problems": list }));
         return;
     }
     let header = if out.en {

@@ -28,7 +28,7 @@ pub async fn run(a: StatusArgs) -> anyhow::Result<()> {
     if out.json {
         let s = |n: &pb::NodeSummary| json!({ "code": n.code, "counts": n.counts });
         let links: Vec<_> = r.links.iter().map(|l| json!({ "peer": l.peer, "role": l.role, "connected": l.connected, "acked": l.acked, "lag": l.lag })).collect();
-        println!(
+        say!(
             "{}",
             json!({ "node": r.node, "last_seq": r.last_seq, "summary": s(&own), "below": r.below.iter().map(s).collect::<Vec<_>>(), "links": links })
         );
@@ -41,7 +41,7 @@ pub async fn run(a: StatusArgs) -> anyhow::Result<()> {
             zh.to_string()
         }
     };
-    println!(
+    say!(
         "{} {}  ({} {})",
         l("节点", "node"),
         r.node,
@@ -74,7 +74,7 @@ pub async fn run(a: StatusArgs) -> anyhow::Result<()> {
     rows.extend(r.below.iter().map(row));
     output::table(&header, &rows);
     if !r.links.is_empty() {
-        println!();
+        say!();
         let header = vec![
             l("对端", "peer"),
             l("关系", "role"),
