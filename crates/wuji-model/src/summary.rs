@@ -64,6 +64,23 @@ pub fn contribution(rec: &Record, rules: &Rules) -> BTreeMap<String, i64> {
                 format!("suggestion.status.{}", snake(&format!("{:?}", v.status))),
                 1,
             );
+            add(format!("suggestion.handler.{}", v.handler), 1);
+            // Running deadlines by day: overdue on any date is the sum of the
+            // days before it, so the count needs no daily recomputation.
+            if v.status == view::Status::Assigned
+                && let Some(d) = v.deadline
+            {
+                add(format!("suggestion.deadline.{}", d.strftime("%Y%m%d")), 1);
+            }
+            if let Some(o) = rec.origin(rec.id.home)
+                && let Some(d) = o.submitted_on.get()
+                && !o.lead.get().is_empty()
+            {
+                add(
+                    format!("deputy_month.{}.{}", o.lead.get(), d.strftime("%Y-%m")),
+                    1,
+                );
+            }
             if let Some(o) = rec.origin(rec.id.home)
                 && !o.category.get().is_empty()
             {
@@ -135,6 +152,18 @@ pub fn publish(
     Ok(Record::delta(rid, ctx.node, Section::Summary(s)))
 }
 
+/// Suggestions past their deadline on `today` with no answer, from the
+/// deadline buckets of a summary's counters.
+pub fn overdue(counts: &BTreeMap<String, u64>, today: crate::Date) -> u64 {
+    let today = today.strftime("%Y%m%d").to_string();
+    counts
+        .iter()
+        .filter_map(|(k, v)| k.strip_prefix("suggestion.deadline.").map(|d| (d, v)))
+        .filter(|(d, _)| *d < today.as_str())
+        .map(|(_, v)| *v)
+        .sum()
+}
+
 /// The counters of a summary record as plain numbers.
 pub fn counts(rec: &Record) -> BTreeMap<String, u64> {
     rec.summary(rec.id.home)
@@ -150,6 +179,65 @@ pub fn counts(rec: &Record) -> BTreeMap<String, u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_suggestion_counts_its_handler_month_and_running_deadline() {
+        use crate::calendar::Calendar;
+        use crate::suggestion::workflow::{self as wf, Draft};
+        use crate::suggestion::{HandlingUnit, UnitRole};
+        use wuji_crdt::{Hlc, WriterId};
+        let (rules, cal) = (Rules::default(), Calendar::builtin());
+        let node = Code::from_value(320_114).unwrap();
+        let ctx = |t: u64| Ctx {
+            node,
+            at: Stamp::new(Hlc(t << 16), WriterId::new(node.value(), 0)),
+            today: jiff::civil::date(2026, 3, 2),
+            rules: &rules,
+            calendar: &cal,
+        };
+        let rid = RecordId {
+            kind: RecordKind::Suggestion,
+            home: node,
+            uuid: Uuid::from_u128(1),
+        };
+        let draft = Draft {
+            lead: "P-1".into(),
+            title: "t".into(),
+            text: "x".into(),
+            ..Draft::default()
+        };
+        let mut r = wf::submit(&ctx(1), rid, &draft).unwrap();
+        let d = wf::register(&ctx(2), &r, "N").unwrap();
+        wuji_crdt::Merge::merge(&mut r, &d);
+        let unit = HandlingUnit {
+            name: "局".into(),
+            role: UnitRole::Lead,
+        };
+        let d = wf::assign(&ctx(3), &r, &[unit]).unwrap();
+        wuji_crdt::Merge::merge(&mut r, &d);
+        let c = contribution(&r, &rules);
+        assert_eq!(c.get("suggestion.handler.320114"), Some(&1));
+        assert_eq!(c.get("deputy_month.P-1.2026-03"), Some(&1));
+        assert_eq!(c.get("suggestion.deadline.20260602"), Some(&1));
+        let counts: BTreeMap<String, u64> = c.iter().map(|(k, v)| (k.clone(), *v as u64)).collect();
+        assert_eq!(overdue(&counts, jiff::civil::date(2026, 6, 3)), 1);
+    }
+
+    #[test]
+    fn overdue_counts_the_deadline_buckets_before_today() {
+        let c = BTreeMap::from([
+            ("suggestion.deadline.20260301".to_string(), 2),
+            ("suggestion.deadline.20260310".to_string(), 1),
+            ("suggestion.total".to_string(), 9),
+        ]);
+        assert_eq!(
+            overdue(&c, jiff::civil::date(2026, 3, 1)),
+            0,
+            "due today is not overdue"
+        );
+        assert_eq!(overdue(&c, jiff::civil::date(2026, 3, 2)), 2);
+        assert_eq!(overdue(&c, jiff::civil::date(2026, 4, 1)), 3);
+    }
 
     #[test]
     fn differences_cancel_and_keep_only_changes() {

@@ -282,6 +282,20 @@ async fn replication_across_five_levels_in_separate_processes() {
     })
     .await;
     let nat = status("100000").await;
+    let own = nat.own.as_ref().unwrap();
+    assert_eq!(
+        own.counts.get("suggestion.handler.320100"),
+        Some(&1),
+        "handled by the city: {:?}",
+        own.counts
+    );
+    assert!(
+        own.counts
+            .keys()
+            .any(|k| k.starts_with("deputy_month.YH-001.")),
+        "per-deputy monthly counts"
+    );
+    assert_eq!(own.counts.get("suggestion.overdue"), Some(&0));
     let children: Vec<u32> = nat
         .links
         .iter()

@@ -34,9 +34,12 @@ impl pb::node_server::Node for Service {
         let mut own = None;
         let mut below = Vec::new();
         for r in records {
+            let mut counts = summary::counts(&r);
+            let overdue = summary::overdue(&counts, crate::commit::today_cst());
+            counts.insert("suggestion.overdue".into(), overdue);
             let s = pb::NodeSummary {
                 code: r.id.home.value(),
-                counts: summary::counts(&r).into_iter().collect(),
+                counts: counts.into_iter().collect(),
             };
             if r.id.home == me {
                 own = Some(s);

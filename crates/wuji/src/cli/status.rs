@@ -53,6 +53,7 @@ pub async fn run(a: StatusArgs) -> anyhow::Result<()> {
         l("建议", "suggestions"),
         l("办结", "closed"),
         l("办理中", "in handling"),
+        l("超期", "overdue"),
         l("代表", "deputies"),
         l("交办完成", "tasks done"),
     ];
@@ -62,6 +63,7 @@ pub async fn run(a: StatusArgs) -> anyhow::Result<()> {
             get(s, "suggestion.total").to_string(),
             get(s, "suggestion.status.closed").to_string(),
             get(s, "suggestion.status.assigned").to_string(),
+            get(s, "suggestion.overdue").to_string(),
             get(s, "deputy.total").to_string(),
             format!(
                 "{}/{}",
