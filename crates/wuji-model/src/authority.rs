@@ -102,7 +102,7 @@ pub fn apply(stored: Option<&Record>, delta: &Record) -> Applied {
             break;
         }
     }
-    let rejected = pending
+    let mut rejected: Vec<(SectionKey, Error)> = pending
         .into_iter()
         .map(|k| {
             let mut trial = record.clone();
@@ -110,6 +110,35 @@ pub fn apply(stored: Option<&Record>, delta: &Record) -> Applied {
             (k, check(&trial, k).err().unwrap_or(Error::IdMismatch))
         })
         .collect();
+    // A section admitted early can lose its authority when a later one of the
+    // same delta is merged (a forged entry colliding with a stored one can
+    // rewrite a forward). Whatever no longer passes is put back as stored and
+    // refused, until every admitted section passes on the final record.
+    loop {
+        let lost: Vec<SectionKey> = accepted
+            .iter()
+            .copied()
+            .filter(|k| check(&record, *k).is_err())
+            .collect();
+        if lost.is_empty() {
+            break;
+        }
+        for key in lost {
+            accepted.retain(|k| *k != key);
+            record.take(key);
+            if let Some(s) = stored.and_then(|s| s.get(key)) {
+                record.put(key.owner, s.clone());
+            }
+            rejected.push((
+                key,
+                Error::Forbidden {
+                    role: key.role,
+                    owner: key.owner,
+                    reason: "its authority was lost to another section of the same change",
+                },
+            ));
+        }
+    }
     Applied {
         record,
         accepted,
