@@ -153,6 +153,7 @@ async fn apply(n: u64, raw: Option<&SledKv>) -> anyhow::Result<(f64, f64, u64, u
                     format: 1,
                     state: Some(wuji_proto::record_to_state(r)),
                     seq: 1,
+                    source: 0,
                 }
                 .encode_to_vec();
                 bytes += key.len() + v.len();
@@ -282,6 +283,7 @@ async fn sync_bench(n: u64, samples: usize) -> anyhow::Result<()> {
                     format: 1,
                     state: Some(wuji_proto::record_to_state(&r)),
                     seq: 1,
+                    source: 0,
                 }
                 .encode_to_vec(),
             );

@@ -425,7 +425,8 @@ impl State {
             }
         }
         for (id, t) in touched {
-            self.layout.put_record(&mut batch, &t.now, seq_of[id]);
+            self.layout
+                .put_record(&mut batch, &t.now, seq_of[id], t.source);
             let old: BTreeSet<Vec<u8>> = t
                 .before
                 .as_ref()

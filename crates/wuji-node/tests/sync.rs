@@ -296,3 +296,88 @@ where
         Box::pin(async move { self.await.is_some() })
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn catch_up_after_a_partition_sends_each_changed_record_once() {
+    // The county is down while the township changes 600 suggestions three times
+    // each, one commit per change: 1,800 log entries over more than one batch.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let county_addr = format!("127.0.0.1:{port}");
+    let town = child("320114001", &county_addr, "320114").await;
+    let mut t = SuggestionsClient::new(town.channel.clone());
+    let mut ids = Vec::new();
+    for i in 0..600 {
+        let v = t
+            .submit(pb::SubmitRequest {
+                lead: "P".into(),
+                title: format!("断网 {i}"),
+                text: "x".into(),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .view;
+        ids.push(v["id"].clone());
+    }
+    for id in &ids {
+        t.register(pb::RegisterRequest {
+            id: rid(id),
+            number: "N".into(),
+        })
+        .await
+        .unwrap();
+    }
+    for id in &ids {
+        t.assign(pb::AssignRequest {
+            id: rid(id),
+            units: vec![pb::Unit {
+                name: "局".into(),
+                role: 0,
+            }],
+        })
+        .await
+        .unwrap();
+    }
+    // The county comes up; the township redials and catches it up.
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = wuji_node::Config::new(Code::parse("320114").unwrap());
+    cfg.node.data_dir = dir.path().join("data");
+    let county = TestNode::start_at(dir, cfg, &county_addr).await;
+    let status = |ch: Channel| async move {
+        pb::node_client::NodeClient::new(ch)
+            .status(pb::StatusRequest {})
+            .await
+            .unwrap()
+            .into_inner()
+    };
+    eventually("the county is caught up", || async {
+        let s = status(town.channel.clone()).await;
+        s.links
+            .iter()
+            .any(|l| l.peer == 320_114 && l.connected && l.lag == 0)
+            && seen(&county.channel, &ids[599])
+                .await
+                .is_some_and(|v| v["status"] == "assigned")
+    })
+    .await;
+    for id in &ids {
+        assert!(
+            seen(&county.channel, id)
+                .await
+                .is_some_and(|v| v["status"] == "assigned"),
+            "{id}"
+        );
+    }
+    let s = status(town.channel.clone()).await;
+    let sent = s.links.iter().find(|l| l.peer == 320_114).unwrap().sent;
+    // 600 suggestions and the township's summary record, each once.
+    assert_eq!(sent, 601, "records sent to catch up the county");
+    for n in [town, county] {
+        n.stop().await;
+    }
+}

@@ -37,6 +37,8 @@ pub struct StoredRecord {
     pub record: Record,
     /// The local log sequence of its last change.
     pub seq: u64,
+    /// The peer that last change came from (`None`: written here, or mixed).
+    pub source: Option<Code>,
 }
 
 /// One entry of the change log.
@@ -137,12 +139,13 @@ impl Layout {
         decode_record(&key, &bytes).map(Some)
     }
 
-    /// Writes a record's merged state, changed at `seq`.
-    pub fn put_record(&self, batch: &mut Batch, record: &Record, seq: u64) {
+    /// Writes a record's merged state, changed at `seq` by a change from `source`.
+    pub fn put_record(&self, batch: &mut Batch, record: &Record, seq: u64, source: Option<Code>) {
         let v = pb::StoredRecord {
             format: VALUE_FORMAT,
             state: Some(record_to_state(record)),
             seq,
+            source: source.map(|c| c.value()).unwrap_or(0),
         };
         batch.put(prefixed(RECORD, &record_key(&record.id)), v.encode_to_vec());
     }
@@ -338,5 +341,9 @@ fn decode_record(key: &[u8], bytes: &[u8]) -> Result<StoredRecord, Error> {
     }
     let state = v.state.ok_or_else(|| corrupt("no state".into()))?;
     let record = record_from_state(&state).map_err(|e| corrupt(e.to_string()))?;
-    Ok(StoredRecord { record, seq: v.seq })
+    Ok(StoredRecord {
+        record,
+        seq: v.seq,
+        source: Code::from_value(v.source).ok(),
+    })
 }

@@ -61,7 +61,7 @@ proptest! {
             let mut b = Batch::default();
             let ids: Vec<_> = recs.iter().map(|r| r.id).collect();
             for r in &recs {
-                layout.put_record(&mut b, r, 1);
+                layout.put_record(&mut b, r, 1, None);
                 layout.put_index(&mut b, &index_entry(3, b"x", &r.id));
             }
             layout.put_log(&mut b, 1, &ids, None);

@@ -63,6 +63,7 @@ impl pb::node_server::Node for Service {
                         connected: i.connected,
                         acked: i.acked,
                         lag: last_seq.saturating_sub(i.acked),
+                        sent: i.sent,
                     })
                     .collect()
             })

@@ -29,6 +29,8 @@ pub struct LinkInfo {
     pub connected: bool,
     /// Highest log sequence of this node the peer acknowledged.
     pub acked: u64,
+    /// Record states sent to the peer since this node started.
+    pub sent: u64,
 }
 
 /// Every link of a node, by peer.
@@ -312,11 +314,23 @@ async fn ship(ctx: LinkCtx, g: Greeting, tx: mpsc::Sender<pb::SyncMessage>) -> R
         }
         let mut records = Vec::with_capacity(ids.len());
         for id in &ids {
-            if let Some(s) = ctx.layout.record(id)?
-                && let Some(r) = routing::for_recipient(&s.record, g.peer)
-            {
+            let Some(s) = ctx.layout.record(id)? else {
+                continue;
+            };
+            // A record changed again later in the log is sent there, once, with
+            // the same current state (catch-up sends each changed record once),
+            // unless that later change came from the peer: it is not sent back.
+            if s.seq > to && s.source != Some(g.peer) {
+                continue;
+            }
+            if let Some(r) = routing::for_recipient(&s.record, g.peer) {
                 records.push(record_to_state(&r));
             }
+        }
+        if let Ok(mut l) = ctx.links.lock()
+            && let Some(e) = l.get_mut(&g.peer)
+        {
+            e.sent += records.len() as u64;
         }
         let n = records.len();
         let batch = pb::SyncMessage {
