@@ -43,21 +43,6 @@ async fn digest(ch: &Channel, scope: u32) -> (u64, Vec<u8>) {
     (r.records, r.digest)
 }
 
-async fn submit(ch: &Channel, title: &str) -> String {
-    let mut s = SuggestionsClient::new(ch.clone());
-    s.submit(pb::SubmitRequest {
-        lead: "P".into(),
-        title: title.into(),
-        text: "x".into(),
-        ..Default::default()
-    })
-    .await
-    .unwrap()
-    .into_inner()
-    .view["id"]
-        .clone()
-}
-
 async fn agree(nodes: &[&Channel], scope: u32, n: u64) {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {

@@ -175,19 +175,7 @@ async fn a_parent_that_was_down_catches_up_and_writes_below_never_wait_for_it() 
     let city = TestNode::start("320100", |_| {}).await;
     let county = child("320114", &city.addr, "320100").await;
     let town = child("320114001", &county.addr, "320114").await;
-    let mut t = SuggestionsClient::new(town.channel.clone());
-    let first = t
-        .submit(pb::SubmitRequest {
-            lead: "P".into(),
-            title: "一".into(),
-            text: "x".into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .view["id"]
-        .clone();
+    let first = submit(&town.channel, "一").await;
     eventually("the city has the first", || async {
         seen(&city.channel, &first).await.is_some()
     })
@@ -198,18 +186,7 @@ async fn a_parent_that_was_down_catches_up_and_writes_below_never_wait_for_it() 
     let county_dir = county.stop().await;
     let mut ids = Vec::new();
     for i in 0..20 {
-        let v = t
-            .submit(pb::SubmitRequest {
-                lead: "P".into(),
-                title: format!("停机 {i}"),
-                text: "x".into(),
-                ..Default::default()
-            })
-            .await
-            .unwrap()
-            .into_inner()
-            .view;
-        ids.push(v["id"].clone());
+        ids.push(submit(&town.channel, &format!("停机 {i}")).await);
     }
     // Back on the same address and directory: the township redials, both catch up.
     let mut cfg = wuji_node::Config::new(Code::parse("320114").unwrap());
@@ -311,18 +288,7 @@ async fn catch_up_after_a_partition_sends_each_changed_record_once() {
     let mut t = SuggestionsClient::new(town.channel.clone());
     let mut ids = Vec::new();
     for i in 0..600 {
-        let v = t
-            .submit(pb::SubmitRequest {
-                lead: "P".into(),
-                title: format!("断网 {i}"),
-                text: "x".into(),
-                ..Default::default()
-            })
-            .await
-            .unwrap()
-            .into_inner()
-            .view;
-        ids.push(v["id"].clone());
+        ids.push(submit(&town.channel, &format!("断网 {i}")).await);
     }
     for id in &ids {
         t.register(pb::RegisterRequest {

@@ -142,3 +142,19 @@ pub fn code_of<T: std::fmt::Debug>(r: Result<T, tonic::Status>) -> (G, String) {
         .unwrap_or_default();
     (s.code(), rule)
 }
+
+/// Submits a suggestion (lead P, text x) and returns its id.
+pub async fn submit(ch: &Channel, title: &str) -> String {
+    let mut s = wuji_proto::pb::suggestions_client::SuggestionsClient::new(ch.clone());
+    s.submit(pb::SubmitRequest {
+        lead: "P".into(),
+        title: title.into(),
+        text: "x".into(),
+        ..Default::default()
+    })
+    .await
+    .unwrap()
+    .into_inner()
+    .view["id"]
+        .clone()
+}

@@ -1,6 +1,6 @@
 //! `wuji assignment …`: one subcommand per call of the Assignments service.
 
-use super::ids::{code, page, record_id};
+use super::ids::{code, get, page, record_id};
 use super::{ClientOpts, channel, output};
 use clap::Subcommand;
 use wuji_proto::pb::{self, assignments_client::AssignmentsClient};
@@ -75,11 +75,6 @@ pub enum Command {
 pub async fn run(opts: &ClientOpts, cmd: Command) -> anyhow::Result<()> {
     let out = opts.out();
     let mut c = AssignmentsClient::new(channel(opts).await?);
-    let get = |id: &str| -> anyhow::Result<pb::Get> {
-        Ok(pb::Get {
-            id: Some(record_id(id)?),
-        })
-    };
     let reply = match cmd {
         Command::Issue {
             title,

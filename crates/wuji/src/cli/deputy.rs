@@ -1,6 +1,6 @@
 //! `wuji deputy …`: one subcommand per call of the Deputies service.
 
-use super::ids::{code, page, record_id};
+use super::ids::{code, get, page, record_id};
 use super::{ClientOpts, channel, output, roster_io};
 use clap::Subcommand;
 use std::path::PathBuf;
@@ -256,11 +256,6 @@ pub fn list_request(l: &ListArgs) -> anyhow::Result<pb::ListDeputiesRequest> {
 pub async fn run(opts: &ClientOpts, cmd: Command) -> anyhow::Result<()> {
     let out = opts.out();
     let mut c = DeputiesClient::new(channel(opts).await?);
-    let get = |id: &str| -> anyhow::Result<pb::Get> {
-        Ok(pb::Get {
-            id: Some(record_id(id)?),
-        })
-    };
     let reply = match cmd {
         Command::Enrol(f) => c.enrol(request(&f)?).await?,
         Command::Update { id, fields } => {

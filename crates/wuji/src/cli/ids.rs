@@ -19,6 +19,13 @@ pub fn record_id(s: &str) -> anyhow::Result<pb::RecordId> {
     })
 }
 
+/// A `Get` request for the record id typed on the command line.
+pub fn get(s: &str) -> anyhow::Result<pb::Get> {
+    Ok(pb::Get {
+        id: Some(record_id(s)?),
+    })
+}
+
 /// Parses a division code given on the command line.
 pub fn code(s: &str) -> anyhow::Result<u32> {
     Ok(Code::parse(s)?.value())

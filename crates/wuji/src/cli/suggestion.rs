@@ -1,6 +1,6 @@
 //! `wuji suggestion …`: one subcommand per call of the Suggestions service.
 
-use super::ids::{code, page, record_id};
+use super::ids::{code, get, page, record_id};
 use super::{ClientOpts, channel, output};
 use anyhow::{Context, bail};
 use clap::Subcommand;
@@ -256,7 +256,6 @@ fn id_of(s: &str) -> anyhow::Result<Option<pb::RecordId>> {
 pub async fn run(opts: &ClientOpts, cmd: Command) -> anyhow::Result<()> {
     let out = opts.out();
     let mut c = SuggestionsClient::new(channel(opts).await?);
-    let get = |id: &str| -> anyhow::Result<pb::Get> { Ok(pb::Get { id: id_of(id)? }) };
     let reply = match cmd {
         Command::Submit {
             lead,

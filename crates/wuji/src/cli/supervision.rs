@@ -1,6 +1,6 @@
 //! `wuji supervision …`: one subcommand per call of the Supervision service.
 
-use super::ids::{code, page, record_id};
+use super::ids::{code, get, page, record_id};
 use super::{ClientOpts, channel, output};
 use anyhow::{Context, bail};
 use clap::Subcommand;
@@ -89,11 +89,6 @@ pub enum Command {
 pub async fn run(opts: &ClientOpts, cmd: Command) -> anyhow::Result<()> {
     let out = opts.out();
     let mut c = SupervisionClient::new(channel(opts).await?);
-    let get = |id: &str| -> anyhow::Result<pb::Get> {
-        Ok(pb::Get {
-            id: Some(record_id(id)?),
-        })
-    };
     let reply = match cmd {
         Command::Open {
             mode,
