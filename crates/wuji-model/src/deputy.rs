@@ -101,9 +101,11 @@ merge_fields!(Personal {
 });
 
 impl Personal {
-    /// True if no personal field holds anything.
+    /// True if no personal field holds anything: every register is as never
+    /// written (zero stamp and empty), the same rule by which the wire format
+    /// leaves a register out.
     pub fn is_blank(&self) -> bool {
-        self.phone.is_unset() && self.id_number.is_unset() && self.address.is_unset()
+        *self == Personal::default()
     }
 }
 
