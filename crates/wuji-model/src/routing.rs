@@ -84,6 +84,18 @@ pub fn may_hold_personal(owner: Code, node: Code) -> bool {
     owner.contains(node) || owner.parent() == Some(node)
 }
 
+/// The record without any personal field: what every node entitled to it may
+/// hold (scope digests compare this form).
+pub fn public(rec: &Record) -> Record {
+    let mut out = rec.clone();
+    for (_, section) in out.sections_mut() {
+        if let Section::Roster(r) = section {
+            r.personal = Personal::default();
+        }
+    }
+    out
+}
+
 /// The record as `recipient` may receive it: `None` if it is not entitled to see
 /// the record; otherwise a copy with personal fields blanked where it may not
 /// hold them.

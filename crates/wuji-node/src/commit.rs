@@ -111,6 +111,13 @@ impl Committer {
         max_ahead_ms: u64,
         max_batch: usize,
     ) -> Result<(Committer, tokio::task::JoinHandle<()>), Error> {
+        let rebuilt = layout.ensure_digests()?;
+        if rebuilt > 0 {
+            tracing::info!(
+                records = rebuilt,
+                "scope digests built for a store that had none"
+            );
+        }
         let seq = layout.last_seq()?;
         let last = layout
             .meta(b"hlc")?
@@ -149,6 +156,12 @@ impl Committer {
         let ops = records.into_iter().map(Op::remote).collect();
         self.send(ops, Some(peer), Some((peer, checkpoint, incarnation)))
             .await
+    }
+
+    /// Applies records a peer resent after a digest check (no checkpoint moves).
+    pub async fn apply_repair(&self, peer: Code, records: Vec<Record>) -> Result<Committed, Error> {
+        let ops = records.into_iter().map(Op::remote).collect();
+        self.send(ops, Some(peer), None).await
     }
 
     async fn send(
@@ -424,9 +437,11 @@ impl State {
                 seq_of.insert(*id, seq);
             }
         }
+        let mut digests = wuji_store::DigestChanges::default();
         for (id, t) in touched {
             self.layout
                 .put_record(&mut batch, &t.now, seq_of[id], t.source);
+            digests.record(t.before.as_ref(), &t.now);
             let old: BTreeSet<Vec<u8>> = t
                 .before
                 .as_ref()
@@ -440,6 +455,7 @@ impl State {
                 self.layout.put_index(&mut batch, k);
             }
         }
+        digests.write(&self.layout, &mut batch)?;
         for (peer, cp, inc) in checkpoints {
             self.layout.put_checkpoint(&mut batch, *peer, *cp, inc);
         }

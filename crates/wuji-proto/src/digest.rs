@@ -51,3 +51,10 @@ pub fn canonical_bytes(rec: &Record) -> Vec<u8> {
 pub fn digest(rec: &Record) -> Digest {
     Digest(Sha256::digest(canonical_bytes(rec)).into())
 }
+
+/// The digest of a record as every node entitled to it holds it: personal fields
+/// left out (they stop at the owner's parent), so the owner, its parent and the
+/// nodes above agree. Scope digests are made of these.
+pub fn public_digest(rec: &Record) -> Digest {
+    digest(&wuji_model::routing::public(rec))
+}

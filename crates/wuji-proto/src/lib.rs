@@ -28,7 +28,7 @@ pub use convert::{
     decode_section, encode_section, record_from_state, record_id_from_pb, record_id_to_pb,
     record_to_state,
 };
-pub use digest::{Digest, canonical_bytes, digest};
+pub use digest::{Digest, canonical_bytes, digest, public_digest};
 pub use error::Error;
 pub use scalar::{date_from_i64, date_to_i64};
 pub use status::to_status;

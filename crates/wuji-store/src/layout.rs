@@ -64,7 +64,7 @@ impl std::fmt::Debug for Layout {
     }
 }
 
-fn hex(b: &[u8]) -> String {
+pub(crate) fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
@@ -320,7 +320,7 @@ fn meta_key(name: &[u8]) -> Vec<u8> {
     prefixed(META, name)
 }
 
-fn prefixed(p: u8, rest: &[u8]) -> Vec<u8> {
+pub(crate) fn prefixed(p: u8, rest: &[u8]) -> Vec<u8> {
     let mut k = Vec::with_capacity(1 + rest.len());
     k.push(p);
     k.extend_from_slice(rest);

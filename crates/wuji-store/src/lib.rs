@@ -3,11 +3,13 @@
 //! the typed layout on top ([`layout`]): records, the change log, indexes, peer
 //! checkpoints and node metadata in one keyspace, so one batch is atomic.
 
+pub mod digests;
 mod error;
 pub mod layout;
 mod mem;
 mod sled_kv;
 
+pub use digests::{DigestChanges, ScopeDigest};
 pub use error::Error;
 pub use layout::{Layout, LogEntry, StoredRecord};
 pub use mem::MemKv;

@@ -64,6 +64,8 @@ impl pb::node_server::Node for Service {
                         acked: i.acked,
                         lag: last_seq.saturating_sub(i.acked),
                         sent: i.sent,
+                        checks: i.checks,
+                        repaired: i.repaired,
                     })
                     .collect()
             })

@@ -1,6 +1,7 @@
 //! The link engine: greeting, then shipping the log one way and applying
 //! batches the other way, over an outbound channel and an inbound stream.
 
+use super::check;
 use crate::Error;
 use crate::commit::Committer;
 use std::collections::BTreeSet;
@@ -16,7 +17,7 @@ use wuji_store::Layout;
 /// Oldest protocol version this build still speaks.
 pub const MIN_PROTOCOL_VERSION: u32 = 1;
 /// Records per batch at most (a record changed many times still crosses once).
-const BATCH_RECORDS: usize = 500;
+pub(crate) const BATCH_RECORDS: usize = 500;
 /// A keep-alive is sent when nothing else was for this long.
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
@@ -31,6 +32,12 @@ pub struct LinkInfo {
     pub acked: u64,
     /// Record states sent to the peer since this node started.
     pub sent: u64,
+    /// When the last batch from the peer arrived.
+    pub last_received: Option<std::time::Instant>,
+    /// Digest checks this node started on the link (children only).
+    pub checks: u64,
+    /// Records this node resent to the peer because digests differed.
+    pub repaired: u64,
 }
 
 /// Every link of a node, by peer.
@@ -183,6 +190,7 @@ where
         let e = l.entry(greeting.peer).or_default();
         e.role = role_name;
         e.connected = true;
+        e.acked = greeting.resume_from;
     }
     let _down = LinkDown {
         links: ctx.links.clone(),
@@ -190,10 +198,24 @@ where
     };
     let mut stop = ctx.stop.clone();
     let sender = ship(ctx.clone(), greeting.clone(), tx.clone());
-    let receiver = receive(ctx, greeting.peer, greeting.incarnation, tx, rx);
+    let prober = async {
+        match role {
+            Role::Child { .. } => check::prober(ctx.clone(), greeting.peer, tx.clone()).await,
+            Role::Parent => std::future::pending().await,
+        }
+    };
+    let receiver = receive(
+        ctx.clone(),
+        role,
+        greeting.peer,
+        greeting.incarnation,
+        tx.clone(),
+        rx,
+    );
     tokio::select! {
         r = sender => r,
         r = receiver => r,
+        r = prober => r,
         _ = stop.wait_for(|s| *s) => Ok(()),
     }
 }
@@ -338,6 +360,7 @@ async fn ship(ctx: LinkCtx, g: Greeting, tx: mpsc::Sender<pb::SyncMessage>) -> R
                 from_seq: from,
                 to_seq: to,
                 records,
+                repair: false,
             })),
         };
         tx.send(batch)
@@ -351,6 +374,7 @@ async fn ship(ctx: LinkCtx, g: Greeting, tx: mpsc::Sender<pb::SyncMessage>) -> R
 /// Applies the peer's batches; acknowledges each once durable.
 async fn receive<S>(
     ctx: LinkCtx,
+    role: Role,
     peer: Code,
     incarnation: Vec<u8>,
     tx: mpsc::Sender<pb::SyncMessage>,
@@ -378,6 +402,16 @@ where
                     }
                 }
                 let n = records.len();
+                if let Ok(mut l) = ctx.links.lock()
+                    && let Some(e) = l.get_mut(&peer)
+                {
+                    e.last_received = Some(std::time::Instant::now());
+                }
+                if b.repair {
+                    let done = ctx.committer.apply_repair(peer, records).await?;
+                    tracing::info!(%peer, records = n, refused = done.refused, "applied repair batch");
+                    continue;
+                }
                 let done = ctx
                     .committer
                     .apply_remote(peer, records, b.to_seq, incarnation.clone())
@@ -401,13 +435,34 @@ where
                 }
             }
             Some(Msg::KeepAlive(_)) => {}
+            Some(Msg::Probe(p)) if matches!(role, Role::Parent) => {
+                let differ = check::verdict(&ctx, peer, &p)?;
+                let v = pb::SyncMessage {
+                    msg: Some(Msg::Verdict(pb::DigestVerdict {
+                        scope: p.scope,
+                        differ: differ.iter().map(|k| i32::from(*k)).collect(),
+                    })),
+                };
+                tx.send(v)
+                    .await
+                    .map_err(|_| Error::Serve("link closed".into()))?;
+                check::spawn_resend(&ctx, peer, peer, differ, &tx);
+            }
+            Some(Msg::Verdict(v)) if matches!(role, Role::Child { .. }) => {
+                let differ = v
+                    .differ
+                    .iter()
+                    .filter_map(|k| u8::try_from(*k).ok())
+                    .collect();
+                check::spawn_resend(&ctx, peer, ctx.node, differ, &tx);
+            }
             Some(Msg::Refusal(r)) => {
                 return Err(Error::Serve(format!(
                     "refused by the peer [{}]: {}",
                     r.rule, r.message
                 )));
             }
-            Some(Msg::Hello(_)) | None => {
+            Some(Msg::Hello(_) | Msg::Probe(_) | Msg::Verdict(_)) | None => {
                 let _ = tx
                     .send(refusal("protocol", "unexpected message".into()))
                     .await;

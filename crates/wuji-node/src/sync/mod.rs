@@ -14,7 +14,10 @@
 //! 3. The receiver applies a batch through the committer with authority checks
 //!    and stores the sender's checkpoint in the same atomic, flushed write, then
 //!    acknowledges. New local commits are pushed at once (a watch on the log).
+//! 4. When the link is quiet the child sends its scope digests; kinds that
+//!    differ are resent both ways as repair batches ([`check`]).
 
+mod check;
 mod engine;
 mod retry;
 mod service;

@@ -8,7 +8,7 @@ use tokio_stream::wrappers::ReceiverStream;
 use tokio_stream::{Stream, StreamExt};
 use tonic::{Request, Response, Status, Streaming};
 use wuji_division::Code;
-use wuji_proto::{Digest, digest, pb};
+use wuji_proto::pb;
 
 /// The `Sync` service of a node.
 pub struct SyncService {
@@ -56,30 +56,19 @@ impl pb::sync_server::Sync for SyncService {
             Code::from_value(r.scope)
                 .map_err(|e| Status::invalid_argument(format!("scope: {e}")))?
         };
-        let kind = if r.kind == 0 { None } else { Some(r.kind) };
-        let mut total = Digest::default();
-        let mut n = 0u64;
-        let mut after: Option<Vec<u8>> = None;
-        loop {
-            let page = self
-                .ctx
-                .layout
-                .records(&[], after.as_deref(), 1024)
-                .map_err(|e| Status::internal(e.to_string()))?;
-            let last = page.len() < 1024;
-            for s in page {
-                after = Some(wuji_store::layout::record_key(&s.record.id).to_vec());
-                let k = wuji_proto::record_id_to_pb(s.record.id).kind;
-                if kind.is_some_and(|want| want != k) || !scope.contains(s.record.id.home) {
-                    continue;
-                }
-                total.toggle(&digest(&s.record));
-                n += 1;
-            }
-            if last {
-                break;
-            }
-        }
+        let kind = match r.kind {
+            0 => None,
+            k => Some(
+                u8::try_from(k)
+                    .map_err(|_| Status::invalid_argument("kind: unknown record kind"))?,
+            ),
+        };
+        let sd = self
+            .ctx
+            .layout
+            .scope_digest(scope, kind)
+            .map_err(|e| Status::internal(e.to_string()))?;
+        let (total, n) = (sd.digest, sd.records);
         Ok(Response::new(pb::DigestReply {
             scope: scope.value(),
             kind: r.kind,

@@ -27,7 +27,7 @@ pub async fn run(a: StatusArgs) -> anyhow::Result<()> {
     let own = r.own.clone().unwrap_or_default();
     if out.json {
         let s = |n: &pb::NodeSummary| json!({ "code": n.code, "counts": n.counts });
-        let links: Vec<_> = r.links.iter().map(|l| json!({ "peer": l.peer, "role": l.role, "connected": l.connected, "acked": l.acked, "lag": l.lag })).collect();
+        let links: Vec<_> = r.links.iter().map(|l| json!({ "peer": l.peer, "role": l.role, "connected": l.connected, "acked": l.acked, "lag": l.lag, "sent": l.sent, "checks": l.checks, "repaired": l.repaired })).collect();
         say!(
             "{}",
             json!({ "node": r.node, "last_seq": r.last_seq, "summary": s(&own), "below": r.below.iter().map(s).collect::<Vec<_>>(), "links": links })
@@ -83,6 +83,9 @@ pub async fn run(a: StatusArgs) -> anyhow::Result<()> {
             l("状态", "state"),
             l("已确认", "acked"),
             l("待确认", "lag"),
+            l("已发送", "sent"),
+            l("核对", "checks"),
+            l("补发", "repaired"),
         ];
         let rows: Vec<Vec<String>> = r
             .links
@@ -105,6 +108,9 @@ pub async fn run(a: StatusArgs) -> anyhow::Result<()> {
                     state.to_string(),
                     k.acked.to_string(),
                     k.lag.to_string(),
+                    k.sent.to_string(),
+                    k.checks.to_string(),
+                    k.repaired.to_string(),
                 ]
             })
             .collect();

@@ -1,0 +1,162 @@
+//! Scope digests kept with the records: for every region (a congress code) and
+//! record kind, the XOR of the public digests of the records homed inside it and
+//! their count. Updated in the same batch as the records, so they are always
+//! exact; compared by sync to find and repair divergence between a parent and a
+//! child, and served by the `Digest` RPC without a scan.
+//!
+//! Key: `D`, scope code (u32 big-endian), kind byte. Value: 32 digest bytes, then
+//! the count (u64 big-endian).
+
+use crate::layout::{hex, prefixed, record_key};
+use crate::{Batch, Error, Layout};
+use std::collections::BTreeMap;
+use wuji_model::{Code, Record};
+use wuji_proto::{Digest, public_digest};
+
+const DIGEST: u8 = b'D';
+/// Meta key marking the digests as built for every stored record.
+const BUILT: &[u8] = b"digests";
+
+/// The digest and count of the records of one kind in one scope.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ScopeDigest {
+    /// XOR of the records' public digests.
+    pub digest: Digest,
+    /// How many records.
+    pub records: u64,
+}
+
+impl ScopeDigest {
+    fn combine(&mut self, other: &ScopeDigest) {
+        self.digest.toggle(&other.digest);
+        self.records = self.records.wrapping_add(other.records);
+    }
+}
+
+fn key(scope: Code, kind: u8) -> Vec<u8> {
+    let mut k = scope.value().to_be_bytes().to_vec();
+    k.push(kind);
+    prefixed(DIGEST, &k)
+}
+
+/// The changes a batch makes to scope digests; written with the batch.
+#[derive(Debug, Default)]
+pub struct DigestChanges {
+    /// Per (scope, kind): the digest to XOR in and the count change (wrapping).
+    by_scope: BTreeMap<(Code, u8), ScopeDigest>,
+}
+
+impl DigestChanges {
+    /// Notes that a record went from `before` (absent if new) to `now`.
+    pub fn record(&mut self, before: Option<&Record>, now: &Record) {
+        let mut d = ScopeDigest {
+            digest: public_digest(now),
+            records: 1,
+        };
+        if let Some(b) = before {
+            d.digest.toggle(&public_digest(b));
+            d.records = 0;
+        }
+        if d.records == 0 && d.digest == Digest::default() {
+            return; // a change of personal fields only
+        }
+        let kind = record_key(&now.id)[0];
+        let home = now.id.home;
+        for scope in std::iter::once(home).chain(home.ancestors()) {
+            self.by_scope.entry((scope, kind)).or_default().combine(&d);
+        }
+    }
+
+    /// Adds the new digests to `batch` (reading the current ones from `layout`).
+    pub fn write(self, layout: &Layout, batch: &mut Batch) -> Result<(), Error> {
+        for ((scope, kind), change) in self.by_scope {
+            let mut sd = layout.scope_digest_of_kind(scope, kind)?;
+            sd.combine(&change);
+            batch.put(key(scope, kind), encode(&sd));
+        }
+        Ok(())
+    }
+}
+
+fn encode(sd: &ScopeDigest) -> Vec<u8> {
+    let mut v = sd.digest.0.to_vec();
+    v.extend_from_slice(&sd.records.to_be_bytes());
+    v
+}
+
+impl Layout {
+    /// The digest of the records of kind byte `kind` homed inside `scope`.
+    pub fn scope_digest_of_kind(&self, scope: Code, kind: u8) -> Result<ScopeDigest, Error> {
+        let k = key(scope, kind);
+        let Some(v) = self.kv().get(&k)? else {
+            return Ok(ScopeDigest::default());
+        };
+        if v.len() != 40 {
+            return Err(Error::Corrupt {
+                key: hex(&k),
+                reason: format!("digest value of {} bytes", v.len()),
+            });
+        }
+        let mut d = [0u8; 32];
+        d.copy_from_slice(&v[..32]);
+        let mut n = [0u8; 8];
+        n.copy_from_slice(&v[32..]);
+        Ok(ScopeDigest {
+            digest: Digest(d),
+            records: u64::from_be_bytes(n),
+        })
+    }
+
+    /// The digest of the records homed inside `scope`, of one kind byte or of all.
+    pub fn scope_digest(&self, scope: Code, kind: Option<u8>) -> Result<ScopeDigest, Error> {
+        match kind {
+            Some(k) => self.scope_digest_of_kind(scope, k),
+            None => {
+                let mut total = ScopeDigest::default();
+                for (k, _) in self.kv().scan(&key(scope, 0)[..5], None, 256)? {
+                    if let Some(&kind) = k.get(5) {
+                        total.combine(&self.scope_digest_of_kind(scope, kind)?);
+                    }
+                }
+                Ok(total)
+            }
+        }
+    }
+
+    /// Builds the scope digests from the stored records if this store has none
+    /// yet (a store written before they existed); returns how many records it read.
+    pub fn ensure_digests(&self) -> Result<u64, Error> {
+        if self.meta(BUILT)?.is_some() {
+            return Ok(0);
+        }
+        let mut changes = DigestChanges::default();
+        let mut after: Option<Vec<u8>> = None;
+        let mut n = 0u64;
+        loop {
+            let page = self.records(&[], after.as_deref(), 1024)?;
+            let last = page.len() < 1024;
+            for s in page {
+                after = Some(record_key(&s.record.id).to_vec());
+                changes.record(None, &s.record);
+                n += 1;
+            }
+            if last {
+                break;
+            }
+        }
+        let mut batch = Batch::default();
+        for (k, _) in self.kv().scan(&[DIGEST], None, usize::MAX)? {
+            batch.delete(k);
+        }
+        let mut puts = Batch::default();
+        for ((scope, kind), sd) in changes.by_scope {
+            puts.put(key(scope, kind), encode(&sd));
+        }
+        // Deletes apply after puts within a batch: clear first, then write.
+        self.kv().apply(batch)?;
+        self.put_meta(&mut puts, BUILT, vec![1]);
+        self.kv().apply(puts)?;
+        self.kv().flush()?;
+        Ok(n)
+    }
+}
