@@ -8,9 +8,8 @@
 //!    stored bytes, in the same run, and their ratio.
 //! 3. Bytes on disk per record and the process's RSS after the apply.
 //!
-//! `wuji-bench sync [RECORDS] [CHANGES]`: initial sync of a preloaded township to
-//! its county in records/s next to a raw sled insert, bytes per record on the
-//! link, and the latency of one change over four hops (p50, p99).
+//! `wuji-bench sync [RECORDS] [SAMPLES] [CHANGES] [IDLE_SECONDS]` (defaults
+//! 100000, 1000, 10, 60): see `sync.rs`. A zero skips that part.
 
 use prost::Message;
 use std::sync::Arc;
@@ -24,6 +23,8 @@ use wuji_model::{Ctx, Record, RecordId, RecordKind, Rules, Uuid};
 use wuji_node::{Committer, Config, Op};
 use wuji_proto::pb::{self, suggestions_client::SuggestionsClient};
 use wuji_store::{Batch, Kv, Layout, SledKv};
+
+mod sync;
 
 const BATCH: usize = 1_000;
 
@@ -62,7 +63,7 @@ fn suggestion(i: u64, rules: &Rules, cal: &Calendar) -> Record {
         calendar: cal,
     };
     let draft = Draft {
-        lead: format!("P-{i:06}"),
+        lead: format!("P-{:02}", i % 50), // a township has about 50 deputies
         category: "交通".into(),
         title: format!("关于增设公交站点的建议（{i}）"),
         text: text(),
@@ -178,197 +179,22 @@ async fn apply(n: u64, raw: Option<&SledKv>) -> anyhow::Result<(f64, f64, u64, u
     Ok((t_apply, t_raw, kv.size_on_disk()?, bytes))
 }
 
-/// A node started in this process on port 0; returns its address and a stop handle.
-async fn node(
-    code: &str,
-    dir: &std::path::Path,
-    parent: Option<(&str, &str)>,
-) -> anyhow::Result<(String, tokio::sync::oneshot::Sender<()>)> {
-    let mut config = Config::new(Code::parse(code)?);
-    config.node.data_dir = dir.join("data");
-    config.store.cache_mb = 64;
-    config.parent = parent.map(|(c, a)| wuji_node::config::ParentConfig {
-        code: c.into(),
-        addr: a.into(),
-    });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?.to_string();
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(wuji_node::run(listener, config, async {
-        let _ = rx.await;
-    }));
-    Ok((addr, tx))
-}
-
-async fn digest_count(addr: &str) -> anyhow::Result<u64> {
-    let ch = tonic::transport::Endpoint::from_shared(format!("http://{addr}"))?
-        .connect()
-        .await?;
-    let mut c = pb::sync_client::SyncClient::new(ch);
-    Ok(c.digest(pb::DigestRequest { scope: 0, kind: 2 })
-        .await?
-        .into_inner()
-        .records)
-}
-
-/// Replication figures: initial sync child → parent, latency over four hops.
-async fn sync_bench(n: u64, samples: usize) -> anyhow::Result<()> {
-    println!("wuji-bench sync: initial sync of {n} records, {samples} changes over 4 hops");
-    let rules = Rules::default();
-    let cal = Calendar::builtin();
-    // A township store preloaded offline with n suggestions.
-    let town_dir = tempfile::tempdir()?;
-    let mut wire = 0usize;
-    {
-        std::fs::create_dir_all(town_dir.path().join("data"))?;
-        let kv: Arc<dyn Kv> = Arc::new(SledKv::open(&town_dir.path().join("data"), 64 << 20)?);
-        let layout = Layout::open(kv.clone())?;
-        let mut b = Batch::default();
-        layout.put_meta(&mut b, b"identity", b"320114001".to_vec());
-        kv.apply(b)?;
-        let home = Code::parse("320114001")?;
-        let (committer, task) =
-            Committer::start(home, layout, rules.clone(), cal.clone(), 60_000, BATCH)?;
-        let mut i = 0;
-        while i < n {
-            let ops: Vec<Op> = (i..(i + BATCH as u64).min(n))
-                .map(|j| {
-                    let mut r = suggestion(j, &rules, &cal);
-                    // Re-home at the township.
-                    let mut moved = Record::new(RecordId { home, ..r.id });
-                    for (k, s) in r.sections() {
-                        moved.put(if k.owner == r.id.home { home } else { k.owner }, s.clone());
-                    }
-                    r = moved;
-                    wire += wuji_proto::record_to_state(&r).encoded_len();
-                    Op::new(r.id, move |_, _| Ok(r))
-                })
-                .collect();
-            i += ops.len() as u64;
-            committer.submit(ops).await?;
-        }
-        drop(committer);
-        task.await?;
-    }
-    let county_dir = tempfile::tempdir()?;
-    let (county, stop_county) = node("320114", county_dir.path(), None).await?;
-    let t = Instant::now();
-    let (_town, stop_town) = node("320114001", town_dir.path(), Some(("320114", &county))).await?;
-    while digest_count(&county).await? < n {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let secs = t.elapsed().as_secs_f64();
-    println!(
-        "initial sync child->parent: {:.0} records/s ({n} in {secs:.1} s, including the 100 ms polling)",
-        n as f64 / secs
-    );
-    println!(
-        "bytes per record on the link: {:.0} (encoded record state; gRPC/HTTP2 framing adds ~0.1%)",
-        wire as f64 / n as f64
-    );
-    // Raw sled insert of the same amount, same run.
-    let raw_dir = tempfile::tempdir()?;
-    let raw = SledKv::open(raw_dir.path(), 64 << 20)?;
-    let t = Instant::now();
-    let mut i = 0;
-    while i < n {
-        let mut b = Batch::default();
-        for j in i..(i + BATCH as u64).min(n) {
-            let r = suggestion(j, &rules, &cal);
-            let mut key = vec![b'R'];
-            key.extend_from_slice(&wuji_store::layout::record_key(&r.id));
-            b.put(
-                key,
-                pb::StoredRecord {
-                    format: 1,
-                    state: Some(wuji_proto::record_to_state(&r)),
-                    seq: 1,
-                    source: 0,
-                }
-                .encode_to_vec(),
-            );
-        }
-        i += BATCH as u64;
-        raw.apply(b)?;
-        raw.flush_async().await?;
-    }
-    let raw_secs = t.elapsed().as_secs_f64();
-    println!(
-        "raw sled insert, same records (incl. building them): {:.0} records/s; ratio sync/raw {:.2}",
-        n as f64 / raw_secs,
-        raw_secs / secs
-    );
-    let _ = stop_town.send(());
-    let _ = stop_county.send(());
-
-    // Latency of one change township -> national over four hops.
-    let dirs: Vec<tempfile::TempDir> = (0..5)
-        .map(|_| tempfile::tempdir())
-        .collect::<Result<_, _>>()?;
-    let (national, s1) = node("100000", dirs[0].path(), None).await?;
-    let (province, s2) = node("320000", dirs[1].path(), Some(("100000", &national))).await?;
-    let (city, s3) = node("320100", dirs[2].path(), Some(("320000", &province))).await?;
-    let (county, s4) = node("320114", dirs[3].path(), Some(("320100", &city))).await?;
-    let (town, s5) = node("320114001", dirs[4].path(), Some(("320114", &county))).await?;
-    let connect = |a: &str| {
-        tonic::transport::Endpoint::from_shared(format!("http://{a}")).map(|e| e.connect_lazy())
-    };
-    let mut t_client = pb::suggestions_client::SuggestionsClient::new(connect(&town)?);
-    let mut n_client = pb::suggestions_client::SuggestionsClient::new(connect(&national)?);
-    tokio::time::sleep(Duration::from_millis(1500)).await; // links up
-    let mut lat = Vec::with_capacity(samples);
-    for i in 0..samples {
-        let t = Instant::now();
-        let v = t_client
-            .submit(pb::SubmitRequest {
-                lead: "P".into(),
-                title: format!("延迟 {i}"),
-                text: "x".into(),
-                ..Default::default()
-            })
-            .await?
-            .into_inner()
-            .view;
-        let (home, uuid) = v["id"].split_once(':').unwrap_or_default();
-        let id = pb::RecordId {
-            kind: 0,
-            home: home.parse()?,
-            uuid: Uuid::parse_str(uuid)?.as_bytes().to_vec(),
-        };
-        while n_client
-            .get_suggestion(pb::Get {
-                id: Some(id.clone()),
-            })
-            .await
-            .is_err()
-        {
-            tokio::time::sleep(Duration::from_micros(500)).await;
-        }
-        lat.push(t.elapsed().as_secs_f64() * 1000.0);
-    }
-    lat.sort_by(|a, b| a.total_cmp(b));
-    let p = |q: f64| lat[((lat.len() as f64 - 1.0) * q) as usize];
-    println!(
-        "one change township->national (4 hops, each flushed before its ack): p50 {:.1} ms, p99 {:.1} ms",
-        p(0.5),
-        p(0.99)
-    );
-    for s in [s5, s4, s3, s2, s1] {
-        let _ = s.send(());
-    }
-    println!(
-        "idle link: one KeepAlive message every 15 s each way plus HTTP/2 pings every 15 s: about 0.3 KiB per minute per link"
-    );
-    Ok(())
-}
-
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("WUJI_LOG")
+                .unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
     let args: Vec<String> = std::env::args().collect();
     if args.get(1).map(String::as_str) == Some("sync") {
         let n: u64 = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(100_000);
         let samples: usize = args.get(3).and_then(|a| a.parse().ok()).unwrap_or(1_000);
-        return sync_bench(n, samples).await;
+        let changes: u64 = args.get(4).and_then(|a| a.parse().ok()).unwrap_or(10);
+        let idle: u64 = args.get(5).and_then(|a| a.parse().ok()).unwrap_or(60);
+        return sync::run(n, samples, changes, idle).await;
     }
     if args.get(1).map(String::as_str) == Some("footprint") {
         // Child process: only the node's apply, so RSS is the node's own.

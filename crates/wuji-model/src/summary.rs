@@ -44,8 +44,13 @@ fn snake(s: &str) -> String {
     out
 }
 
-/// What one record adds to its holder's summary.
-pub fn contribution(rec: &Record, rules: &Rules) -> BTreeMap<String, i64> {
+/// What one record adds to the summary of `holder`, the node holding it. Counts
+/// by status, category, handler and so on cover the holder's whole subtree
+/// (they are bounded by the number of values); counts per lead deputy and month
+/// cover only suggestions homed at the holder, so a summary stays small at any
+/// level: the deputies below are counted in their own congresses' summaries,
+/// which the holder also holds.
+pub fn contribution(rec: &Record, rules: &Rules, holder: Code) -> BTreeMap<String, i64> {
     let mut m = BTreeMap::new();
     let mut add = |k: String, v: i64| *m.entry(k).or_insert(0) += v;
     match rec.id.kind {
@@ -72,7 +77,8 @@ pub fn contribution(rec: &Record, rules: &Rules) -> BTreeMap<String, i64> {
             {
                 add(format!("suggestion.deadline.{}", d.strftime("%Y%m%d")), 1);
             }
-            if let Some(o) = rec.origin(rec.id.home)
+            if rec.id.home == holder
+                && let Some(o) = rec.origin(rec.id.home)
                 && let Some(d) = o.submitted_on.get()
                 && !o.lead.get().is_empty()
             {
@@ -215,9 +221,13 @@ mod tests {
         };
         let d = wf::assign(&ctx(3), &r, &[unit]).unwrap();
         wuji_crdt::Merge::merge(&mut r, &d);
-        let c = contribution(&r, &rules);
+        let c = contribution(&r, &rules, r.id.home);
         assert_eq!(c.get("suggestion.handler.320114"), Some(&1));
         assert_eq!(c.get("deputy_month.P-1.2026-03"), Some(&1));
+        // Above the deputy's congress the record counts, but not per deputy.
+        let above = contribution(&r, &rules, Code::NATIONAL);
+        assert_eq!(above.get("suggestion.total"), Some(&1));
+        assert!(!above.keys().any(|k| k.starts_with("deputy_month.")));
         assert_eq!(c.get("suggestion.deadline.20260602"), Some(&1));
         let counts: BTreeMap<String, u64> = c.iter().map(|(k, v)| (k.clone(), *v as u64)).collect();
         assert_eq!(overdue(&counts, jiff::civil::date(2026, 6, 3)), 1);

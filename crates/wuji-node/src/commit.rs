@@ -372,12 +372,12 @@ impl State {
             let before = t
                 .before
                 .as_ref()
-                .map(|b| summary::contribution(b, &self.rules))
+                .map(|b| summary::contribution(b, &self.rules, self.node))
                 .unwrap_or_default();
             summary::add_difference(
                 &mut changes,
                 &before,
-                &summary::contribution(&t.now, &self.rules),
+                &summary::contribution(&t.now, &self.rules, self.node),
             );
         }
         if changes.is_empty() {

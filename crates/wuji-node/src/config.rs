@@ -30,6 +30,33 @@ pub struct Config {
     /// Handling rules (time limits for answers, re-handling and returns).
     #[serde(default)]
     pub rules: Rules,
+    /// Mutual TLS. Absent: plaintext dev mode, allowed on loopback only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls: Option<TlsConfig>,
+    /// Which children may link.
+    #[serde(default)]
+    pub sync: SyncConfig,
+}
+
+/// The node's TLS files (PEM); relative paths are taken from the config file's directory.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsConfig {
+    /// The federation CA bundle (during a rotation: the old and the new CA).
+    pub ca: PathBuf,
+    /// This node's certificate (`wuji ca issue --node CODE`).
+    pub cert: PathBuf,
+    /// Its private key.
+    pub key: PathBuf,
+}
+
+/// Which children may link to this node.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SyncConfig {
+    /// If not empty, only these children may link (each must still be a child
+    /// by the division rules, or a node below whose own level runs no node).
+    pub children: Vec<String>,
 }
 
 /// This node's identity and where it listens.
@@ -141,6 +168,8 @@ impl Config {
             api: ApiConfig::default(),
             clock: ClockConfig::default(),
             rules: Rules::default(),
+            tls: None,
+            sync: SyncConfig::default(),
         }
     }
 
@@ -161,7 +190,10 @@ impl Config {
                 continue;
             };
             // Variables of the client and the tests, not of the node's config.
-            if matches!(rest, "ADDR" | "SHARED" | "LOG" | "LANG") {
+            if matches!(
+                rest,
+                "ADDR" | "SHARED" | "LOG" | "LANG" | "CA" | "CERT" | "KEY"
+            ) {
                 continue;
             }
             let lower = rest.to_ascii_lowercase();
@@ -204,9 +236,16 @@ impl Config {
         if let Some(d) = &flags.data_dir {
             config.node.data_dir = d.clone();
         }
+        let base = path.parent().unwrap_or(Path::new("."));
         if config.node.data_dir.is_relative() {
-            let base = path.parent().unwrap_or(Path::new("."));
             config.node.data_dir = base.join(&config.node.data_dir);
+        }
+        if let Some(t) = &mut config.tls {
+            for p in [&mut t.ca, &mut t.cert, &mut t.key] {
+                if p.is_relative() {
+                    *p = base.join(&*p);
+                }
+            }
         }
         config.validate()?;
         Ok(config)
@@ -234,6 +273,14 @@ impl Config {
         } else if code.level() != Level::National {
             // Allowed (a node may run alone), but said in the log by the server.
         }
+        for c in &self.sync.children {
+            let child = Code::parse(c).map_err(|e| Error::Config(format!("sync.children: {e}")))?;
+            if !child.is_inside(code) {
+                return Err(Error::Config(format!(
+                    "sync.children: {child} is not inside {code}"
+                )));
+            }
+        }
         if self.store.cache_mb == 0 {
             return Err(Error::Config("store.cache_mb must be at least 1".into()));
         }
@@ -257,6 +304,15 @@ impl Config {
             None if code == Level::National => "\n# The national node has no parent.\n".to_string(),
             None => "\n# No parent configured: this node runs alone until you add one:\n# [parent]\n# code = \"...\"\n# addr = \"HOST:PORT\"\n".to_string(),
         };
+        let tls = match &self.tls {
+            Some(t) => format!(
+                "\n# Mutual TLS: certificates from the federation CA (wuji ca issue).\n[tls]\n# CA bundle (old and new CA while rotating).\nca = \"{}\"\n# This node's certificate and key.\ncert = \"{}\"\nkey = \"{}\"\n",
+                t.ca.display(),
+                t.cert.display(),
+                t.key.display()
+            ),
+            None => "\n# No [tls]: plaintext dev mode, allowed only when listening on loopback.\n# [tls]\n# ca = \"pki/ca.pem\"\n# cert = \"pki/node.pem\"\n# key = \"pki/node.key\"\n".to_string(),
+        };
         format!(
             "# wuji node configuration ({level} congress {code}).\n\
              # Every key can also be set as WUJI_SECTION_KEY in the environment\n\
@@ -264,7 +320,7 @@ impl Config {
              \n[node]\n# This congress's division code.\ncode = \"{code}\"\n\
              # Address of the gRPC API (operators' CLI, other systems) and of sync.\nlisten = \"{listen}\"\n\
              # Where the store lives (relative to this file).\ndata_dir = \"{data}\"\n\
-             {parent}\
+             {parent}{tls}\
              \n[store]\n# sled page cache in MiB.\ncache_mb = {cache}\n\
              # Most writes applied and flushed together.\nmax_batch = {batch}\n\
              \n[api]\n# Largest gRPC message in bytes.\nmax_message_bytes = {msg}\n\

@@ -11,6 +11,7 @@ mod error;
 mod index;
 mod server;
 pub mod sync;
+pub mod trust;
 pub mod views;
 
 pub use commit::{Committer, Op};

@@ -9,7 +9,6 @@ use crate::{Config, Error};
 use std::future::Future;
 use std::sync::Arc;
 use tokio::net::TcpListener;
-use tokio_stream::wrappers::TcpListenerStream;
 use wuji_division::Code;
 use wuji_model::calendar::Calendar;
 use wuji_model::{Record, RecordId, Rules};
@@ -151,6 +150,33 @@ pub async fn run(
         config.clock.max_ahead_ms,
         config.store.max_batch,
     )?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| Error::Serve(e.to_string()))?;
+    let refusals = crate::trust::Refusals::default();
+    let tls_files = config.tls.as_ref().map(|t| crate::trust::tls::TlsFiles {
+        ca: t.ca.clone(),
+        cert: t.cert.clone(),
+        key: t.key.clone(),
+    });
+    let server_tls = match &tls_files {
+        Some(f) => Some(crate::trust::tls::server_config(f)?),
+        None if addr.ip().is_loopback() => {
+            tracing::warn!(node = %code, %addr, "PLAINTEXT DEV MODE: no [tls] configured; connections are neither encrypted nor authenticated (allowed on loopback only)");
+            None
+        }
+        None => {
+            return Err(Error::Config(format!(
+                "{addr} is not a loopback address and no [tls] is configured: set [tls] (wuji ca issue, wuji init --tls-dir) or listen on 127.0.0.1 for development"
+            )));
+        }
+    };
+    let children = config
+        .sync
+        .children
+        .iter()
+        .map(|c| Code::parse(c).map_err(|e| Error::Config(format!("sync.children: {e}"))))
+        .collect::<Result<Vec<_>, _>>()?;
     let (stop_links, stop) = tokio::sync::watch::channel(false);
     let link_ctx = crate::sync::LinkCtx {
         node: code,
@@ -165,6 +191,9 @@ pub async fn run(
         max_message: config.api.max_message_bytes,
         stop,
         links: crate::sync::Links::default(),
+        tls: tls_files,
+        children,
+        refusals: refusals.clone(),
     };
     let dialer = match (&config.parent, link_ctx.parent) {
         (Some(p), Some(pc)) => Some(tokio::spawn(crate::sync::dial_parent(
@@ -183,10 +212,7 @@ pub async fn run(
             max_page: config.api.max_page,
         }),
     };
-    let addr = listener
-        .local_addr()
-        .map_err(|e| Error::Serve(e.to_string()))?;
-    tracing::info!(node = %code, level = code.level().en(), %addr, data = %config.node.data_dir.display(), "node serving");
+    tracing::info!(node = %code, level = code.level().en(), %addr, data = %config.node.data_dir.display(), tls = server_tls.is_some(), "node serving");
     if config.parent.is_none() && code != Code::NATIONAL {
         tracing::warn!(node = %code, "no parent configured: this node does not sync upwards");
     }
@@ -216,6 +242,8 @@ pub async fn run(
     let status = NodeServer::new(api::status::Service::new(
         node.clone(),
         link_ctx.links.clone(),
+        refusals.clone(),
+        server_tls.is_some(),
     ));
     use pb::sync_server::SyncServer;
     health_reporter
@@ -236,6 +264,10 @@ pub async fn run(
         .map_err(|e| Error::Serve(e.to_string()))?;
 
     let served = tonic::transport::Server::builder()
+        .layer(crate::trust::access::AccessLayer::new(
+            code,
+            refusals.clone(),
+        ))
         .add_service(health)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
@@ -245,11 +277,14 @@ pub async fn run(
         .add_service(supervision)
         .add_service(sync)
         .add_service(status)
-        .serve_with_incoming_shutdown(incoming(listener), async move {
-            shutdown.await;
-            // Open link streams would keep the server waiting: end them now.
-            let _ = stop_links.send(true);
-        })
+        .serve_with_incoming_shutdown(
+            crate::trust::tls::incoming(listener, server_tls, refusals),
+            async move {
+                shutdown.await;
+                // Open link streams would keep the server waiting: end them now.
+                let _ = stop_links.send(true);
+            },
+        )
         .await;
     // Take no more writes: dropping the last committer handle lets it answer
     // what is queued and stop.
@@ -262,19 +297,6 @@ pub async fn run(
     layout.kv().flush()?;
     tracing::info!(node = %code, "node stopped; store flushed");
     served.map_err(|e| Error::Serve(e.to_string()))
-}
-
-/// Accepted connections with Nagle's algorithm off: a small gRPC reply must not
-/// wait for the client's delayed ACK (that alone costs ~40 ms per call).
-fn incoming(
-    listener: TcpListener,
-) -> impl tokio_stream::Stream<Item = std::io::Result<tokio::net::TcpStream>> {
-    use tokio_stream::StreamExt;
-    TcpListenerStream::new(listener).map(|conn| {
-        let conn = conn?;
-        conn.set_nodelay(true)?;
-        Ok(conn)
-    })
 }
 
 /// Refuses a data directory that belongs to another node; records this node's

@@ -290,10 +290,17 @@ async fn replication_across_five_levels_in_separate_processes() {
         own.counts
     );
     assert!(
-        own.counts
+        nat.below.iter().any(|b| b
+            .counts
+            .keys()
+            .any(|k| k.starts_with("deputy_month.YH-001."))),
+        "per-deputy monthly counts, in the summary of the deputy's own congress"
+    );
+    assert!(
+        !own.counts
             .keys()
             .any(|k| k.starts_with("deputy_month.YH-001.")),
-        "per-deputy monthly counts"
+        "not repeated at every level above"
     );
     assert_eq!(own.counts.get("suggestion.overdue"), Some(&0));
     let children: Vec<u32> = nat

@@ -11,12 +11,19 @@ use wuji_proto::pb;
 pub struct Service {
     node: Node,
     links: Links,
+    refusals: crate::trust::Refusals,
+    tls: bool,
 }
 
 impl Service {
-    /// Serves `node` and reports `links`.
-    pub fn new(node: Node, links: Links) -> Service {
-        Service { node, links }
+    /// Serves `node` and reports `links` and `refusals`.
+    pub fn new(node: Node, links: Links, refusals: crate::trust::Refusals, tls: bool) -> Service {
+        Service {
+            node,
+            links,
+            refusals,
+            tls,
+        }
     }
 }
 
@@ -79,6 +86,8 @@ impl pb::node_server::Node for Service {
             })),
             below,
             links,
+            refusals: self.refusals.snapshot().into_iter().collect(),
+            tls: self.tls,
         }))
     }
 }

@@ -8,7 +8,7 @@
 //! log cannot see: a store restored from a backup that then wrote past its old
 //! checkpoints, or records lost without the log knowing.
 
-use super::engine::{BATCH_RECORDS, LinkCtx};
+use super::engine::{BATCH_RECORDS, LinkCtx, split};
 use crate::Error;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
@@ -89,7 +89,10 @@ pub async fn resend(
                     records.push(record_to_state(&r));
                 }
             }
-            if !records.is_empty() {
+            for records in split(records, ctx.max_message / 2, ctx.max_message, peer) {
+                if records.is_empty() {
+                    continue;
+                }
                 sent += records.len() as u64;
                 let batch = pb::SyncMessage {
                     msg: Some(Msg::Batch(pb::Batch {

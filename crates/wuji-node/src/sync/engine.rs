@@ -4,7 +4,7 @@
 use super::check;
 use crate::Error;
 use crate::commit::Committer;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio_stream::{Stream, StreamExt};
@@ -18,6 +18,8 @@ use wuji_store::Layout;
 pub const MIN_PROTOCOL_VERSION: u32 = 1;
 /// Records per batch at most (a record changed many times still crosses once).
 pub(crate) const BATCH_RECORDS: usize = 500;
+/// Log entries read at a time; each record changed within them is sent once.
+const WINDOW_ENTRIES: usize = 1024;
 /// A keep-alive is sent when nothing else was for this long.
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
@@ -60,6 +62,12 @@ pub struct LinkCtx {
     pub stop: tokio::sync::watch::Receiver<bool>,
     /// The state of every link.
     pub links: Links,
+    /// TLS files for dialing the parent (`None`: plaintext dev mode).
+    pub tls: Option<crate::trust::tls::TlsFiles>,
+    /// If not empty, the only children that may link.
+    pub children: Vec<Code>,
+    /// Refusals by rule, shown by `wuji status`.
+    pub refusals: crate::trust::Refusals,
 }
 
 /// Which end of the link this node is.
@@ -71,7 +79,10 @@ pub enum Role {
         parent: Code,
     },
     /// This node accepted a child.
-    Parent,
+    Parent {
+        /// The node code in the child's certificate (`None` in dev mode).
+        certified: Option<Code>,
+    },
 }
 
 /// The greeting received from the peer.
@@ -135,7 +146,15 @@ fn check_hello(ctx: &LinkCtx, role: Role, h: &pb::Hello) -> Result<Code, (String
             format!("expected the parent {parent}, got {peer}"),
         )),
         Role::Child { .. } => Ok(peer),
-        Role::Parent => {
+        Role::Parent { certified } => {
+            if let Some(c) = certified
+                && c != peer
+            {
+                return Err(bad(
+                    "peer-certificate-code",
+                    format!("the greeting says {peer} but the certificate is {c}'s"),
+                ));
+            }
             if !peer.is_inside(ctx.node) {
                 return Err(bad(
                     "peer-inside-region",
@@ -149,6 +168,22 @@ fn check_hello(ctx: &LinkCtx, role: Role, h: &pb::Hello) -> Result<Code, (String
                 return Err(bad(
                     "peer-names-parent",
                     format!("{peer} names {} as its parent, not {}", h.parent, ctx.node),
+                ));
+            }
+            let listed = ctx.children.contains(&peer);
+            if !listed && (!ctx.children.is_empty() || peer.parent() != Some(ctx.node)) {
+                return Err(bad(
+                    "peer-is-child",
+                    format!(
+                        "{peer} is not a child of {} (its parent is {}){}",
+                        ctx.node,
+                        peer.parent().map(|p| p.to_string()).unwrap_or_default(),
+                        if ctx.children.is_empty() {
+                            "; list it in sync.children if its own parent runs no node"
+                        } else {
+                            " and sync.children does not list it"
+                        }
+                    ),
                 ));
             }
             Ok(peer)
@@ -174,7 +209,7 @@ where
             tx.send(hello(&ctx, cp)?).await.map_err(|_| closed())?;
             receive_hello(&ctx, role, &tx, &mut rx).await?
         }
-        Role::Parent => {
+        Role::Parent { .. } => {
             let g = receive_hello(&ctx, role, &tx, &mut rx).await?;
             let cp = ctx.layout.checkpoint(g.peer)?;
             tx.send(hello(&ctx, cp)?).await.map_err(|_| closed())?;
@@ -184,7 +219,7 @@ where
     tracing::info!(peer = %greeting.peer, resume_from = greeting.resume_from, "link up");
     let role_name = match role {
         Role::Child { .. } => "parent",
-        Role::Parent => "child",
+        Role::Parent { .. } => "child",
     };
     if let Ok(mut l) = ctx.links.lock() {
         let e = l.entry(greeting.peer).or_default();
@@ -201,7 +236,7 @@ where
     let prober = async {
         match role {
             Role::Child { .. } => check::prober(ctx.clone(), greeting.peer, tx.clone()).await,
-            Role::Parent => std::future::pending().await,
+            Role::Parent { .. } => std::future::pending().await,
         }
     };
     let receiver = receive(
@@ -283,6 +318,7 @@ where
             }
             Err((rule, message)) => {
                 tracing::warn!(%rule, %message, "link refused");
+                ctx.refusals.count(&rule);
                 let _ = tx.send(refusal(&rule, message.clone())).await;
                 Err(Error::Serve(format!("link refused [{rule}]: {message}")))
             }
@@ -307,7 +343,7 @@ async fn ship(ctx: LinkCtx, g: Greeting, tx: mpsc::Sender<pb::SyncMessage>) -> R
         0
     };
     loop {
-        let entries = ctx.layout.log_after(from, 4 * BATCH_RECORDS)?;
+        let entries = ctx.layout.log_after(from, WINDOW_ENTRIES)?;
         if entries.is_empty() {
             tokio::select! {
                 changed = seq.changed() => {
@@ -322,43 +358,76 @@ async fn ship(ctx: LinkCtx, g: Greeting, tx: mpsc::Sender<pb::SyncMessage>) -> R
             }
             continue;
         }
-        // One batch: the records of as many entries as fit BATCH_RECORDS.
-        let mut ids: BTreeSet<RecordId> = BTreeSet::new();
-        let mut to = from;
-        for e in &entries {
-            if e.source != Some(g.peer) || e.seq <= echo_until {
-                ids.extend(e.ids.iter().copied());
-            }
-            to = e.seq;
-            if ids.len() >= BATCH_RECORDS {
-                break;
+        let ships = |e: &wuji_store::LogEntry| e.source != Some(g.peer) || e.seq <= echo_until;
+        // Within this window of the log, a record is sent at the last entry that
+        // ships it (catch-up sends each changed record once, without reading it
+        // at its earlier entries).
+        let mut last: HashMap<RecordId, u64> = HashMap::new();
+        for e in entries.iter().filter(|e| ships(e)) {
+            for id in &e.ids {
+                last.insert(*id, e.seq);
             }
         }
-        let mut records = Vec::with_capacity(ids.len());
-        for id in &ids {
-            let Some(s) = ctx.layout.record(id)? else {
-                continue;
-            };
-            // A record changed again later in the log is sent there, once, with
-            // the same current state (catch-up sends each changed record once),
-            // unless that later change came from the peer: it is not sent back.
-            if s.seq > to && s.source != Some(g.peer) {
-                continue;
+        let mut rest = entries.as_slice();
+        while !rest.is_empty() {
+            // One batch: the records of as many entries as fit BATCH_RECORDS.
+            let mut ids: BTreeSet<RecordId> = BTreeSet::new();
+            let mut to = from;
+            while let Some((e, tail)) = rest.split_first() {
+                rest = tail;
+                if ships(e) {
+                    ids.extend(e.ids.iter().filter(|id| last.get(id) == Some(&e.seq)));
+                }
+                to = e.seq;
+                if ids.len() >= BATCH_RECORDS {
+                    break;
+                }
             }
-            if let Some(r) = routing::for_recipient(&s.record, g.peer) {
-                records.push(record_to_state(&r));
-            }
+            send_slice(&ctx, &g, &tx, &ids, from, to).await?;
+            from = to;
         }
-        if let Ok(mut l) = ctx.links.lock()
-            && let Some(e) = l.get_mut(&g.peer)
-        {
-            e.sent += records.len() as u64;
+    }
+}
+
+/// Sends the current state of `ids` as the slice `from..to` of the log.
+async fn send_slice(
+    ctx: &LinkCtx,
+    g: &Greeting,
+    tx: &mpsc::Sender<pb::SyncMessage>,
+    ids: &BTreeSet<RecordId>,
+    from: u64,
+    to: u64,
+) -> Result<(), Error> {
+    let mut records = Vec::with_capacity(ids.len());
+    for id in ids {
+        let Some(s) = ctx.layout.record(id)? else {
+            continue;
+        };
+        // A record changed again after this window is sent there, once, with
+        // the same current state, unless that later change came from the peer:
+        // it is not sent back.
+        if s.seq > to && s.source != Some(g.peer) {
+            continue;
         }
+        if let Some(r) = routing::for_recipient(&s.record, g.peer) {
+            records.push(record_to_state(&r));
+        }
+    }
+    if let Ok(mut l) = ctx.links.lock()
+        && let Some(e) = l.get_mut(&g.peer)
+    {
+        e.sent += records.len() as u64;
+    }
+    // Split into messages the peer accepts; only the last moves the checkpoint.
+    let chunks = split(records, ctx.max_message / 2, ctx.max_message, g.peer);
+    let last = chunks.len().saturating_sub(1);
+    for (i, records) in chunks.into_iter().enumerate() {
         let n = records.len();
+        let upto = if i == last { to } else { from };
         let batch = pb::SyncMessage {
             msg: Some(Msg::Batch(pb::Batch {
                 from_seq: from,
-                to_seq: to,
+                to_seq: upto,
                 records,
                 repair: false,
             })),
@@ -366,9 +435,39 @@ async fn ship(ctx: LinkCtx, g: Greeting, tx: mpsc::Sender<pb::SyncMessage>) -> R
         tx.send(batch)
             .await
             .map_err(|_| Error::Serve("link closed".into()))?;
-        tracing::debug!(peer = %g.peer, from, to, records = n, "sent batch");
-        from = to;
+        tracing::debug!(peer = %g.peer, from, to = upto, records = n, "sent batch");
     }
+    Ok(())
+}
+
+/// Splits record states into groups of at most `target` encoded bytes (always
+/// at least one group, so an empty slice of the log still moves the checkpoint).
+/// A record above `max` can never cross: it is left out, loudly.
+pub(crate) fn split(
+    records: Vec<pb::RecordState>,
+    target: usize,
+    max: usize,
+    peer: Code,
+) -> Vec<Vec<pb::RecordState>> {
+    use prost::Message;
+    let mut out = vec![Vec::new()];
+    let mut size = 0;
+    for r in records {
+        let len = r.encoded_len() + 8;
+        if len + 64 > max {
+            tracing::error!(%peer, bytes = len, max, "a record larger than the largest message cannot be sent; raise api.max_message_bytes on both nodes");
+            continue;
+        }
+        if size + len > target && !out.last().is_none_or(Vec::is_empty) {
+            out.push(Vec::new());
+            size = 0;
+        }
+        size += len;
+        if let Some(last) = out.last_mut() {
+            last.push(r);
+        }
+    }
+    out
 }
 
 /// Applies the peer's batches; acknowledges each once durable.
@@ -435,7 +534,7 @@ where
                 }
             }
             Some(Msg::KeepAlive(_)) => {}
-            Some(Msg::Probe(p)) if matches!(role, Role::Parent) => {
+            Some(Msg::Probe(p)) if matches!(role, Role::Parent { .. }) => {
                 let differ = check::verdict(&ctx, peer, &p)?;
                 let v = pb::SyncMessage {
                     msg: Some(Msg::Verdict(pb::DigestVerdict {
@@ -471,4 +570,36 @@ where
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state(bytes: usize) -> pb::RecordState {
+        pb::RecordState {
+            sections: vec![pb::SectionEnvelope {
+                signature: vec![0; bytes],
+                ..Default::default()
+            }],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn batches_are_split_by_size_and_a_record_too_large_is_left_out() {
+        use prost::Message;
+        let peer = Code::parse("320114").unwrap();
+        let records: Vec<_> = [100, 300, 300, 5_000, 200, 250]
+            .into_iter()
+            .map(state)
+            .collect();
+        let groups = split(records, 600, 1_000, peer);
+        let sizes: Vec<usize> = groups.iter().map(Vec::len).collect();
+        assert_eq!(sizes, vec![2, 2, 1], "the 5,000-byte record is dropped");
+        for g in &groups {
+            assert!(g.iter().map(|r| r.encoded_len() + 8).sum::<usize>() <= 600);
+        }
+        assert_eq!(split(Vec::new(), 600, 1_000, peer), vec![Vec::new()]);
+    }
 }

@@ -52,13 +52,21 @@ pub async fn dial_parent(ctx: LinkCtx, parent: Code, addr: String) {
 }
 
 async fn link_once(ctx: &LinkCtx, parent: Code, addr: &str) -> Result<(), crate::Error> {
-    let url = if addr.starts_with("http") {
-        addr.to_string()
-    } else {
-        format!("http://{addr}")
+    let host = addr
+        .trim_start_matches("http://")
+        .trim_start_matches("https://");
+    let url = match &ctx.tls {
+        Some(_) => format!("https://{host}"),
+        None => format!("http://{host}"),
     };
-    let channel = tonic::transport::Endpoint::from_shared(url)
-        .map_err(|e| crate::Error::Config(format!("parent.addr {addr}: {e}")))?
+    let mut endpoint = tonic::transport::Endpoint::from_shared(url)
+        .map_err(|e| crate::Error::Config(format!("parent.addr {addr}: {e}")))?;
+    if let Some(files) = &ctx.tls {
+        endpoint = endpoint
+            .tls_config(crate::trust::tls::client_config(files, parent)?)
+            .map_err(|e| crate::Error::Config(format!("TLS to the parent: {e}")))?;
+    }
+    let channel = endpoint
         .connect_timeout(Duration::from_secs(5))
         .tcp_nodelay(true)
         .http2_keep_alive_interval(Duration::from_secs(15))

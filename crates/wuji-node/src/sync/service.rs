@@ -32,13 +32,21 @@ impl pb::sync_server::Sync for SyncService {
         &self,
         req: Request<Streaming<pb::SyncMessage>>,
     ) -> Result<Response<Out>, Status> {
+        let certified = match req
+            .extensions()
+            .get::<crate::trust::Peer>()
+            .and_then(|p| p.identity.clone())
+        {
+            Some(crate::trust::Identity::Node(c)) => Some(c),
+            _ => None,
+        };
         let inbound = req
             .into_inner()
             .map(|m| m.map_err(|e| e.message().to_string()));
         let (tx, rx) = mpsc::channel(64);
         let ctx = self.ctx.clone();
         tokio::spawn(async move {
-            if let Err(e) = run_link(ctx, Role::Parent, tx, inbound).await {
+            if let Err(e) = run_link(ctx, Role::Parent { certified }, tx, inbound).await {
                 tracing::info!(error = %e, "link from a child ended");
             }
         });

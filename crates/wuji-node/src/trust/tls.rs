@@ -1,0 +1,271 @@
+//! TLS for a node with rustls (ring provider): the server side requires a client
+//! certificate from the federation CA bundle (several CAs during a rotation),
+//! handshakes run in parallel and each failure is logged and counted by reason;
+//! the client side, for dialing the parent, presents the node certificate and
+//! checks that the server is the expected node (`node-CODE.wuji`). Without TLS
+//! (dev mode) connections are plain and each one is warned about.
+
+use super::{Peer, Refusals};
+use crate::Error;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use std::io;
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::mpsc;
+use tokio_rustls::TlsAcceptor;
+use tokio_stream::wrappers::ReceiverStream;
+use wuji_division::Code;
+
+/// The files of a node's (or a client's) TLS identity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsFiles {
+    /// The CA bundle (PEM; old and new CA during a rotation).
+    pub ca: PathBuf,
+    /// This side's certificate (PEM).
+    pub cert: PathBuf,
+    /// Its private key (PEM).
+    pub key: PathBuf,
+}
+
+fn provider() -> Arc<rustls::crypto::CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, Error> {
+    std::fs::read(path).map_err(|e| Error::Config(format!("cannot read {}: {e}", path.display())))
+}
+
+fn certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, Error> {
+    let pem = read(path)?;
+    let out = CertificateDer::pem_slice_iter(&pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| Error::Config(format!("{}: {e}", path.display())))?;
+    if out.is_empty() {
+        return Err(Error::Config(format!(
+            "{}: no certificate in it",
+            path.display()
+        )));
+    }
+    Ok(out)
+}
+
+fn key(path: &Path) -> Result<PrivateKeyDer<'static>, Error> {
+    PrivateKeyDer::from_pem_slice(&read(path)?)
+        .map_err(|e| Error::Config(format!("{}: no private key: {e}", path.display())))
+}
+
+fn roots(path: &Path) -> Result<rustls::RootCertStore, Error> {
+    let mut roots = rustls::RootCertStore::empty();
+    for c in certs(path)? {
+        roots
+            .add(c)
+            .map_err(|e| Error::Config(format!("{}: {e}", path.display())))?;
+    }
+    Ok(roots)
+}
+
+/// The server configuration: this node's certificate, client certificates required.
+pub fn server_config(files: &TlsFiles) -> Result<Arc<rustls::ServerConfig>, Error> {
+    let bad = |e: rustls::Error| Error::Config(format!("TLS: {e}"));
+    let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+        Arc::new(roots(&files.ca)?),
+        provider(),
+    )
+    .build()
+    .map_err(|e| Error::Config(format!("TLS client verifier: {e}")))?;
+    let mut cfg = rustls::ServerConfig::builder_with_provider(provider())
+        .with_safe_default_protocol_versions()
+        .map_err(bad)?
+        .with_client_cert_verifier(verifier)
+        .with_single_cert(certs(&files.cert)?, key(&files.key)?)
+        .map_err(bad)?;
+    cfg.alpn_protocols = vec![b"h2".to_vec()];
+    Ok(Arc::new(cfg))
+}
+
+/// The client configuration for dialing the node `server` (checked by its
+/// certificate's DNS name), presenting `files`' certificate.
+pub fn client_config(
+    files: &TlsFiles,
+    server: Code,
+) -> Result<tonic::transport::ClientTlsConfig, Error> {
+    use tonic::transport::{Certificate, ClientTlsConfig, Identity};
+    Ok(ClientTlsConfig::new()
+        .ca_certificate(Certificate::from_pem(read(&files.ca)?))
+        .identity(Identity::from_pem(read(&files.cert)?, read(&files.key)?))
+        .domain_name(wuji_pki::node_dns_name(server)))
+}
+
+/// One accepted connection, plain or TLS, with who is at the other end.
+pub struct Conn {
+    io: Io,
+    peer: Peer,
+}
+
+enum Io {
+    Plain(TcpStream),
+    Tls(Box<tokio_rustls::server::TlsStream<TcpStream>>),
+}
+
+impl tonic::transport::server::Connected for Conn {
+    type ConnectInfo = Peer;
+    fn connect_info(&self) -> Peer {
+        self.peer.clone()
+    }
+}
+
+impl AsyncRead for Conn {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        match &mut self.get_mut().io {
+            Io::Plain(s) => Pin::new(s).poll_read(cx, buf),
+            Io::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
+        }
+    }
+}
+
+impl AsyncWrite for Conn {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        match &mut self.get_mut().io {
+            Io::Plain(s) => Pin::new(s).poll_write(cx, buf),
+            Io::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
+        }
+    }
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        match &mut self.get_mut().io {
+            Io::Plain(s) => Pin::new(s).poll_write_vectored(cx, bufs),
+            Io::Tls(s) => Pin::new(s.as_mut()).poll_write_vectored(cx, bufs),
+        }
+    }
+    fn is_write_vectored(&self) -> bool {
+        match &self.io {
+            Io::Plain(s) => s.is_write_vectored(),
+            Io::Tls(s) => s.is_write_vectored(),
+        }
+    }
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match &mut self.get_mut().io {
+            Io::Plain(s) => Pin::new(s).poll_flush(cx),
+            Io::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
+        }
+    }
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match &mut self.get_mut().io {
+            Io::Plain(s) => Pin::new(s).poll_shutdown(cx),
+            Io::Tls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
+        }
+    }
+}
+
+/// The rule a failed handshake broke, from rustls's error.
+fn handshake_rule(e: &io::Error) -> &'static str {
+    use rustls::{CertificateError as C, Error as R};
+    match e.get_ref().and_then(|i| i.downcast_ref::<R>()) {
+        Some(R::NoCertificatesPresented) => "tls-no-client-certificate",
+        Some(R::InvalidCertificate(C::Expired | C::ExpiredContext { .. })) => {
+            "tls-certificate-expired"
+        }
+        Some(R::InvalidCertificate(C::NotValidYet | C::NotValidYetContext { .. })) => {
+            "tls-certificate-not-yet-valid"
+        }
+        Some(R::InvalidCertificate(C::UnknownIssuer)) => "tls-unknown-ca",
+        Some(R::InvalidCertificate(C::BadSignature)) => "tls-bad-signature",
+        Some(R::InvalidCertificate(_)) => "tls-bad-certificate",
+        _ => "tls-handshake",
+    }
+}
+
+/// Accepted connections: TLS handshakes run in parallel (10 s each at most);
+/// a refused handshake is logged with its reason and counted, and never reaches
+/// the server. Without `tls` every connection is plain and warned about.
+pub fn incoming(
+    listener: TcpListener,
+    tls: Option<Arc<rustls::ServerConfig>>,
+    refusals: Refusals,
+) -> ReceiverStream<io::Result<Conn>> {
+    let (tx, rx) = mpsc::channel(64);
+    let acceptor = tls.map(TlsAcceptor::from);
+    tokio::spawn(async move {
+        loop {
+            let accepted = tokio::select! {
+                a = listener.accept() => a,
+                _ = tx.closed() => break,
+            };
+            let (tcp, addr) = match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            };
+            // A small reply must not wait for the client's delayed ACK (~40 ms).
+            let _ = tcp.set_nodelay(true);
+            let Some(acceptor) = acceptor.clone() else {
+                tracing::warn!(peer = %addr, "plaintext connection (dev mode): not encrypted, not authenticated");
+                let conn = Conn {
+                    io: Io::Plain(tcp),
+                    peer: Peer {
+                        addr: Some(addr),
+                        identity: None,
+                    },
+                };
+                if tx.send(Ok(conn)).await.is_err() {
+                    break;
+                }
+                continue;
+            };
+            let (tx, refusals) = (tx.clone(), refusals.clone());
+            tokio::spawn(async move {
+                let refuse = |rule: &str, why: String| {
+                    tracing::warn!(peer = %addr, rule, reason = %why, "connection refused");
+                    refusals.count(rule);
+                };
+                let stream =
+                    match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(tcp)).await
+                    {
+                        Ok(Ok(s)) => s,
+                        Ok(Err(e)) => return refuse(handshake_rule(&e), e.to_string()),
+                        Err(_) => return refuse("tls-timeout", "no handshake within 10 s".into()),
+                    };
+                let leaf = stream
+                    .get_ref()
+                    .1
+                    .peer_certificates()
+                    .and_then(|c| c.first());
+                let identity = match leaf.map(|c| wuji_pki::identity_of(c.as_ref())) {
+                    Some(Ok(id)) => id,
+                    Some(Err(e)) => return refuse("certificate-identity", e.to_string()),
+                    None => return refuse("tls-no-client-certificate", "no certificate".into()),
+                };
+                tracing::debug!(peer = %addr, %identity, "TLS connection");
+                let conn = Conn {
+                    io: Io::Tls(Box::new(stream)),
+                    peer: Peer {
+                        addr: Some(addr),
+                        identity: Some(identity),
+                    },
+                };
+                let _ = tx.send(Ok(conn)).await;
+            });
+        }
+    });
+    ReceiverStream::new(rx)
+}
