@@ -130,6 +130,8 @@ pub async fn run(
     config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), Error> {
+    // One crypto provider for the process: ring (a second one would panic).
+    let _ = rustls::crypto::ring::default_provider().install_default();
     config.validate()?;
     let code = config.code()?;
     std::fs::create_dir_all(&config.node.data_dir).map_err(|e| {

@@ -94,6 +94,10 @@ pub fn node_dns_name(code: Code) -> String {
     format!("node-{code}.wuji")
 }
 
+/// The DNS name every node certificate also carries: a client that only needs
+/// "some node of this federation" (a reader's tool) checks this one.
+pub const ANY_NODE_DNS_NAME: &str = "node.wuji";
+
 /// A certificate and its private key, both PEM.
 #[derive(Debug, Clone)]
 pub struct Issued {
@@ -162,6 +166,7 @@ impl Ca {
         p.subject_alt_names = vec![
             SanType::URI(format!("urn:wuji:node:{code}").try_into()?),
             SanType::DnsName(node_dns_name(code).try_into()?),
+            SanType::DnsName(ANY_NODE_DNS_NAME.try_into()?),
         ];
         p.extended_key_usages = vec![
             ExtendedKeyUsagePurpose::ServerAuth,

@@ -29,7 +29,7 @@ async fn digest(f: &Federation, code: &str, scope: u32) -> (u64, Vec<u8>) {
 
 /// Submits at `addr` until `stop`, recording every acknowledged id.
 fn writer(
-    addr: String,
+    endpoint: tonic::transport::Endpoint,
     stop: Arc<AtomicBool>,
     acked: Arc<Mutex<BTreeSet<String>>>,
     tag: String,
@@ -37,11 +37,7 @@ fn writer(
     tokio::spawn(async move {
         let mut n = 0;
         while !stop.load(Ordering::Relaxed) {
-            let Ok(ch) = tonic::transport::Endpoint::from_shared(format!("http://{addr}"))
-                .unwrap()
-                .connect()
-                .await
-            else {
+            let Ok(ch) = endpoint.connect().await else {
                 tokio::time::sleep(Duration::from_millis(50)).await;
                 continue;
             };
@@ -91,13 +87,13 @@ async fn kill_9_of_a_middle_node_under_write_load_loses_nothing_and_every_level_
     let stop = Arc::new(AtomicBool::new(false));
     let acked: Arc<Mutex<BTreeSet<String>>> = Arc::default();
     let town_writer = writer(
-        f.addrs["320114001"].clone(),
+        f.endpoint("320114001"),
         stop.clone(),
         acked.clone(),
         "town".into(),
     );
     let county_writer = writer(
-        f.addrs["320114"].clone(),
+        f.endpoint("320114"),
         stop.clone(),
         acked.clone(),
         "county".into(),

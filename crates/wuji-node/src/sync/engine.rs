@@ -495,6 +495,8 @@ where
                                 "malformed record in batch {}..{}: {e}",
                                 b.from_seq, b.to_seq
                             );
+                            tracing::warn!(%peer, rule = "malformed-record", error = %m, "link refused");
+                            ctx.refusals.count("malformed-record");
                             let _ = tx.send(refusal("malformed-record", m.clone())).await;
                             return Err(Error::Serve(m));
                         }
@@ -517,6 +519,9 @@ where
                     .await?;
                 if done.refused > 0 {
                     tracing::warn!(%peer, refused = done.refused, "sections refused in a batch");
+                    for _ in 0..done.refused {
+                        ctx.refusals.count("section-refused");
+                    }
                 }
                 tracing::debug!(%peer, to = b.to_seq, records = n, "applied batch");
                 let ack = pb::SyncMessage {

@@ -40,9 +40,26 @@ impl pb::sync_server::Sync for SyncService {
             Some(crate::trust::Identity::Node(c)) => Some(c),
             _ => None,
         };
-        let inbound = req
-            .into_inner()
-            .map(|m| m.map_err(|e| e.message().to_string()));
+        let refusals = self.ctx.refusals.clone();
+        let inbound = req.into_inner().map(move |m| {
+            m.map_err(|e| {
+                // tonic refuses what it cannot take: too large, not protobuf.
+                let rule = match e.code() {
+                    tonic::Code::OutOfRange | tonic::Code::ResourceExhausted => {
+                        Some("message-too-large")
+                    }
+                    tonic::Code::Internal if e.message().contains("decode") => {
+                        Some("malformed-message")
+                    }
+                    _ => None,
+                };
+                if let Some(rule) = rule {
+                    tracing::warn!(rule, error = %e.message(), "link message refused");
+                    refusals.count(rule);
+                }
+                e.message().to_string()
+            })
+        });
         let (tx, rx) = mpsc::channel(64);
         let ctx = self.ctx.clone();
         tokio::spawn(async move {

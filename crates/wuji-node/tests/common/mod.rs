@@ -54,11 +54,10 @@ impl TestNode {
         let task = tokio::spawn(wuji_node::run(listener, config, async {
             let _ = rx.await;
         }));
+        // Lazy: a TLS node is reached through its own endpoints (see trust.rs).
         let channel = tonic::transport::Endpoint::from_shared(format!("http://{addr}"))
             .unwrap()
-            .connect()
-            .await
-            .unwrap();
+            .connect_lazy();
         TestNode {
             addr,
             channel,

@@ -51,12 +51,79 @@ pub struct UpArgs {
     /// Stop by itself after this many seconds (default: run until ctrl-c).
     #[arg(long)]
     r#for: Option<u64>,
+    /// Plaintext dev mode instead of mutual TLS (every node warns about it).
+    #[arg(long)]
+    plaintext: bool,
+}
+
+/// The federation's certificates in DIR/pki, made on first start and reused.
+struct Pki {
+    dir: PathBuf,
+    ca: PathBuf,
+}
+
+/// A client's TLS files.
+#[derive(Clone)]
+struct ClientFiles {
+    ca: PathBuf,
+    cert: PathBuf,
+    key: PathBuf,
+}
+
+impl Pki {
+    fn open(dir: PathBuf) -> anyhow::Result<Pki> {
+        let ca = dir.join("ca.pem");
+        if !ca.exists() {
+            super::ca::init_ca(&dir, "wuji federation (local) CA", 3650)?;
+        }
+        Ok(Pki { dir, ca })
+    }
+
+    fn files(&self, stem: &str) -> ClientFiles {
+        ClientFiles {
+            ca: self.ca.clone(),
+            cert: self.dir.join(format!("{stem}.pem")),
+            key: self.dir.join(format!("{stem}.key")),
+        }
+    }
+
+    /// The node's own certificate, issued if missing.
+    fn node(&self, code: Code) -> anyhow::Result<ClientFiles> {
+        let f = self.files(&format!("node-{code}"));
+        if !f.cert.exists() {
+            super::ca::issue_node(&super::ca::load(&self.dir)?, code, 825, &self.dir)?;
+        }
+        Ok(f)
+    }
+
+    /// A client certificate for `node` with `role`, issued if missing.
+    fn client(&self, node: Code, role: wuji_pki::ClientRole) -> anyhow::Result<ClientFiles> {
+        let f = self.files(&format!("client-{node}-{}", role.as_str()));
+        if !f.cert.exists() {
+            let name = format!("federation {} {node}", role.as_str());
+            super::ca::issue_client(
+                &super::ca::load(&self.dir)?,
+                &name,
+                role,
+                node,
+                825,
+                &self.dir,
+            )?;
+        }
+        Ok(f)
+    }
+}
+
+fn files_json(f: &ClientFiles) -> serde_json::Value {
+    json!({ "ca": f.ca, "cert": f.cert, "key": f.key })
 }
 
 struct Running {
     code: &'static str,
     addr: String,
     child: Child,
+    /// The operator's client files for this node (`None` in plaintext mode).
+    operator: Option<ClientFiles>,
 }
 
 /// Starts the federation and keeps it running.
@@ -67,6 +134,16 @@ pub async fn up(a: UpArgs) -> anyhow::Result<()> {
     let addr_of = |i: usize| format!("127.0.0.1:{}", a.base_port as usize + i);
     let mut nodes: Vec<Running> = Vec::new();
     let mut listing = Vec::new();
+    let pki = if a.plaintext {
+        eprintln!("plaintext dev mode: connections are neither encrypted nor authenticated");
+        None
+    } else {
+        Some(Pki::open(a.dir.join("pki"))?)
+    };
+    let reader = match &pki {
+        Some(p) => Some(p.client(Code::NATIONAL, wuji_pki::ClientRole::Reader)?),
+        None => None,
+    };
     eprintln!("starting {} nodes in {}", TREE.len(), a.dir.display());
     for (i, (code, name, parent)) in TREE.iter().enumerate() {
         let c = Code::parse(code)?;
@@ -85,6 +162,18 @@ pub async fn up(a: UpArgs) -> anyhow::Result<()> {
                 addr: addr_of(j),
             });
         }
+        let (operator, own) = match &pki {
+            Some(p) => (
+                Some(p.client(c, wuji_pki::ClientRole::Operator)?),
+                Some(p.node(c)?),
+            ),
+            None => (None, None),
+        };
+        cfg.tls = own.map(|f| wuji_node::config::TlsConfig {
+            ca: f.ca,
+            cert: f.cert,
+            key: f.key,
+        });
         let path = dir.join("wuji.toml");
         std::fs::write(&path, cfg.to_commented_toml())?;
         let log = std::fs::File::create(dir.join("node.log"))?;
@@ -96,19 +185,21 @@ pub async fn up(a: UpArgs) -> anyhow::Result<()> {
             .spawn()
             .with_context(|| format!("cannot start the node {code}"))?;
         let pid = child.id();
-        nodes.push(Running {
-            code,
-            addr: addr_of(i),
-            child,
-        });
         listing.push(json!({
             "pid": pid,
             "code": code, "name": name, "level": c.level().en(), "level_zh": c.level().zh(),
             "addr": addr_of(i), "parent": parent, "data_dir": dir.join("data"), "config": path,
             "log": dir.join("node.log"),
+            "operator": operator.as_ref().map(files_json),
         }));
+        nodes.push(Running {
+            code,
+            addr: addr_of(i),
+            child,
+            operator,
+        });
     }
-    let result = run(&a, &mut nodes, &listing).await;
+    let result = run(&a, &mut nodes, &listing, reader.as_ref()).await;
     stop_all(&mut nodes);
     result
 }
@@ -117,6 +208,7 @@ async fn run(
     a: &UpArgs,
     nodes: &mut [Running],
     listing: &[serde_json::Value],
+    reader: Option<&ClientFiles>,
 ) -> anyhow::Result<()> {
     for n in nodes.iter_mut() {
         wait_listening(n).await?;
@@ -124,7 +216,9 @@ async fn run(
     let file = a.dir.join("federation.json");
     std::fs::write(
         &file,
-        serde_json::to_string_pretty(&json!({ "nodes": listing }))?,
+        serde_json::to_string_pretty(
+            &json!({ "tls": reader.is_some(), "reader": reader.map(files_json), "nodes": listing }),
+        )?,
     )?;
     if !a.no_seed {
         seed(nodes).await.context("seeding sample data")?;
@@ -148,6 +242,19 @@ async fn run(
         .collect();
     super::output::table(&header, &rows);
     say!("\nfederation.json: {}", file.display());
+    if let Some(r) = reader {
+        say!(
+            "mutual TLS: certificates in {}",
+            a.dir.join("pki").display()
+        );
+        say!(
+            "to read any node (reader certificate of the national node):\n  export WUJI_CA={} WUJI_CERT={} WUJI_KEY={}",
+            r.ca.display(),
+            r.cert.display(),
+            r.key.display()
+        );
+        say!("to write, use that node's operator certificate (federation.json: nodes[].operator)");
+    }
     say!(
         "try:  wuji suggestion list --addr {}      (南京市: suggestions escalated from below)",
         nodes[2].addr
@@ -245,12 +352,24 @@ fn stop_all(nodes: &mut [Running]) {
     eprintln!("every node stopped");
 }
 
-async fn channel(addr: &str) -> anyhow::Result<Channel> {
-    Ok(
-        tonic::transport::Endpoint::from_shared(format!("http://{addr}"))?
-            .connect()
-            .await?,
-    )
+async fn channel(n: &Running) -> anyhow::Result<Channel> {
+    let ep = match &n.operator {
+        None => tonic::transport::Endpoint::from_shared(format!("http://{}", n.addr))?,
+        Some(f) => {
+            let tls = tonic::transport::ClientTlsConfig::new()
+                .ca_certificate(tonic::transport::Certificate::from_pem(std::fs::read(
+                    &f.ca,
+                )?))
+                .identity(tonic::transport::Identity::from_pem(
+                    std::fs::read(&f.cert)?,
+                    std::fs::read(&f.key)?,
+                ))
+                .domain_name(wuji_pki::node_dns_name(Code::parse(n.code)?));
+            tonic::transport::Endpoint::from_shared(format!("https://{}", n.addr))?
+                .tls_config(tls)?
+        }
+    };
+    Ok(ep.connect().await?)
 }
 
 fn id_of(view: &std::collections::BTreeMap<String, String>) -> Option<pb::RecordId> {
@@ -265,14 +384,8 @@ fn id_of(view: &std::collections::BTreeMap<String, String>) -> Option<pb::Record
 /// Sample data: deputies at three levels, a suggestion escalated from a town to
 /// its district, another at a 东莞 town, and an assignment from the province.
 async fn seed(nodes: &[Running]) -> anyhow::Result<()> {
-    let at = |code: &str| {
-        nodes
-            .iter()
-            .find(|n| n.code == code)
-            .map(|n| n.addr.clone())
-            .expect("in tree")
-    };
-    let mut d = DeputiesClient::new(channel(&at("100000")).await?);
+    let at = |code: &str| nodes.iter().find(|n| n.code == code).expect("in tree");
+    let mut d = DeputiesClient::new(channel(at("100000")).await?);
     d.enrol(pb::EnrolRequest {
         person_id: "NPC-0001".into(),
         name: "王建国".into(),
@@ -283,7 +396,7 @@ async fn seed(nodes: &[Running]) -> anyhow::Result<()> {
         ..Default::default()
     })
     .await?;
-    let mut d = DeputiesClient::new(channel(&at("320114")).await?);
+    let mut d = DeputiesClient::new(channel(at("320114")).await?);
     for (pid, name, town) in [
         ("YH-001", "陈静", 320_114_001),
         ("YH-002", "丁一", 320_114_002),
@@ -300,7 +413,7 @@ async fn seed(nodes: &[Running]) -> anyhow::Result<()> {
         })
         .await?;
     }
-    let mut s = SuggestionsClient::new(channel(&at("320114001")).await?);
+    let mut s = SuggestionsClient::new(channel(at("320114001")).await?);
     let v = s
         .submit(pb::SubmitRequest {
             lead: "YH-001".into(),
@@ -323,7 +436,7 @@ async fn seed(nodes: &[Running]) -> anyhow::Result<()> {
         reason: "需区级协调".into(),
     })
     .await?;
-    let mut s = SuggestionsClient::new(channel(&at("441900003")).await?);
+    let mut s = SuggestionsClient::new(channel(at("441900003")).await?);
     s.submit(pb::SubmitRequest {
         lead: "DG-001".into(),
         category: "城建".into(),
@@ -332,7 +445,7 @@ async fn seed(nodes: &[Running]) -> anyhow::Result<()> {
         ..Default::default()
     })
     .await?;
-    let mut a = AssignmentsClient::new(channel(&at("320000")).await?);
+    let mut a = AssignmentsClient::new(channel(at("320000")).await?);
     a.issue_assignment(pb::IssueRequest {
         title: "代表接待日".into(),
         text: "每月16日代表进站接待选民".into(),

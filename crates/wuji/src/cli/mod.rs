@@ -17,6 +17,7 @@ macro_rules! say {
 }
 
 mod assignment;
+mod ca;
 mod deputy;
 mod digest;
 mod federation;
@@ -58,6 +59,19 @@ pub struct ClientOpts {
     /// Language of tables and messages: zh (default) or en.
     #[arg(long, env = "WUJI_LANG", default_value = "zh", value_parser = ["zh", "en"], global = true)]
     pub lang: String,
+    /// The federation CA bundle (PEM): talk TLS to the node and check it.
+    #[arg(long, env = "WUJI_CA", global = true, requires_all = ["cert", "key"])]
+    pub ca: Option<std::path::PathBuf>,
+    /// Your client certificate (`wuji ca issue --client NAME --role … --node CODE`).
+    #[arg(long, env = "WUJI_CERT", global = true)]
+    pub cert: Option<std::path::PathBuf>,
+    /// Its private key.
+    #[arg(long, env = "WUJI_KEY", global = true)]
+    pub key: Option<std::path::PathBuf>,
+    /// The node's code, checked against its certificate (default: any node of
+    /// the federation, as its CA certified it).
+    #[arg(long = "node-code", env = "WUJI_NODE", global = true)]
+    pub node_code: Option<String>,
 }
 
 impl ClientOpts {
@@ -77,6 +91,11 @@ enum Command {
     Status(status::StatusArgs),
     /// 摘要: the digest of a node's records in a scope (equal digests: the nodes agree).
     Digest(digest::DigestArgs),
+    /// 证书: the federation CA and the certificates of nodes and clients.
+    Ca {
+        #[command(subcommand)]
+        command: ca::Command,
+    },
     /// A whole federation on this machine: `wuji federation up --dir DIR`.
     Federation {
         #[command(subcommand)]
@@ -128,6 +147,8 @@ enum FederationCommand {
 
 /// Runs the command line; the binary's `main`.
 pub fn main() -> ExitCode {
+    // One crypto provider for the whole process (ring; see docs/SECURITY.md).
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let cli = Cli::parse();
     let json = match &cli.command {
         Command::Deputy { opts, .. }
@@ -147,6 +168,7 @@ pub fn main() -> ExitCode {
     let result = rt.block_on(async move {
         match cli.command {
             Command::Init(a) => node::init(a),
+            Command::Ca { command } => ca::run(command),
             Command::Node { command } => node::run(command).await,
             Command::Federation {
                 command: FederationCommand::Up(a),
@@ -201,16 +223,42 @@ fn report(e: &anyhow::Error, json: bool) {
     }
 }
 
-/// Connects to a node's API.
+/// Connects to a node's API: over TLS with a client certificate when `--ca`,
+/// `--cert` and `--key` are given, in plaintext otherwise (dev mode nodes).
 pub async fn channel(opts: &ClientOpts) -> anyhow::Result<tonic::transport::Channel> {
-    let url = if opts.addr.starts_with("http") {
-        opts.addr.clone()
-    } else {
-        format!("http://{}", opts.addr)
+    use anyhow::Context as _;
+    let host = opts
+        .addr
+        .trim_start_matches("http://")
+        .trim_start_matches("https://");
+    let tls = match (&opts.ca, &opts.cert, &opts.key) {
+        (Some(ca), Some(cert), Some(key)) => Some((ca, cert, key)),
+        _ => None,
     };
-    let ep = tonic::transport::Endpoint::from_shared(url)
+    let url = match tls {
+        Some(_) => format!("https://{host}"),
+        None => format!("http://{host}"),
+    };
+    let mut ep = tonic::transport::Endpoint::from_shared(url)
         .map_err(|e| anyhow::anyhow!("--addr {}: {e}", opts.addr))?
         .connect_timeout(std::time::Duration::from_secs(5));
+    if let Some((ca, cert, key)) = tls {
+        let read = |p: &std::path::PathBuf| {
+            std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))
+        };
+        let cert_pem = read(cert)?;
+        let server_name = match &opts.node_code {
+            Some(c) => {
+                wuji_pki::node_dns_name(wuji_division::Code::parse(c).context("--node-code")?)
+            }
+            None => wuji_pki::ANY_NODE_DNS_NAME.to_string(),
+        };
+        let tls = tonic::transport::ClientTlsConfig::new()
+            .ca_certificate(tonic::transport::Certificate::from_pem(read(ca)?))
+            .identity(tonic::transport::Identity::from_pem(cert_pem, read(key)?))
+            .domain_name(server_name);
+        ep = ep.tls_config(tls)?;
+    }
     // Connect on the first call, so that bad arguments are reported first.
     Ok(ep.connect_lazy())
 }

@@ -25,6 +25,15 @@ pub struct InitArgs {
     /// The parent node's address (HOST:PORT).
     #[arg(long, requires = "parent_code")]
     parent_addr: Option<String>,
+    /// The federation CA bundle: turns on mutual TLS (with --cert and --key).
+    #[arg(long, requires_all = ["cert", "key"])]
+    ca: Option<PathBuf>,
+    /// This node's certificate (`wuji ca issue --node CODE`).
+    #[arg(long, requires = "ca")]
+    cert: Option<PathBuf>,
+    /// Its private key.
+    #[arg(long, requires = "ca")]
+    key: Option<PathBuf>,
     /// Overwrite an existing DIR/wuji.toml.
     #[arg(long)]
     force: bool,
@@ -59,6 +68,14 @@ pub fn init(a: InitArgs) -> anyhow::Result<()> {
         config.parent = Some(ParentConfig {
             code: Code::parse(&pc).context("--parent-code")?.to_string(),
             addr,
+        });
+    }
+    if let (Some(ca), Some(cert), Some(key)) = (a.ca, a.cert, a.key) {
+        let abs = |p: PathBuf| std::path::absolute(&p).unwrap_or(p);
+        config.tls = Some(wuji_node::config::TlsConfig {
+            ca: abs(ca),
+            cert: abs(cert),
+            key: abs(key),
         });
     }
     config.validate()?;

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-use tonic::transport::Channel;
+use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity};
 use wuji_proto::pb::{self, suggestions_client::SuggestionsClient};
 
 pub const WUJI: &str = env!("CARGO_BIN_EXE_wuji");
@@ -53,6 +53,7 @@ fn free_base() -> u16 {
 }
 
 pub async fn up() -> Federation {
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let dir = tempfile::tempdir().unwrap();
     let base = free_base();
     let child = Command::new(WUJI)
@@ -102,13 +103,30 @@ pub async fn up() -> Federation {
     }
 }
 
+/// An endpoint for `addr` over mutual TLS with the client files in `files`
+/// (a federation.json entry: ca, cert, key), checking that the server is `code`.
+pub fn tls_endpoint(addr: &str, code: &str, files: &serde_json::Value) -> Endpoint {
+    let read = |k: &str| std::fs::read(files[k].as_str().unwrap()).unwrap();
+    let tls = ClientTlsConfig::new()
+        .ca_certificate(Certificate::from_pem(read("ca")))
+        .identity(Identity::from_pem(read("cert"), read("key")))
+        .domain_name(format!("node-{code}.wuji"));
+    Endpoint::from_shared(format!("https://{addr}"))
+        .unwrap()
+        .tls_config(tls)
+        .unwrap()
+}
+
 impl Federation {
+    /// An endpoint for the node `code` with its operator's certificate.
+    pub fn endpoint(&self, code: &str) -> Endpoint {
+        let op = &self.nodes[code]["operator"];
+        assert!(op.is_object(), "federation up runs with TLS by default");
+        tls_endpoint(&self.addrs[code], code, op)
+    }
+
     pub async fn ch(&self, code: &str) -> Channel {
-        tonic::transport::Endpoint::from_shared(format!("http://{}", self.addrs[code]))
-            .unwrap()
-            .connect()
-            .await
-            .unwrap()
+        self.endpoint(code).connect().await.unwrap()
     }
 
     pub async fn suggestions(&self, code: &str) -> Vec<BTreeMap<String, String>> {

@@ -1,0 +1,201 @@
+//! `wuji ca init` and `wuji ca issue`: the federation's certificate authority
+//! and the certificates of its nodes and of the people who use them.
+
+use anyhow::{Context, bail};
+use clap::{Args, Subcommand};
+use std::path::{Path, PathBuf};
+use wuji_division::Code;
+use wuji_pki::{Ca, ClientRole, Issued, Validity};
+
+/// `wuji ca …`.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a federation CA: DIR/ca.pem (give it to every node) and DIR/ca.key
+    /// (keep it offline; it can issue any identity).
+    Init {
+        /// Directory of the CA.
+        #[arg(long)]
+        dir: PathBuf,
+        /// The CA's name.
+        #[arg(long, default_value = "wuji federation CA")]
+        name: String,
+        /// Days the CA is valid.
+        #[arg(long, default_value_t = 3650)]
+        days: i64,
+        /// Print the files written as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Issue a node certificate (--node CODE) or a client certificate
+    /// (--client NAME --role reader|operator --node CODE).
+    Issue(IssueArgs),
+}
+
+/// Arguments of `wuji ca issue`.
+#[derive(Debug, Args)]
+pub struct IssueArgs {
+    /// Directory of the CA (from `wuji ca init`).
+    #[arg(long)]
+    dir: PathBuf,
+    /// The node's division code; with --client, the node the client may use.
+    #[arg(long)]
+    node: String,
+    /// A client certificate for this person or tool instead of a node certificate.
+    #[arg(long, requires = "role")]
+    client: Option<String>,
+    /// What the client may do: reader (read only, on the node and the nodes
+    /// below it) or operator (read and write, on that node only).
+    #[arg(long, value_parser = ["reader", "operator"])]
+    role: Option<String>,
+    /// Days the certificate is valid.
+    #[arg(long, default_value_t = 825)]
+    days: i64,
+    /// Directory for the certificate and key (default: the CA directory).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Print the files written as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+fn write_pair(dir: &Path, stem: &str, issued: &Issued) -> anyhow::Result<(PathBuf, PathBuf)> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let cert = dir.join(format!("{stem}.pem"));
+    let key = dir.join(format!("{stem}.key"));
+    for p in [&cert, &key] {
+        if p.exists() {
+            bail!(
+                "{} exists: remove it first (nothing was written)",
+                p.display()
+            );
+        }
+    }
+    std::fs::write(&cert, &issued.cert_pem)
+        .with_context(|| format!("cannot write {}", cert.display()))?;
+    write_private(&key, &issued.key_pem)?;
+    Ok((cert, key))
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    f.write_all(text.as_bytes())?;
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
+    std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
+}
+
+fn report(json: bool, cert: &Path, key: &Path, what: &str) {
+    if json {
+        say!(
+            "{}",
+            serde_json::json!({ "certificate": cert, "key": key, "identity": what })
+        );
+    } else {
+        say!(
+            "{what}\n  证书 certificate: {}\n  私钥 key:         {}",
+            cert.display(),
+            key.display()
+        );
+    }
+}
+
+/// Loads the CA in `dir`.
+pub fn load(dir: &Path) -> anyhow::Result<Ca> {
+    let read = |f: &str| {
+        let p = dir.join(f);
+        std::fs::read_to_string(&p).with_context(|| {
+            format!(
+                "cannot read {} (run `wuji ca init --dir {}` first)",
+                p.display(),
+                dir.display()
+            )
+        })
+    };
+    Ok(Ca::load(&read("ca.pem")?, &read("ca.key")?)?)
+}
+
+/// Creates a CA in `dir`; returns the paths of its certificate and key.
+pub fn init_ca(dir: &Path, name: &str, days: i64) -> anyhow::Result<(PathBuf, PathBuf)> {
+    let issued = wuji_pki::new_ca(name, Validity::days(days))?;
+    write_pair(dir, "ca", &issued)
+}
+
+/// Issues the certificate of node `code` into `out` as node-CODE.{pem,key}.
+pub fn issue_node(
+    ca: &Ca,
+    code: Code,
+    days: i64,
+    out: &Path,
+) -> anyhow::Result<(PathBuf, PathBuf)> {
+    write_pair(
+        out,
+        &format!("node-{code}"),
+        &ca.issue_node(code, Validity::days(days))?,
+    )
+}
+
+/// Issues a client certificate into `out` as client-CODE-ROLE.{pem,key}.
+pub fn issue_client(
+    ca: &Ca,
+    name: &str,
+    role: ClientRole,
+    node: Code,
+    days: i64,
+    out: &Path,
+) -> anyhow::Result<(PathBuf, PathBuf)> {
+    let issued = ca.issue_client(name, role, node, Validity::days(days))?;
+    write_pair(out, &format!("client-{node}-{}", role.as_str()), &issued)
+}
+
+/// Runs `wuji ca …`.
+pub fn run(cmd: Command) -> anyhow::Result<()> {
+    match cmd {
+        Command::Init {
+            dir,
+            name,
+            days,
+            json,
+        } => {
+            let (cert, key) = init_ca(&dir, &name, days)?;
+            report(json, &cert, &key, &format!("CA {name:?}, {days} days"));
+        }
+        Command::Issue(a) => {
+            let ca = load(&a.dir)?;
+            let node = Code::parse(&a.node).context("--node")?;
+            let out = a.out.clone().unwrap_or_else(|| a.dir.clone());
+            match (&a.client, &a.role) {
+                (Some(name), Some(role)) => {
+                    let role = ClientRole::parse(role)?;
+                    let (cert, key) = issue_client(&ca, name, role, node, a.days, &out)?;
+                    report(
+                        a.json,
+                        &cert,
+                        &key,
+                        &format!("{} {name:?} of node {node}, {} days", role.as_str(), a.days),
+                    );
+                }
+                _ => {
+                    let (cert, key) = issue_node(&ca, node, a.days, &out)?;
+                    report(
+                        a.json,
+                        &cert,
+                        &key,
+                        &format!("node {node}, {} days", a.days),
+                    );
+                }
+            }
+        }
+    }
+    Ok(())
+}
