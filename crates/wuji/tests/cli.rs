@@ -194,3 +194,161 @@ fn a_closed_pipe_ends_output_quietly() {
     assert!(!err.contains("panicked"), "{err}");
     assert!(out.status.success());
 }
+
+/// `wuji ca init` / `wuji ca issue` / `wuji init --ca --cert --key`, then the
+/// node over mutual TLS: the operator's certificate writes, a reader's is
+/// refused a write with its rule, no certificate gets nothing; plaintext off
+/// loopback is refused at start.
+#[test]
+fn a_node_set_up_with_the_ca_commands_serves_mutual_tls_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let pki = dir.path().join("pki");
+    let p = pki.to_str().unwrap();
+    let ok = |o: &std::process::Output| {
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    ok(&wuji(&["ca", "init", "--dir", p]));
+    assert!(
+        !wuji(&["ca", "init", "--dir", p]).status.success(),
+        "never overwrites a CA"
+    );
+    ok(&wuji(&["ca", "issue", "--dir", p, "--node", "320114"]));
+    ok(&wuji(&[
+        "ca", "issue", "--dir", p, "--client", "张三", "--role", "operator", "--node", "320114",
+    ]));
+    let o = wuji(&[
+        "ca", "issue", "--dir", p, "--client", "李四", "--role", "reader", "--node", "320114",
+        "--json",
+    ]);
+    ok(&o);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(
+        v["certificate"]
+            .as_str()
+            .unwrap()
+            .ends_with("client-320114-reader.pem")
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(pki.join("node-320114.key"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o077, 0, "private keys are not readable by others");
+    }
+    let bad = wuji(&["ca", "issue", "--dir", p, "--node", "3201149"]);
+    assert!(!bad.status.success());
+
+    let node_dir = dir.path().join("n");
+    let addr = format!("127.0.0.1:{}", free_port());
+    let f = |name: &str| pki.join(name).to_str().unwrap().to_string();
+    ok(&wuji(&[
+        "init",
+        "--code",
+        "320114",
+        "--dir",
+        node_dir.to_str().unwrap(),
+        "--listen",
+        &addr,
+        "--ca",
+        &f("ca.pem"),
+        "--cert",
+        &f("node-320114.pem"),
+        "--key",
+        &f("node-320114.key"),
+    ]));
+    let text = std::fs::read_to_string(node_dir.join("wuji.toml")).unwrap();
+    assert!(text.contains("[tls]"), "{text}");
+    let o = wuji(&[
+        "init",
+        "--code",
+        "320115",
+        "--dir",
+        dir.path().join("m").to_str().unwrap(),
+        "--ca",
+        &f("ca.pem"),
+        "--cert",
+        &f("node-320114.pem"),
+        "--key",
+        &f("node-320114.key"),
+    ]);
+    assert!(!o.status.success(), "another node's certificate is refused");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not of node 320115"));
+    let mut child = Command::new(WUJI)
+        .args([
+            "node",
+            "run",
+            "--config",
+            node_dir.join("wuji.toml").to_str().unwrap(),
+        ])
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(&addr).is_err() {
+        assert!(Instant::now() < deadline, "node did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let as_ = |role: &str, args: &[&str]| {
+        let mut c = Command::new(WUJI);
+        c.args(args).args(["--addr", &addr, "--json"]);
+        if !role.is_empty() {
+            c.env("WUJI_CA", f("ca.pem"))
+                .env("WUJI_CERT", f(&format!("client-320114-{role}.pem")))
+                .env("WUJI_KEY", f(&format!("client-320114-{role}.key")));
+        }
+        c.output().unwrap()
+    };
+    let submit = [
+        "suggestion",
+        "submit",
+        "--lead",
+        "P",
+        "--title",
+        "t",
+        "--text",
+        "x",
+    ];
+    ok(&as_("operator", &submit));
+    let o = as_("reader", &submit);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("reader-may-not-write"));
+    assert!(
+        !as_("", &submit).status.success(),
+        "plaintext to a TLS node fails"
+    );
+    let o = as_("reader", &["status"]);
+    ok(&o);
+    let st: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(st["tls"], true, "{st}");
+    assert_eq!(st["refusals"]["reader-may-not-write"], 1, "{st}");
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let _ = child.wait();
+
+    // Without [tls], a node refuses to listen beyond loopback.
+    let plain = dir.path().join("plain");
+    ok(&wuji(&[
+        "init",
+        "--code",
+        "320115",
+        "--dir",
+        plain.to_str().unwrap(),
+        "--listen",
+        "0.0.0.0:0",
+    ]));
+    let o = wuji(&[
+        "node",
+        "run",
+        "--config",
+        plain.join("wuji.toml").to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("loopback"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}

@@ -71,6 +71,19 @@ pub fn init(a: InitArgs) -> anyhow::Result<()> {
         });
     }
     if let (Some(ca), Some(cert), Some(key)) = (a.ca, a.cert, a.key) {
+        let pem = std::fs::read_to_string(&cert)
+            .with_context(|| format!("cannot read {}", cert.display()))?;
+        let der = wuji_pki::pem_certs(&pem)?
+            .into_iter()
+            .next()
+            .with_context(|| format!("{}: no certificate in it", cert.display()))?;
+        let named = wuji_pki::identity_of(&der)?;
+        if named != wuji_pki::Identity::Node(code) {
+            bail!(
+                "{} is the certificate of {named}, not of node {code} (wuji ca issue --node {code})",
+                cert.display()
+            );
+        }
         let abs = |p: PathBuf| std::path::absolute(&p).unwrap_or(p);
         config.tls = Some(wuji_node::config::TlsConfig {
             ca: abs(ca),

@@ -30,7 +30,7 @@ pub async fn run(a: StatusArgs) -> anyhow::Result<()> {
         let links: Vec<_> = r.links.iter().map(|l| json!({ "peer": l.peer, "role": l.role, "connected": l.connected, "acked": l.acked, "lag": l.lag, "sent": l.sent, "checks": l.checks, "repaired": l.repaired })).collect();
         say!(
             "{}",
-            json!({ "node": r.node, "last_seq": r.last_seq, "summary": s(&own), "below": r.below.iter().map(s).collect::<Vec<_>>(), "links": links })
+            json!({ "node": r.node, "last_seq": r.last_seq, "summary": s(&own), "below": r.below.iter().map(s).collect::<Vec<_>>(), "links": links, "tls": r.tls, "refusals": r.refusals })
         );
         return Ok(());
     }
@@ -113,6 +113,25 @@ pub async fn run(a: StatusArgs) -> anyhow::Result<()> {
                     k.repaired.to_string(),
                 ]
             })
+            .collect();
+        output::table(&header, &rows);
+    }
+    if !r.tls {
+        say!(
+            "\n{}",
+            l(
+                "明文开发模式：连接未加密、未认证（仅限本机回环地址）",
+                "plaintext dev mode: connections are neither encrypted nor authenticated (loopback only)"
+            )
+        );
+    }
+    if !r.refusals.is_empty() {
+        say!();
+        let header = vec![l("拒绝原因", "refused (rule)"), l("次数", "count")];
+        let rows: Vec<Vec<String>> = r
+            .refusals
+            .iter()
+            .map(|(k, v)| vec![k.clone(), v.to_string()])
             .collect();
         output::table(&header, &rows);
     }
