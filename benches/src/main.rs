@@ -137,6 +137,7 @@ async fn apply(n: u64, raw: Option<&SledKv>) -> anyhow::Result<(f64, f64, u64, u
         cal.clone(),
         60_000,
         BATCH,
+        None, // unsigned: the cost of the apply itself (sync.rs measures signatures)
     )?;
     let (mut t_apply, mut t_raw, mut bytes) = (0.0, 0.0, 0usize);
     let mut i = 0;

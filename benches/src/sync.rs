@@ -171,6 +171,7 @@ where
         Calendar::builtin(),
         60_000,
         BATCH,
+        None,
     )?;
     let out = f(committer).await?;
     task.await?;

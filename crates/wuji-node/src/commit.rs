@@ -15,6 +15,8 @@ use wuji_crdt::{Hlc, HlcClock, WriterId};
 use wuji_division::Code;
 use wuji_model::calendar::Calendar;
 use wuji_model::{Ctx, Date, Record, RecordId, Rules, authority, routing, summary};
+use wuji_pki::SignKey;
+use wuji_proto::Signatures;
 use wuji_store::{Batch, Layout};
 
 /// A write's step: the delta, computed from the record's current state.
@@ -22,7 +24,8 @@ pub type Step = Box<dyn FnOnce(&Ctx, Option<&Record>) -> Result<Record, Error> +
 
 enum Change {
     Local(Step),
-    Remote(Record),
+    /// A peer's merged state and the (already verified) signatures it carried.
+    Remote(Record, Signatures),
 }
 
 /// One write: a record id and either a local step or a peer's merged state.
@@ -44,11 +47,12 @@ impl Op {
         }
     }
 
-    /// A peer's merged state of a record, applied section by section.
-    pub fn remote(record: Record) -> Op {
+    /// A peer's merged state of a record, applied section by section, with the
+    /// signatures of its sections (checked by the caller; empty in dev mode).
+    pub fn remote(record: Record, signatures: Signatures) -> Op {
         Op {
             id: record.id,
-            change: Change::Remote(record),
+            change: Change::Remote(record, signatures),
         }
     }
 }
@@ -90,6 +94,8 @@ struct State {
     seq: u64,
     max_batch: usize,
     announce: watch::Sender<u64>,
+    /// Signs the sections this node writes (`None` in plaintext dev mode).
+    signer: Option<Arc<SignKey>>,
 }
 
 /// A record touched by a batch: its state before the batch, now, and where the
@@ -98,6 +104,8 @@ struct Touched {
     before: Option<Record>,
     now: Record,
     source: Option<Code>,
+    /// Signatures of `now`'s sections (this node's own are signed at write).
+    sigs: Signatures,
 }
 
 impl Committer {
@@ -110,6 +118,7 @@ impl Committer {
         calendar: Calendar,
         max_ahead_ms: u64,
         max_batch: usize,
+        signer: Option<Arc<SignKey>>,
     ) -> Result<(Committer, tokio::task::JoinHandle<()>), Error> {
         let rebuilt = layout.ensure_digests()?;
         if rebuilt > 0 {
@@ -135,6 +144,7 @@ impl Committer {
             seq,
             max_batch: max_batch.max(1),
             announce,
+            signer,
         };
         let task = tokio::spawn(run(state, rx));
         Ok((Committer { tx, seq: seq_rx }, task))
@@ -149,18 +159,22 @@ impl Committer {
     pub async fn apply_remote(
         &self,
         peer: Code,
-        records: Vec<Record>,
+        records: Vec<(Record, Signatures)>,
         checkpoint: u64,
         incarnation: Vec<u8>,
     ) -> Result<Committed, Error> {
-        let ops = records.into_iter().map(Op::remote).collect();
+        let ops = records.into_iter().map(|(r, s)| Op::remote(r, s)).collect();
         self.send(ops, Some(peer), Some((peer, checkpoint, incarnation)))
             .await
     }
 
     /// Applies records a peer resent after a digest check (no checkpoint moves).
-    pub async fn apply_repair(&self, peer: Code, records: Vec<Record>) -> Result<Committed, Error> {
-        let ops = records.into_iter().map(Op::remote).collect();
+    pub async fn apply_repair(
+        &self,
+        peer: Code,
+        records: Vec<(Record, Signatures)>,
+    ) -> Result<Committed, Error> {
+        let ops = records.into_iter().map(|(r, s)| Op::remote(r, s)).collect();
         self.send(ops, Some(peer), None).await
     }
 
@@ -285,9 +299,12 @@ impl State {
         let mut out = Vec::with_capacity(ops.len());
         let mut refused = 0;
         for op in ops {
-            let current = match local.get(&op.id).or_else(|| touched.get(&op.id)) {
-                Some(t) => Some(t.now.clone()),
-                None => self.layout.record(&op.id)?.map(|s| s.record),
+            let (current, mut sigs) = match local.get(&op.id).or_else(|| touched.get(&op.id)) {
+                Some(t) => (Some(t.now.clone()), t.sigs.clone()),
+                None => match self.layout.record(&op.id)? {
+                    Some(s) => (Some(s.record), s.signatures),
+                    None => (None, Signatures::new()),
+                },
             };
             let merged = match op.change {
                 Change::Local(step) => {
@@ -310,7 +327,7 @@ impl State {
                     }
                     authority::apply_local(self.node, current.as_ref(), &delta)?
                 }
-                Change::Remote(state) => {
+                Change::Remote(state, incoming) => {
                     // Later local writes must follow the peer's clock.
                     for (_, s) in state.sections() {
                         let _ = self.clock.observe(s.written_at().hlc, wall);
@@ -326,12 +343,24 @@ impl State {
                         out.push(current.clone().unwrap_or(applied.record));
                         continue;
                     }
+                    // A section that arrived and is now the stored version keeps
+                    // its owner's signature.
+                    for (key, section) in state.sections() {
+                        if let Some(sig) = incoming.get(key)
+                            && let Some(now) = applied.record.get(*key)
+                            && (now == section
+                                || wuji_proto::section_message(op.id, *key, now)
+                                    == wuji_proto::section_message(op.id, *key, section))
+                        {
+                            sigs.insert(*key, sig.clone());
+                        }
+                    }
                     applied.record
                 }
             };
             out.push(merged.clone());
-            if current.as_ref() == Some(&merged) {
-                continue; // nothing changed: no write, no log entry
+            if current.as_ref() == Some(&merged) || merged.is_empty() {
+                continue; // nothing changed (or nothing left): no write, no log entry
             }
             // Only read the batch's state here: this request may still fail, and
             // then the changes of earlier requests in the batch must stay.
@@ -349,6 +378,7 @@ impl State {
                     before,
                     now: merged,
                     source: src,
+                    sigs,
                 },
             );
         }
@@ -384,12 +414,12 @@ impl State {
             return Ok(());
         }
         let sid = summary::id(self.node);
-        let (before, current) = match touched.get(&sid) {
-            Some(t) => (t.before.clone(), Some(t.now.clone())),
-            None => {
-                let stored = self.layout.record(&sid)?.map(|s| s.record);
-                (stored.clone(), stored)
-            }
+        let (before, current, sigs) = match touched.get(&sid) {
+            Some(t) => (t.before.clone(), Some(t.now.clone()), t.sigs.clone()),
+            None => match self.layout.record(&sid)? {
+                Some(s) => (Some(s.record.clone()), Some(s.record), s.signatures),
+                None => (None, None, Signatures::new()),
+            },
         };
         let at = wuji_crdt::Stamp::new(
             self.clock
@@ -412,9 +442,27 @@ impl State {
                 before,
                 now,
                 source: None,
+                sigs,
             },
         );
         Ok(())
+    }
+
+    /// The signatures of a touched record with this node's own sections signed
+    /// afresh where they changed (or were never signed).
+    fn sign_own(&self, t: &Touched) -> Signatures {
+        let mut sigs = t.sigs.clone();
+        let Some(signer) = &self.signer else {
+            return sigs;
+        };
+        for (key, section) in t.now.sections() {
+            let changed = t.before.as_ref().and_then(|b| b.get(*key)) != Some(section);
+            if key.owner == self.node && (changed || !sigs.contains_key(key)) {
+                let msg = wuji_proto::section_message(t.now.id, *key, section);
+                sigs.insert(*key, signer.sign(&msg));
+            }
+        }
+        sigs
     }
 
     /// Writes the batch and flushes it; returns the new log sequence.
@@ -439,8 +487,9 @@ impl State {
         }
         let mut digests = wuji_store::DigestChanges::default();
         for (id, t) in touched {
+            let sigs = self.sign_own(t);
             self.layout
-                .put_record(&mut batch, &t.now, seq_of[id], t.source);
+                .put_record(&mut batch, &t.now, &sigs, seq_of[id], t.source);
             digests.record(t.before.as_ref(), &t.now);
             let old: BTreeSet<Vec<u8>> = t
                 .before

@@ -48,15 +48,30 @@ pub struct TlsConfig {
     pub cert: PathBuf,
     /// Its private key.
     pub key: PathBuf,
+    /// The node's section signing key (`wuji ca issue --node` writes it beside
+    /// the certificate as node-CODE.sign.key; the certificate carries its public half).
+    pub sign_key: PathBuf,
 }
 
 /// Which children may link to this node.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SyncConfig {
     /// If not empty, only these children may link (each must still be a child
     /// by the division rules, or a node below whose own level runs no node).
     pub children: Vec<String>,
+    /// Check the signature of every section a peer sends (with [tls]). Turn it
+    /// off only to measure what checking costs.
+    pub verify_signatures: bool,
+}
+
+impl Default for SyncConfig {
+    fn default() -> Self {
+        SyncConfig {
+            children: Vec::new(),
+            verify_signatures: true,
+        }
+    }
 }
 
 /// This node's identity and where it listens.
@@ -241,7 +256,7 @@ impl Config {
             config.node.data_dir = base.join(&config.node.data_dir);
         }
         if let Some(t) = &mut config.tls {
-            for p in [&mut t.ca, &mut t.cert, &mut t.key] {
+            for p in [&mut t.ca, &mut t.cert, &mut t.key, &mut t.sign_key] {
                 if p.is_relative() {
                     *p = base.join(&*p);
                 }
@@ -306,10 +321,11 @@ impl Config {
         };
         let tls = match &self.tls {
             Some(t) => format!(
-                "\n# Mutual TLS: certificates from the federation CA (wuji ca issue).\n[tls]\n# CA bundle (old and new CA while rotating).\nca = \"{}\"\n# This node's certificate and key.\ncert = \"{}\"\nkey = \"{}\"\n",
+                "\n# Mutual TLS: certificates from the federation CA (wuji ca issue).\n[tls]\n# CA bundle (old and new CA while rotating).\nca = \"{}\"\n# This node's certificate and key.\ncert = \"{}\"\nkey = \"{}\"\n# The key that signs every section this node writes.\nsign_key = \"{}\"\n",
                 t.ca.display(),
                 t.cert.display(),
-                t.key.display()
+                t.key.display(),
+                t.sign_key.display()
             ),
             None => "\n# No [tls]: plaintext dev mode, allowed only when listening on loopback.\n# [tls]\n# ca = \"pki/ca.pem\"\n# cert = \"pki/node.pem\"\n# key = \"pki/node.key\"\n".to_string(),
         };

@@ -144,6 +144,53 @@ pub async fn run(
     let layout = Layout::open(Arc::new(kv))?;
     check_identity(&layout, code, &config)?;
     let calendar = Calendar::builtin();
+    let (signer, signing) = match &config.tls {
+        Some(t) => {
+            let read = |p: &std::path::Path| {
+                std::fs::read_to_string(p)
+                    .map_err(|e| Error::Config(format!("cannot read {}: {e}", p.display())))
+            };
+            let bad = |p: &std::path::Path, e: wuji_pki::Error| {
+                Error::Config(format!("{}: {e}", p.display()))
+            };
+            let signer = wuji_pki::SignKey::from_pem(&read(&t.sign_key)?)
+                .map_err(|e| bad(&t.sign_key, e))?;
+            let cas = wuji_pki::pem_certs(&read(&t.ca)?).map_err(|e| bad(&t.ca, e))?;
+            let own = wuji_pki::pem_certs(&read(&t.cert)?)
+                .map_err(|e| bad(&t.cert, e))?
+                .into_iter()
+                .next()
+                .ok_or_else(|| Error::Config(format!("{}: no certificate", t.cert.display())))?;
+            match wuji_pki::node_key(&own, &cas) {
+                Ok((c, public)) if c == code && public == signer.public() => {}
+                Ok((c, _)) if c != code => {
+                    return Err(Error::Config(format!(
+                        "{} is the certificate of {c}, not of this node {code}",
+                        t.cert.display()
+                    )));
+                }
+                Ok(_) => {
+                    return Err(Error::Config(format!(
+                        "{} is not the signing key of {}",
+                        t.sign_key.display(),
+                        t.cert.display()
+                    )));
+                }
+                Err(e) => return Err(bad(&t.cert, e)),
+            }
+            let signing = crate::sync::verify::Signing::load(
+                &layout,
+                cas,
+                &own,
+                config.sync.verify_signatures,
+            )?;
+            if !config.sync.verify_signatures {
+                tracing::warn!(node = %code, "sync.verify_signatures = false: sections from peers are NOT checked");
+            }
+            (Some(Arc::new(signer)), Some(signing))
+        }
+        None => (None, None),
+    };
     let (committer, task) = Committer::start(
         code,
         layout.clone(),
@@ -151,6 +198,7 @@ pub async fn run(
         calendar,
         config.clock.max_ahead_ms,
         config.store.max_batch,
+        signer,
     )?;
     let addr = listener
         .local_addr()
@@ -196,6 +244,7 @@ pub async fn run(
         tls: tls_files,
         children,
         refusals: refusals.clone(),
+        signing,
     };
     let dialer = match (&config.parent, link_ctx.parent) {
         (Some(p), Some(pc)) => Some(tokio::spawn(crate::sync::dial_parent(

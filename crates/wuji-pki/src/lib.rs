@@ -15,6 +15,9 @@ use rcgen::{
     Issuer, KeyPair, KeyUsagePurpose, SanType,
 };
 use std::fmt;
+
+mod sign;
+pub use sign::{Check, Keyring, SIGNING_KEY_OID, SignKey, node_key, verify_all};
 use time::{Duration, OffsetDateTime};
 use wuji_division::Code;
 
@@ -105,6 +108,8 @@ pub struct Issued {
     pub cert_pem: String,
     /// The private key (keep it 0600).
     pub key_pem: String,
+    /// A node's section signing key (PEM; keep it 0600); `None` for others.
+    pub sign_key_pem: Option<String>,
 }
 
 /// When a certificate is valid.
@@ -143,6 +148,7 @@ pub fn new_ca(name: &str, validity: Validity) -> Result<Issued, Error> {
     Ok(Issued {
         cert_pem: cert.pem(),
         key_pem: key.serialize_pem(),
+        sign_key_pem: None,
     })
 }
 
@@ -160,9 +166,12 @@ impl Ca {
         })
     }
 
-    /// Issues the certificate of the node `code`.
+    /// Issues the certificate of the node `code`, with a new section signing
+    /// key whose public half the certificate carries.
     pub fn issue_node(&self, code: Code, validity: Validity) -> Result<Issued, Error> {
+        let sign = SignKey::generate()?;
         let mut p = leaf(&format!("wuji node {code}"), validity);
+        p.custom_extensions = vec![sign::extension(&sign.public())];
         p.subject_alt_names = vec![
             SanType::URI(format!("urn:wuji:node:{code}").try_into()?),
             SanType::DnsName(node_dns_name(code).try_into()?),
@@ -172,7 +181,9 @@ impl Ca {
             ExtendedKeyUsagePurpose::ServerAuth,
             ExtendedKeyUsagePurpose::ClientAuth,
         ];
-        self.sign(p)
+        let mut issued = self.sign(p)?;
+        issued.sign_key_pem = Some(sign.to_pem());
+        Ok(issued)
     }
 
     /// Issues a client certificate for `name` with `role` at node `node`.
@@ -200,6 +211,7 @@ impl Ca {
         Ok(Issued {
             cert_pem: cert.pem(),
             key_pem: key.serialize_pem(),
+            sign_key_pem: None,
         })
     }
 }
@@ -279,11 +291,41 @@ mod tests {
     #[test]
     fn issued_certificates_name_their_identity() {
         let ca = new_ca("test CA", Validity::days(30)).unwrap();
+        let ca_pem = ca.cert_pem.clone();
         let ca = Ca::load(&ca.cert_pem, &ca.key_pem).unwrap();
         let town = Code::parse("320114001").unwrap();
         let n = ca.issue_node(town, Validity::days(1)).unwrap();
         let der = pem_certs(&n.cert_pem).unwrap().remove(0);
         assert_eq!(identity_of(&der).unwrap(), Identity::Node(town));
+        // The signing key is bound to the code by the CA.
+        let sign = SignKey::from_pem(n.sign_key_pem.as_deref().unwrap()).unwrap();
+        let cas = pem_certs(&ca_pem).unwrap();
+        assert_eq!(node_key(&der, &cas).unwrap(), (town, sign.public()));
+        let other = new_ca("other", Validity::days(1)).unwrap();
+        assert!(node_key(&der, &pem_certs(&other.cert_pem).unwrap()).is_err());
+        let msg = b"section";
+        let sig = sign.sign(msg);
+        let mut bad = sig.clone();
+        bad[0] ^= 1;
+        let checks = [
+            Check {
+                msg,
+                sig: &sig,
+                key: sign.public(),
+            },
+            Check {
+                msg,
+                sig: &bad,
+                key: sign.public(),
+            },
+            Check {
+                msg: b"other",
+                sig: &sig,
+                key: sign.public(),
+            },
+        ];
+        assert_eq!(verify_all(&checks), vec![true, false, false]);
+        assert_eq!(verify_all(&checks[..1]), vec![true]);
         let c = ca
             .issue_client("王小明", ClientRole::Reader, town, Validity::days(1))
             .unwrap();

@@ -25,8 +25,8 @@ pub const PAYLOAD_FORMAT: u32 = 1;
 pub const PROTOCOL_VERSION: u32 = 1;
 
 pub use convert::{
-    decode_section, encode_section, record_from_state, record_id_from_pb, record_id_to_pb,
-    record_to_state,
+    Signatures, decode_section, encode_section, record_from_signed_state, record_from_state,
+    record_id_from_pb, record_id_to_pb, record_to_signed_state, record_to_state, section_message,
 };
 pub use digest::{Digest, canonical_bytes, digest, public_digest};
 pub use error::Error;

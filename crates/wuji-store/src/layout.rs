@@ -7,6 +7,8 @@
 //! | `I` | index number, index value, record key | empty |
 //! | `C` | peer code (u32, big-endian) | highest sequence of the peer durably applied |
 //! | `M` | name | bytes (identity, schema version, HLC) |
+//! | `K` | node code (u32, big-endian) | its certificate (DER): its signing key |
+//! | `D` | scope code, kind | scope digest (see [`crate::digests`]) |
 //!
 //! Everything lives in one keyspace so that one [`Batch`] updates a record, its
 //! indexes, the log and the metadata atomically.
@@ -15,7 +17,10 @@ use crate::{Batch, Error, Kv};
 use prost::Message;
 use std::sync::Arc;
 use wuji_model::{Code, Record, RecordId};
-use wuji_proto::{pb, record_from_state, record_id_from_pb, record_id_to_pb, record_to_state};
+use wuji_proto::{
+    Signatures, pb, record_from_signed_state, record_id_from_pb, record_id_to_pb,
+    record_to_signed_state,
+};
 
 /// Layout format of this build; a store with a greater one is refused.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -29,6 +34,7 @@ const LOG: u8 = b'L';
 const INDEX: u8 = b'I';
 const CHECKPOINT: u8 = b'C';
 const META: u8 = b'M';
+const CERT: u8 = b'K';
 
 /// A record as stored: its merged state and the sequence that last changed it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,6 +45,8 @@ pub struct StoredRecord {
     pub seq: u64,
     /// The peer that last change came from (`None`: written here, or mixed).
     pub source: Option<Code>,
+    /// Each section's signature by its owner (empty in plaintext dev mode).
+    pub signatures: Signatures,
 }
 
 /// One entry of the change log.
@@ -139,11 +147,19 @@ impl Layout {
         decode_record(&key, &bytes).map(Some)
     }
 
-    /// Writes a record's merged state, changed at `seq` by a change from `source`.
-    pub fn put_record(&self, batch: &mut Batch, record: &Record, seq: u64, source: Option<Code>) {
+    /// Writes a record's merged state with its sections' signatures, changed
+    /// at `seq` by a change from `source`.
+    pub fn put_record(
+        &self,
+        batch: &mut Batch,
+        record: &Record,
+        signatures: &Signatures,
+        seq: u64,
+        source: Option<Code>,
+    ) {
         let v = pb::StoredRecord {
             format: VALUE_FORMAT,
-            state: Some(record_to_state(record)),
+            state: Some(record_to_signed_state(record, signatures)),
             seq,
             source: source.map(|c| c.value()).unwrap_or(0),
         };
@@ -282,6 +298,29 @@ impl Layout {
         self.kv.get(&meta_key(name))
     }
 
+    /// Keeps a node's certificate (DER), the source of its signing key.
+    pub fn put_node_cert(&self, code: Code, der: &[u8]) -> Result<(), Error> {
+        let mut b = Batch::default();
+        b.put(prefixed(CERT, &code.value().to_be_bytes()), der.to_vec());
+        self.kv.apply(b)
+    }
+
+    /// Every node certificate kept, by code.
+    pub fn node_certs(&self) -> Result<Vec<(Code, Vec<u8>)>, Error> {
+        let mut out = Vec::new();
+        for (k, v) in self.kv.scan(&[CERT], None, usize::MAX)? {
+            let code = k
+                .get(1..5)
+                .and_then(|b| b.try_into().ok())
+                .map(u32::from_be_bytes)
+                .and_then(|c| Code::from_value(c).ok());
+            if let Some(code) = code {
+                out.push((code, v));
+            }
+        }
+        Ok(out)
+    }
+
     /// Sets a metadata value.
     pub fn put_meta(&self, batch: &mut Batch, name: &[u8], value: Vec<u8>) {
         batch.put(meta_key(name), value);
@@ -340,10 +379,12 @@ fn decode_record(key: &[u8], bytes: &[u8]) -> Result<StoredRecord, Error> {
         )));
     }
     let state = v.state.ok_or_else(|| corrupt("no state".into()))?;
-    let record = record_from_state(&state).map_err(|e| corrupt(e.to_string()))?;
+    let (record, signatures) =
+        record_from_signed_state(&state).map_err(|e| corrupt(e.to_string()))?;
     Ok(StoredRecord {
         record,
         seq: v.seq,
         source: Code::from_value(v.source).ok(),
+        signatures,
     })
 }

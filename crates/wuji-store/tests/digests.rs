@@ -47,7 +47,7 @@ proptest! {
             let mut batch = Batch::default();
             let mut changes = DigestChanges::default();
             for (before, now) in touched.values() {
-                layout.put_record(&mut batch, now, 1, None);
+                layout.put_record(&mut batch, now, &Default::default(), 1, None);
                 changes.record(before.as_ref(), now);
                 held.insert(now.id, now.clone());
             }
@@ -61,7 +61,7 @@ proptest! {
         // A store holding the same records but no digests rebuilds them alike.
         let fresh = Layout::open(Arc::new(MemKv::new())).unwrap();
         let mut b = Batch::default();
-        for r in held.values() { fresh.put_record(&mut b, r, 1, None); }
+        for r in held.values() { fresh.put_record(&mut b, r, &Default::default(), 1, None); }
         fresh.kv().apply(b).unwrap();
         prop_assert_eq!(fresh.ensure_digests().unwrap(), held.len() as u64);
         for scope in scopes {

@@ -8,6 +8,13 @@ use wuji_model::strategies::{kind, record};
 use wuji_store::layout::{index_entry, index_prefix};
 use wuji_store::{Batch, Kv, Layout, MemKv, SledKv};
 
+/// A made-up signature per section, to see them stored and read back.
+fn sigs(r: &wuji_model::Record) -> wuji_proto::Signatures {
+    r.sections()
+        .map(|(k, _)| (*k, vec![k.owner.value() as u8; 64]))
+        .collect()
+}
+
 fn ops() -> impl Strategy<Value = Vec<(bool, Vec<u8>, Vec<u8>)>> {
     proptest::collection::vec(
         (
@@ -61,7 +68,7 @@ proptest! {
             let mut b = Batch::default();
             let ids: Vec<_> = recs.iter().map(|r| r.id).collect();
             for r in &recs {
-                layout.put_record(&mut b, r, 1, None);
+                layout.put_record(&mut b, r, &sigs(r), 1, None);
                 layout.put_index(&mut b, &index_entry(3, b"x", &r.id));
             }
             layout.put_log(&mut b, 1, &ids, None);
@@ -74,6 +81,7 @@ proptest! {
             // Records with one id in `recs` overwrite each other: the last one wins.
             let last = recs.iter().rev().find(|x| x.id == r.id).unwrap();
             prop_assert_eq!(&got.record, last);
+            prop_assert_eq!(got.signatures, sigs(last), "signatures are kept");
         }
         prop_assert_eq!(layout.last_seq().unwrap(), 1);
         let log = layout.log_after(0, 10).unwrap();

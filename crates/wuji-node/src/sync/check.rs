@@ -8,14 +8,14 @@
 //! log cannot see: a store restored from a backup that then wrote past its old
 //! checkpoints, or records lost without the log knowing.
 
-use super::engine::{BATCH_RECORDS, LinkCtx, split};
+use super::engine::{BATCH_RECORDS, LinkCtx, certs_for, split};
 use crate::Error;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 use wuji_division::Code;
 use wuji_model::routing;
 use wuji_proto::pb::{self, sync_message::Msg};
-use wuji_proto::{Digest, record_to_state};
+use wuji_proto::{Digest, record_to_signed_state};
 
 /// Record kinds compared (their key bytes: deputy to summary).
 const KINDS: [u8; 5] = [1, 2, 3, 4, 5];
@@ -86,7 +86,7 @@ pub async fn resend(
                     continue;
                 }
                 if let Some(r) = routing::for_recipient(&s.record, peer) {
-                    records.push(record_to_state(&r));
+                    records.push(record_to_signed_state(&r, &s.signatures));
                 }
             }
             for records in split(records, ctx.max_message / 2, ctx.max_message, peer) {
@@ -94,12 +94,14 @@ pub async fn resend(
                     continue;
                 }
                 sent += records.len() as u64;
+                let certificates = certs_for(&ctx, peer, &records);
                 let batch = pb::SyncMessage {
                     msg: Some(Msg::Batch(pb::Batch {
                         from_seq: 0,
                         to_seq: 0,
                         records,
                         repair: true,
+                        certificates,
                     })),
                 };
                 tx.send(batch)

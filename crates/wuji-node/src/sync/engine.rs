@@ -11,7 +11,7 @@ use tokio_stream::{Stream, StreamExt};
 use wuji_division::Code;
 use wuji_model::{RecordId, routing};
 use wuji_proto::pb::{self, sync_message::Msg};
-use wuji_proto::{PROTOCOL_VERSION, record_from_state, record_to_state};
+use wuji_proto::{PROTOCOL_VERSION, record_to_signed_state};
 use wuji_store::Layout;
 
 /// Oldest protocol version this build still speaks.
@@ -40,6 +40,8 @@ pub struct LinkInfo {
     pub checks: u64,
     /// Records this node resent to the peer because digests differed.
     pub repaired: u64,
+    /// Owners whose certificates were sent on the current link.
+    pub certs_sent: BTreeSet<Code>,
 }
 
 /// Every link of a node, by peer.
@@ -68,6 +70,8 @@ pub struct LinkCtx {
     pub children: Vec<Code>,
     /// Refusals by rule, shown by `wuji status`.
     pub refusals: crate::trust::Refusals,
+    /// Section signatures: keys, certificates (`None` in plaintext dev mode).
+    pub signing: Option<super::verify::Signing>,
 }
 
 /// Which end of the link this node is.
@@ -226,6 +230,7 @@ where
         e.role = role_name;
         e.connected = true;
         e.acked = greeting.resume_from;
+        e.certs_sent.clear();
     }
     let _down = LinkDown {
         links: ctx.links.clone(),
@@ -410,9 +415,10 @@ async fn send_slice(
             continue;
         }
         if let Some(r) = routing::for_recipient(&s.record, g.peer) {
-            records.push(record_to_state(&r));
+            records.push(record_to_signed_state(&r, &s.signatures));
         }
     }
+    let certificates = certs_for(ctx, g.peer, &records);
     if let Ok(mut l) = ctx.links.lock()
         && let Some(e) = l.get_mut(&g.peer)
     {
@@ -421,6 +427,7 @@ async fn send_slice(
     // Split into messages the peer accepts; only the last moves the checkpoint.
     let chunks = split(records, ctx.max_message / 2, ctx.max_message, g.peer);
     let last = chunks.len().saturating_sub(1);
+    let mut certificates = Some(certificates);
     for (i, records) in chunks.into_iter().enumerate() {
         let n = records.len();
         let upto = if i == last { to } else { from };
@@ -430,6 +437,7 @@ async fn send_slice(
                 to_seq: upto,
                 records,
                 repair: false,
+                certificates: certificates.take().unwrap_or_default(),
             })),
         };
         tx.send(batch)
@@ -438,6 +446,63 @@ async fn send_slice(
         tracing::debug!(peer = %g.peer, from, to = upto, records = n, "sent batch");
     }
     Ok(())
+}
+
+/// The certificates of the owners of sections in `records` that the peer has
+/// not been sent on this link.
+pub(crate) fn certs_for(ctx: &LinkCtx, peer: Code, records: &[pb::RecordState]) -> Vec<Vec<u8>> {
+    let Some(signing) = &ctx.signing else {
+        return Vec::new();
+    };
+    let owners = super::verify::owners(records);
+    match ctx.links.lock() {
+        Ok(mut l) => {
+            let e = l.entry(peer).or_default();
+            signing.certs_for(&owners, &mut e.certs_sent)
+        }
+        Err(_) => Vec::new(),
+    }
+}
+
+/// Learns the certificates of a batch, then decodes and checks its records.
+async fn admit(
+    ctx: &LinkCtx,
+    peer: Code,
+    b: &pb::Batch,
+    tx: &mpsc::Sender<pb::SyncMessage>,
+) -> Result<Vec<(wuji_model::Record, wuji_proto::Signatures)>, Error> {
+    if let Some(signing) = &ctx.signing {
+        for der in &b.certificates {
+            if let Err(e) = signing.learn(Some(&ctx.layout), der) {
+                tracing::warn!(%peer, rule = "bad-certificate", error = %e, "certificate refused");
+                ctx.refusals.count("bad-certificate");
+            }
+        }
+    }
+    let mut records = Vec::with_capacity(b.records.len());
+    for state in &b.records {
+        match wuji_proto::record_from_signed_state(state) {
+            Ok(r) => records.push(r),
+            Err(e) => {
+                let m = format!(
+                    "malformed record in batch {}..{}: {e}",
+                    b.from_seq, b.to_seq
+                );
+                tracing::warn!(%peer, rule = "malformed-record", error = %m, "link refused");
+                ctx.refusals.count("malformed-record");
+                let _ = tx.send(refusal("malformed-record", m.clone())).await;
+                return Err(Error::Serve(m));
+            }
+        }
+    }
+    super::verify::check(
+        ctx.signing.as_ref(),
+        &ctx.layout,
+        &ctx.refusals,
+        peer,
+        records,
+    )
+    .await
 }
 
 /// Splits record states into groups of at most `target` encoded bytes (always
@@ -486,22 +551,7 @@ where
         let msg = msg.map_err(Error::Serve)?;
         match msg.msg {
             Some(Msg::Batch(b)) => {
-                let mut records = Vec::with_capacity(b.records.len());
-                for state in &b.records {
-                    match record_from_state(state) {
-                        Ok(r) => records.push(r),
-                        Err(e) => {
-                            let m = format!(
-                                "malformed record in batch {}..{}: {e}",
-                                b.from_seq, b.to_seq
-                            );
-                            tracing::warn!(%peer, rule = "malformed-record", error = %m, "link refused");
-                            ctx.refusals.count("malformed-record");
-                            let _ = tx.send(refusal("malformed-record", m.clone())).await;
-                            return Err(Error::Serve(m));
-                        }
-                    }
-                }
+                let records = admit(&ctx, peer, &b, &tx).await?;
                 let n = records.len();
                 if let Ok(mut l) = ctx.links.lock()
                     && let Some(e) = l.get_mut(&peer)

@@ -21,6 +21,7 @@ mod check;
 mod engine;
 mod retry;
 mod service;
+pub mod verify;
 
 pub use engine::{Greeting, LinkCtx, LinkInfo, Links, Role, run_link};
 pub use retry::dial_parent;

@@ -112,6 +112,57 @@ pub fn record_to_state(rec: &Record) -> pb::RecordState {
     }
 }
 
+/// Each section's signature by its owner, by key.
+pub type Signatures = std::collections::BTreeMap<SectionKey, Vec<u8>>;
+
+/// The bytes an owner signs for a section: its envelope without a signature,
+/// with personal fields left out (they stop at the owner's parent and travel
+/// only over links with the owner; every node holding the section can check
+/// the rest). A receiver rebuilds them from the decoded section, so any change
+/// to the section (or a non-canonical encoding) fails the check.
+pub fn section_message(id: RecordId, key: SectionKey, section: &Section) -> Vec<u8> {
+    use prost::Message;
+    match section {
+        Section::Roster(r) if r.personal != wuji_model::deputy::Personal::default() => {
+            let mut public = r.clone();
+            public.personal = wuji_model::deputy::Personal::default();
+            encode_section(id, key, &Section::Roster(public)).encode_to_vec()
+        }
+        _ => encode_section(id, key, section).encode_to_vec(),
+    }
+}
+
+/// A record as its state message with the signatures of its sections.
+pub fn record_to_signed_state(rec: &Record, sigs: &Signatures) -> pb::RecordState {
+    let mut state = record_to_state(rec);
+    for (env, (key, _)) in state.sections.iter_mut().zip(rec.sections()) {
+        if let Some(sig) = sigs.get(key) {
+            env.signature.clone_from(sig);
+        }
+    }
+    state
+}
+
+/// A record and the signatures its envelopes carry.
+pub fn record_from_signed_state(p: &pb::RecordState) -> Result<(Record, Signatures), Error> {
+    let rec = record_from_state(p)?;
+    let mut sigs = Signatures::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for env in &p.sections {
+        let key = SectionKey {
+            role: enums::role_from(env.role)?,
+            owner: Code::from_value(env.owner).map_err(|e| Error::bad("owner", e))?,
+        };
+        if !seen.insert(key) {
+            return Err(Error::bad("section", "appears twice in one record"));
+        }
+        if !env.signature.is_empty() {
+            sigs.insert(key, env.signature.clone());
+        }
+    }
+    Ok((rec, sigs))
+}
+
 /// A record from its state message; every envelope must belong to that record.
 pub fn record_from_state(p: &pb::RecordState) -> Result<Record, Error> {
     let id = record_id_from_pb(p.id.as_ref().ok_or(Error::Missing("record id"))?)?;

@@ -70,9 +70,19 @@ fn write_pair(dir: &Path, stem: &str, issued: &Issued) -> anyhow::Result<(PathBu
             );
         }
     }
+    let sign = dir.join(format!("{stem}.sign.key"));
+    if issued.sign_key_pem.is_some() && sign.exists() {
+        bail!(
+            "{} exists: remove it first (nothing was written)",
+            sign.display()
+        );
+    }
     std::fs::write(&cert, &issued.cert_pem)
         .with_context(|| format!("cannot write {}", cert.display()))?;
     write_private(&key, &issued.key_pem)?;
+    if let Some(s) = &issued.sign_key_pem {
+        write_private(&sign, s)?;
+    }
     Ok((cert, key))
 }
 
@@ -99,7 +109,8 @@ fn report(json: bool, cert: &Path, key: &Path, what: &str) {
     if json {
         say!(
             "{}",
-            serde_json::json!({ "certificate": cert, "key": key, "identity": what })
+            serde_json::json!({ "certificate": cert, "key": key, "identity": what,
+                "signing_key": Some(sign_key_of(cert)).filter(|s| s.exists()) })
         );
     } else {
         say!(
@@ -108,6 +119,12 @@ fn report(json: bool, cert: &Path, key: &Path, what: &str) {
             key.display()
         );
     }
+}
+
+/// Where `wuji ca issue --node` puts the signing key of the certificate `cert`
+/// (node-CODE.pem → node-CODE.sign.key).
+pub fn sign_key_of(cert: &Path) -> PathBuf {
+    cert.with_extension("sign.key")
 }
 
 /// Loads the CA in `dir`.

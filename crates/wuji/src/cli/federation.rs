@@ -170,6 +170,7 @@ pub async fn up(a: UpArgs) -> anyhow::Result<()> {
             None => (None, None),
         };
         cfg.tls = own.map(|f| wuji_node::config::TlsConfig {
+            sign_key: super::ca::sign_key_of(&f.cert),
             ca: f.ca,
             cert: f.cert,
             key: f.key,

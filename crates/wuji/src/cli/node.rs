@@ -34,6 +34,10 @@ pub struct InitArgs {
     /// Its private key.
     #[arg(long, requires = "ca")]
     key: Option<PathBuf>,
+    /// The node's section signing key (default: beside --cert, as
+    /// node-CODE.sign.key, where `wuji ca issue --node` puts it).
+    #[arg(long, requires = "ca")]
+    sign_key: Option<PathBuf>,
     /// Overwrite an existing DIR/wuji.toml.
     #[arg(long)]
     force: bool,
@@ -85,10 +89,15 @@ pub fn init(a: InitArgs) -> anyhow::Result<()> {
             );
         }
         let abs = |p: PathBuf| std::path::absolute(&p).unwrap_or(p);
+        let sign_key = a.sign_key.unwrap_or_else(|| super::ca::sign_key_of(&cert));
+        if !sign_key.exists() {
+            bail!("{} does not exist (give --sign-key)", sign_key.display());
+        }
         config.tls = Some(wuji_node::config::TlsConfig {
             ca: abs(ca),
             cert: abs(cert),
             key: abs(key),
+            sign_key: abs(sign_key),
         });
     }
     config.validate()?;
