@@ -8,6 +8,9 @@
 //!    (督办 notes written while the township was cut off): seconds, bytes, and
 //!    how many record states crossed (each record should cross once);
 //! 4. latency of one change township → national over four hops (p50, p99).
+//!
+//! Every node runs as in production: mutual TLS and signed sections. The
+//! initial sync runs twice, checking signatures and not, in the same run.
 
 use crate::{BATCH, suggestion};
 use prost::Message;
@@ -27,6 +30,57 @@ use wuji_store::{Batch, Kv, Layout, SledKv};
 const TOWN: &str = "320114001";
 const COUNTY: &str = "320114";
 
+/// The bench's federation CA, node certificates and a national reader's.
+struct Pki {
+    dir: tempfile::TempDir,
+    ca: wuji_pki::Ca,
+}
+
+fn pki() -> &'static Pki {
+    static PKI: std::sync::OnceLock<Pki> = std::sync::OnceLock::new();
+    PKI.get_or_init(|| {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let dir = tempfile::tempdir().expect("temp dir");
+        let ca = wuji_pki::new_ca("bench CA", wuji_pki::Validity::days(2)).expect("CA");
+        std::fs::write(dir.path().join("ca.pem"), &ca.cert_pem).expect("write");
+        let reader = wuji_pki::Ca::load(&ca.cert_pem, &ca.key_pem)
+            .and_then(|c| {
+                c.issue_client(
+                    "bench",
+                    wuji_pki::ClientRole::Reader,
+                    Code::NATIONAL,
+                    wuji_pki::Validity::days(2),
+                )
+            })
+            .expect("reader");
+        std::fs::write(dir.path().join("reader.pem"), &reader.cert_pem).expect("write");
+        std::fs::write(dir.path().join("reader.key"), &reader.key_pem).expect("write");
+        Pki {
+            ca: wuji_pki::Ca::load(&ca.cert_pem, &ca.key_pem).expect("CA"),
+            dir,
+        }
+    })
+}
+
+/// The TLS files of node `code` (issued on first use).
+fn tls_for(code: &str) -> anyhow::Result<wuji_node::config::TlsConfig> {
+    let p = pki();
+    let f = |ext: &str| p.dir.path().join(format!("node-{code}.{ext}"));
+    if !f("pem").exists() {
+        let i =
+            p.ca.issue_node(Code::parse(code)?, wuji_pki::Validity::days(2))?;
+        std::fs::write(f("pem"), &i.cert_pem)?;
+        std::fs::write(f("key"), &i.key_pem)?;
+        std::fs::write(f("sign.key"), i.sign_key_pem.unwrap_or_default())?;
+    }
+    Ok(wuji_node::config::TlsConfig {
+        ca: p.dir.path().join("ca.pem"),
+        cert: f("pem"),
+        key: f("key"),
+        sign_key: f("sign.key"),
+    })
+}
+
 /// A node running in this process.
 struct Node {
     addr: String,
@@ -39,8 +93,11 @@ impl Node {
         code: &str,
         dir: &std::path::Path,
         parent: Option<&str>,
+        verify: bool,
     ) -> anyhow::Result<Node> {
         let mut config = Config::new(Code::parse(code)?);
+        config.tls = Some(tls_for(code)?);
+        config.sync.verify_signatures = verify;
         config.node.data_dir = dir.join("data");
         config.store.cache_mb = 64;
         config.parent = parent.map(|a| wuji_node::config::ParentConfig {
@@ -105,9 +162,43 @@ async fn pump(
     }
 }
 
+/// A channel to `addr` as the national reader.
 async fn client(addr: &str) -> anyhow::Result<tonic::transport::Channel> {
+    let d = pki().dir.path();
+    connect(
+        addr,
+        std::fs::read(d.join("reader.pem"))?,
+        std::fs::read(d.join("reader.key"))?,
+    )
+    .await
+}
+
+/// A channel to the node `code` at `addr` as its operator.
+async fn operator(addr: &str, code: &str) -> anyhow::Result<tonic::transport::Channel> {
+    let i = pki().ca.issue_client(
+        "bench operator",
+        wuji_pki::ClientRole::Operator,
+        Code::parse(code)?,
+        wuji_pki::Validity::days(1),
+    )?;
+    connect(addr, i.cert_pem.into_bytes(), i.key_pem.into_bytes()).await
+}
+
+async fn connect(
+    addr: &str,
+    cert: Vec<u8>,
+    key: Vec<u8>,
+) -> anyhow::Result<tonic::transport::Channel> {
+    let d = pki().dir.path();
+    let tls = tonic::transport::ClientTlsConfig::new()
+        .ca_certificate(tonic::transport::Certificate::from_pem(std::fs::read(
+            d.join("ca.pem"),
+        )?))
+        .identity(tonic::transport::Identity::from_pem(cert, key))
+        .domain_name(wuji_pki::ANY_NODE_DNS_NAME);
     Ok(
-        tonic::transport::Endpoint::from_shared(format!("http://{addr}"))?
+        tonic::transport::Endpoint::from_shared(format!("https://{addr}"))?
+            .tls_config(tls)?
             .connect()
             .await?,
     )
@@ -164,6 +255,7 @@ where
         layout.put_meta(&mut b, b"identity", TOWN.as_bytes().to_vec());
         kv.apply(b)?;
     }
+    let signer = wuji_pki::SignKey::from_pem(&std::fs::read_to_string(tls_for(TOWN)?.sign_key)?)?;
     let (committer, task) = Committer::start(
         Code::parse(TOWN)?,
         layout,
@@ -171,7 +263,7 @@ where
         Calendar::builtin(),
         60_000,
         BATCH,
-        None,
+        Some(Arc::new(signer)),
     )?;
     let out = f(committer).await?;
     task.await?;
@@ -244,6 +336,7 @@ pub async fn run(n: u64, samples: usize, changes: u64, idle: u64) -> anyhow::Res
         "wuji-bench sync: {n} records; catch-up after {changes} changes each; idle {idle} s; {samples} changes over 4 hops"
     );
     let town_dir = tempfile::tempdir()?;
+    let mut last = None;
     let t = Instant::now();
     let (ids, wire) = preload(town_dir.path(), n).await?;
     println!(
@@ -251,23 +344,46 @@ pub async fn run(n: u64, samples: usize, changes: u64, idle: u64) -> anyhow::Res
         t.elapsed().as_secs_f64()
     );
 
-    // 1. Initial sync through the counting proxy.
-    let county_dir = tempfile::tempdir()?;
-    let county = Node::start(COUNTY, county_dir.path(), None).await?;
-    let (via, bytes) = proxy(county.addr.clone()).await?;
-    let t = Instant::now();
-    let town = Node::start(TOWN, town_dir.path(), Some(&via)).await?;
-    let secs = until_agree(&town.addr, &county.addr, t).await?;
-    let on_wire = bytes.load(Ordering::Relaxed);
+    // 1. Initial sync through the counting proxy, checking signatures and not
+    //    (a fresh county each time; the township sends everything again).
+    let mut secs_by = Vec::new();
+    let mut dirs = Vec::new();
+    for verify in [false, true] {
+        let county_dir = tempfile::tempdir()?;
+        let county = Node::start(COUNTY, county_dir.path(), None, verify).await?;
+        dirs.push(county_dir);
+        let (via, bytes) = proxy(county.addr.clone()).await?;
+        let t = Instant::now();
+        let town = Node::start(TOWN, town_dir.path(), Some(&via), true).await?;
+        let secs = until_agree(&town.addr, &county.addr, t).await?;
+        let on_wire = bytes.load(Ordering::Relaxed);
+        println!(
+            "initial sync child->parent, signatures {}: {:.0} records/s ({n} in {secs:.1} s, including 100 ms digest polling)",
+            if verify { "checked" } else { "NOT checked" },
+            n as f64 / secs
+        );
+        println!(
+            "  bytes on the wire per record: {:.0} measured (both directions, TLS records); the encoded state is {:.0}",
+            on_wire as f64 / n as f64,
+            wire as f64 / n as f64
+        );
+        secs_by.push(secs);
+        if verify {
+            // This pair syncs on (signatures checked) for the rest.
+            last = Some((town, county, via, bytes));
+        } else {
+            town.stop().await;
+            county.stop().await;
+        }
+    }
     println!(
-        "initial sync child->parent: {:.0} records/s ({n} in {secs:.1} s, including 100 ms digest polling)",
-        n as f64 / secs
+        "signature checking: {:.0} records/s checked vs {:.0} unchecked, ratio {:.2}",
+        n as f64 / secs_by[1],
+        n as f64 / secs_by[0],
+        secs_by[0] / secs_by[1]
     );
-    println!(
-        "bytes on the wire per record: {:.0} measured (both directions, TCP payload); the encoded state is {:.0}",
-        on_wire as f64 / n as f64,
-        wire as f64 / n as f64
-    );
+    let (town, county, via, bytes) = last.take().ok_or_else(|| anyhow::anyhow!("no run"))?;
+    let secs = secs_by[1];
     let raw_secs = raw_insert(n).await?;
     println!(
         "raw sled insert, same records (incl. building them): {:.0} records/s; ratio sync/raw {:.2}",
@@ -327,7 +443,7 @@ pub async fn run(n: u64, samples: usize, changes: u64, idle: u64) -> anyhow::Res
         );
         let before = bytes.load(Ordering::Relaxed);
         let t = Instant::now();
-        let town2 = Node::start(TOWN, town_dir.path(), Some(&via)).await?;
+        let town2 = Node::start(TOWN, town_dir.path(), Some(&via), true).await?;
         let secs = until_agree(&town2.addr, &county.addr, t).await?;
         let b = bytes.load(Ordering::Relaxed) - before;
         tokio::time::sleep(Duration::from_secs(3)).await; // let the digest check run
@@ -358,12 +474,13 @@ async fn latency(samples: usize) -> anyhow::Result<()> {
     let dirs: Vec<tempfile::TempDir> = (0..5)
         .map(|_| tempfile::tempdir())
         .collect::<Result<_, _>>()?;
-    let national = Node::start("100000", dirs[0].path(), None).await?;
-    let province = Node::start("320000", dirs[1].path(), Some(&national.addr)).await?;
-    let city = Node::start("320100", dirs[2].path(), Some(&province.addr)).await?;
-    let county = Node::start(COUNTY, dirs[3].path(), Some(&city.addr)).await?;
-    let town = Node::start(TOWN, dirs[4].path(), Some(&county.addr)).await?;
-    let mut t_client = pb::suggestions_client::SuggestionsClient::new(client(&town.addr).await?);
+    let national = Node::start("100000", dirs[0].path(), None, true).await?;
+    let province = Node::start("320000", dirs[1].path(), Some(&national.addr), true).await?;
+    let city = Node::start("320100", dirs[2].path(), Some(&province.addr), true).await?;
+    let county = Node::start(COUNTY, dirs[3].path(), Some(&city.addr), true).await?;
+    let town = Node::start(TOWN, dirs[4].path(), Some(&county.addr), true).await?;
+    let mut t_client =
+        pb::suggestions_client::SuggestionsClient::new(operator(&town.addr, TOWN).await?);
     let mut n_client =
         pb::suggestions_client::SuggestionsClient::new(client(&national.addr).await?);
     tokio::time::sleep(Duration::from_millis(1500)).await; // links up
