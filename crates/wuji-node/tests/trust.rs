@@ -264,3 +264,46 @@ async fn malformed_and_oversize_messages_on_a_link_are_refused_and_counted() {
     assert_eq!(count(&ep).await, 0, "nothing stored");
     county.stop().await;
 }
+
+/// CA rotation: with old and new CA in one bundle, a node holding a new
+/// certificate and one holding an old one link, sign and check each other,
+/// and clients of either CA are served.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn during_a_ca_rotation_old_and_new_certificates_work_side_by_side() {
+    let old = Pki::named("old CA");
+    let new = Pki::named("new CA");
+    let bundle = new.dir.path().join("bundle.pem");
+    let mut text = std::fs::read_to_string(old.ca_path()).unwrap();
+    text.push_str(&std::fs::read_to_string(new.ca_path()).unwrap());
+    std::fs::write(&bundle, text).unwrap();
+    let mut city_tls = new.node("320100");
+    city_tls.ca = bundle.clone();
+    let city = TestNode::start("320100", |c| c.tls = Some(city_tls)).await;
+    let mut county_tls = old.node("320114");
+    county_tls.ca = bundle.clone();
+    let addr = city.addr.clone();
+    let county = TestNode::start("320114", |c| {
+        c.tls = Some(county_tls);
+        c.parent = Some(ParentConfig {
+            code: "320100".into(),
+            addr,
+        });
+    })
+    .await;
+    let county_op = old.client(ClientRole::Operator, "320114", Validity::days(1));
+    let city_reader = new.client(ClientRole::Reader, "320100", Validity::days(1));
+    submit_via(
+        &endpoint(&county.addr, "320114", &bundle, Some(&county_op)),
+        "轮换中",
+    )
+    .await
+    .unwrap();
+    let city_ep = endpoint(&city.addr, "320100", &bundle, Some(&city_reader));
+    eventually("an old-CA county's signed suggestion reaches a new-CA city", || async {
+        count(&city_ep).await == 1
+    })
+    .await;
+    assert!(refusals(&city_ep).await.is_empty());
+    county.stop().await;
+    city.stop().await;
+}
