@@ -248,3 +248,58 @@ async fn nodes_sign_what_they_write_and_their_parent_checks_it() {
     }
     county.stop().await;
 }
+
+/// A child writing a section it does not own: a township sends its county a
+/// county-homed suggestion whose origin (the county's to write) it signed
+/// itself, and another whose origin it claims as its own. The first fails the
+/// signature check, the second the authority rules; nothing is stored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_child_cannot_write_a_section_it_does_not_own() {
+    let pki = Pki::new();
+    let tls = pki.node("320114");
+    let county = TestNode::start("320114", |c| c.tls = Some(tls)).await;
+    let op = pki.client(ClientRole::Operator, "320114", Validity::days(1));
+    let ep = endpoint(&county.addr, "320114", &pki.ca_path(), Some(&op));
+    let town = signer(&pki, "320114001");
+    let town_tls = pki.node("320114001");
+    let id = (town_tls.cert.clone(), town_tls.key.clone());
+    let (rules, cal) = (Rules::default(), Calendar::builtin());
+    let county_code = Code::from_value(320_114).unwrap();
+    let draft = Draft {
+        lead: "P".into(),
+        title: "区里的建议".into(),
+        text: "x".into(),
+        ..Draft::default()
+    };
+    let rid = |u: u128| RecordId {
+        kind: RecordKind::Suggestion,
+        home: county_code,
+        uuid: uuid::Uuid::from_u128(u),
+    };
+    // The county's own origin section, signed by the township.
+    let theirs = wf::submit(&ctx(320_114, 1, &rules, &cal), rid(7), &draft).unwrap();
+    let s1 = record_to_signed_state(&theirs, &sign(&theirs, &town.key));
+    // An origin section in the county's record under the township's name.
+    let mut claimed = Record::new(rid(8));
+    for (_, s) in wf::submit(&ctx(320_114, 1, &rules, &cal), rid(8), &draft)
+        .unwrap()
+        .sections()
+    {
+        claimed.put(Code::from_value(TOWN).unwrap(), s.clone());
+    }
+    let s2 = record_to_signed_state(&claimed, &sign(&claimed, &town.key));
+    raw_link(
+        &county.addr,
+        "320114",
+        &pki,
+        &id,
+        (TOWN, 320_114),
+        vec![batch(vec![s1, s2], vec![town.der.clone()])],
+    )
+    .await;
+    let r = refusals(&ep).await;
+    assert_eq!(r.get("bad-signature"), Some(&1), "{r:?}");
+    assert_eq!(r.get("section-refused"), Some(&1), "{r:?}");
+    assert_eq!(count(&ep).await, 0, "nothing stored");
+    county.stop().await;
+}

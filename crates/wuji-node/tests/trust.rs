@@ -299,11 +299,50 @@ async fn during_a_ca_rotation_old_and_new_certificates_work_side_by_side() {
     .await
     .unwrap();
     let city_ep = endpoint(&city.addr, "320100", &bundle, Some(&city_reader));
-    eventually("an old-CA county's signed suggestion reaches a new-CA city", || async {
-        count(&city_ep).await == 1
-    })
+    eventually(
+        "an old-CA county's signed suggestion reaches a new-CA city",
+        || async { count(&city_ep).await == 1 },
+    )
     .await;
     assert!(refusals(&city_ep).await.is_empty());
+    county.stop().await;
+    city.stop().await;
+}
+
+/// `sync.children` narrows who may link (only those listed) and is the one way
+/// to let a node below link past a level that runs no node.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_children_allow_list_narrows_links_and_admits_a_listed_skip() {
+    let pki = Pki::new();
+    let tls = pki.node("320114");
+    let county = TestNode::start("320114", |c| {
+        c.tls = Some(tls);
+        c.sync.children = vec!["320114002".into()];
+    })
+    .await;
+    let a = pki.node("320114001");
+    let b = pki.node("320114002");
+    let (a, b) = ((a.cert, a.key), (b.cert, b.key));
+    assert_eq!(
+        greet(&county.addr, "320114", &pki, &a, 320_114_001, 320_114).await,
+        "peer-is-child"
+    );
+    let listed = greet(&county.addr, "320114", &pki, &b, 320_114_002, 320_114).await;
+    assert!(
+        listed.contains("Hello"),
+        "a listed child is greeted: {listed}"
+    );
+    let tls = pki.node("320100");
+    let city = TestNode::start("320100", |c| {
+        c.tls = Some(tls);
+        c.sync.children = vec!["320114001".into()];
+    })
+    .await;
+    let skip = greet(&city.addr, "320100", &pki, &a, 320_114_001, 320_100).await;
+    assert!(
+        skip.contains("Hello"),
+        "a listed township may skip its county: {skip}"
+    );
     county.stop().await;
     city.stop().await;
 }
