@@ -174,6 +174,16 @@ impl AsyncWrite for Conn {
     }
 }
 
+/// True if the peer closed before any TLS message (not a refusal).
+fn is_probe(e: &io::Error) -> bool {
+    let rustls = e.get_ref().is_some_and(|i| i.is::<rustls::Error>());
+    !rustls
+        && matches!(
+            e.kind(),
+            io::ErrorKind::UnexpectedEof | io::ErrorKind::ConnectionReset
+        )
+}
+
 /// The rule a failed handshake broke, from rustls's error.
 fn handshake_rule(e: &io::Error) -> &'static str {
     use rustls::{CertificateError as C, Error as R};
@@ -238,13 +248,22 @@ pub fn incoming(
                     tracing::warn!(peer = %addr, rule, reason = %why, "connection refused");
                     refusals.count(rule);
                 };
-                let stream =
-                    match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(tcp)).await
-                    {
-                        Ok(Ok(s)) => s,
-                        Ok(Err(e)) => return refuse(handshake_rule(&e), e.to_string()),
-                        Err(_) => return refuse("tls-timeout", "no handshake within 10 s".into()),
-                    };
+                let stream = match tokio::time::timeout(
+                    Duration::from_secs(10),
+                    acceptor.accept(tcp),
+                )
+                .await
+                {
+                    Ok(Ok(s)) => s,
+                    // A bare TCP probe (a load balancer's check, `federation
+                    // up` waiting for the port) closes before saying anything.
+                    Ok(Err(e)) if is_probe(&e) => {
+                        tracing::debug!(peer = %addr, "closed before a TLS hello (a port probe)");
+                        return;
+                    }
+                    Ok(Err(e)) => return refuse(handshake_rule(&e), e.to_string()),
+                    Err(_) => return refuse("tls-timeout", "no handshake within 10 s".into()),
+                };
                 let leaf = stream
                     .get_ref()
                     .1
