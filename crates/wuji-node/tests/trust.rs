@@ -37,6 +37,12 @@ async fn calls_without_a_valid_certificate_or_beyond_their_role_are_refused_and_
     let expired = pki.client(ClientRole::Operator, "320114", old);
     let ep = endpoint(&county.addr, "320114", &pki.ca_path(), Some(&expired));
     assert!(submit_via(&ep, "过期证书").await.is_err());
+    // A certificate of this CA whose code is malformed, or that names no wuji identity.
+    for uri in ["urn:wuji:client:3201149:operator", "https://example.org/"] {
+        let odd = pki.odd_client(uri);
+        let ep = endpoint(&county.addr, "320114", &pki.ca_path(), Some(&odd));
+        assert!(submit_via(&ep, "怪证书").await.is_err(), "{uri}");
+    }
     // A reader writing.
     let reader = pki.client(ClientRole::Reader, "320114", Validity::days(1));
     let ep = endpoint(&county.addr, "320114", &pki.ca_path(), Some(&reader));
@@ -61,6 +67,7 @@ async fn calls_without_a_valid_certificate_or_beyond_their_role_are_refused_and_
         "tls-certificate-expired",
         "reader-may-not-write",
         "client-for-another-node",
+        "certificate-identity",
     ] {
         assert!(
             r.get(want).copied().unwrap_or(0) >= 1,

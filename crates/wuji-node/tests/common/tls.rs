@@ -29,8 +29,34 @@ impl Pki {
         let dir = tempfile::tempdir().unwrap();
         let issued = wuji_pki::new_ca(name, Validity::days(30)).unwrap();
         std::fs::write(dir.path().join("ca.pem"), &issued.cert_pem).unwrap();
+        std::fs::write(dir.path().join("ca.key"), &issued.key_pem).unwrap();
         let ca = Ca::load(&issued.cert_pem, &issued.key_pem).unwrap();
         Pki { dir, ca }
+    }
+
+    /// A client certificate signed by this CA naming `uri` (any text), as a
+    /// careless or hostile issuer might make one.
+    pub fn odd_client(&self, uri: &str) -> (PathBuf, PathBuf) {
+        let read = |f: &str| std::fs::read_to_string(self.dir.path().join(f)).unwrap();
+        let issuer = rcgen::Issuer::from_ca_cert_pem(
+            &read("ca.pem"),
+            rcgen::KeyPair::from_pem(&read("ca.key")).unwrap(),
+        )
+        .unwrap();
+        let mut p = rcgen::CertificateParams::default();
+        p.subject_alt_names = vec![rcgen::SanType::URI(uri.try_into().unwrap())];
+        p.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ClientAuth];
+        let key = rcgen::KeyPair::generate().unwrap();
+        let cert = p.signed_by(&key, &issuer).unwrap();
+        let stem = format!("odd-{}", uri.len());
+        self.write(
+            &stem,
+            &Issued {
+                cert_pem: cert.pem(),
+                key_pem: key.serialize_pem(),
+                sign_key_pem: None,
+            },
+        )
     }
 
     pub fn ca_path(&self) -> PathBuf {
