@@ -2,6 +2,7 @@
 //! directory refills from its parent and its child; a node restored from an old
 //! backup catches up; afterwards every pair of nodes agrees (equal digests for
 //! the scope they share) and the rebuilt node's new writes are not skipped.
+//! Every node runs with mutual TLS and signed sections, as in production.
 
 mod common;
 
@@ -14,6 +15,53 @@ use wuji_proto::pb::{
     self, assignments_client::AssignmentsClient, suggestions_client::SuggestionsClient,
 };
 
+static PKI: std::sync::OnceLock<common::tls::Pki> = std::sync::OnceLock::new();
+type Issued = std::sync::Mutex<Vec<(String, wuji_node::config::TlsConfig)>>;
+static ISSUED: Issued = std::sync::Mutex::new(Vec::new());
+
+/// Every node of these tests runs with mutual TLS and signed sections; a node
+/// keeps its certificate across restarts unless [`reissue`] gives it a new one.
+fn tls(code: &str) -> wuji_node::config::TlsConfig {
+    let pki = PKI.get_or_init(common::tls::Pki::new);
+    let mut issued = ISSUED.lock().unwrap();
+    if let Some((_, t)) = issued.iter().rev().find(|(c, _)| c == code) {
+        return t.clone();
+    }
+    let t = pki.node(code);
+    issued.push((code.to_string(), t.clone()));
+    t
+}
+
+/// A new certificate, with a new signing key, for `code` (files of its own).
+fn reissue(code: &str) {
+    let pki = PKI.get_or_init(common::tls::Pki::new);
+    let mut t = pki.node(code);
+    let dir = pki.dir.path().join(format!("reissued-{code}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    for f in [&mut t.cert, &mut t.key, &mut t.sign_key] {
+        let to = dir.join(f.file_name().unwrap());
+        std::fs::copy(&*f, &to).unwrap();
+        *f = to;
+    }
+    ISSUED.lock().unwrap().push((code.to_string(), t));
+}
+
+/// A node whose parent is at `parent_addr`, with TLS.
+async fn child(code: &str, parent_addr: &str, parent_code: &str) -> TestNode {
+    let (pc, addr, t) = (parent_code.to_string(), parent_addr.to_string(), tls(code));
+    TestNode::start(code, move |c| {
+        c.tls = Some(t);
+        c.parent = Some(ParentConfig { code: pc, addr });
+    })
+    .await
+}
+
+/// The root of a test's tree, with TLS.
+async fn root(code: &str) -> TestNode {
+    let t = tls(code);
+    TestNode::start(code, move |c| c.tls = Some(t)).await
+}
+
 async fn restart(
     code: &str,
     dir: tempfile::TempDir,
@@ -21,6 +69,7 @@ async fn restart(
     parent: Option<(&str, &str)>,
 ) -> TestNode {
     let mut cfg = wuji_node::Config::new(Code::parse(code).unwrap());
+    cfg.tls = Some(tls(code));
     cfg.node.data_dir = dir.path().join("data");
     cfg.parent = parent.map(|(c, a)| ParentConfig {
         code: c.into(),
@@ -80,7 +129,7 @@ async fn agree(nodes: &[&Channel], scope: u32, n: u64) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_node_rebuilt_from_an_empty_directory_refills_and_its_new_writes_still_flow() {
-    let city = TestNode::start("320100", |_| {}).await;
+    let city = root("320100").await;
     let county = child("320114", &city.addr, "320100").await;
     let town = child("320114001", &county.addr, "320114").await;
     for i in 0..10 {
@@ -148,7 +197,7 @@ async fn a_node_rebuilt_from_an_empty_directory_refills_and_its_new_writes_still
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_node_restored_from_an_old_backup_catches_up() {
-    let city = TestNode::start("320100", |_| {}).await;
+    let city = root("320100").await;
     let county = child("320114", &city.addr, "320100").await;
     let town = child("320114001", &county.addr, "320114").await;
     for i in 0..5 {
@@ -195,7 +244,7 @@ async fn a_node_restored_from_an_old_backup_catches_up() {
 /// it and both sides resend.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_restored_node_that_wrote_past_its_old_checkpoint_is_repaired_by_the_digest_check() {
-    let city = TestNode::start("320100", |_| {}).await;
+    let city = root("320100").await;
     let county = child("320114", &city.addr, "320100").await;
     for i in 0..5 {
         submit(&county.channel, &format!("备份前 {i}")).await;
@@ -317,7 +366,7 @@ async fn flaky_proxy(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_delayed_link_that_keeps_breaking_still_converges() {
-    let county = TestNode::start("320114", |_| {}).await;
+    let county = root("320114").await;
     let (proxy, stop_proxy, conns) = flaky_proxy(county.addr.clone()).await;
     let town = child("320114001", &proxy, "320114").await;
     // Writes on both sides while the link delays and breaks.
@@ -375,4 +424,37 @@ async fn a_delayed_link_that_keeps_breaking_still_converges() {
     for n in [town, county] {
         n.stop().await;
     }
+}
+
+/// A node that lost its disk comes back with a new certificate and signing key:
+/// its old sections, signed with the old key, come back from its parent and are
+/// still accepted; its new ones, signed with the new key, are accepted above.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rebuilt_node_with_a_new_signing_key_keeps_its_old_sections_valid() {
+    let city = root("320100").await;
+    let county = child("320114", &city.addr, "320100").await;
+    for i in 0..5 {
+        submit(&county.channel, &format!("旧钥匙 {i}")).await;
+    }
+    agree(&[&county.channel, &city.channel], 320_114, 5).await;
+    let addr = county.addr.clone();
+    let dir = county.stop().await;
+    std::fs::remove_dir_all(dir.path().join("data")).unwrap();
+    reissue("320114");
+    let county = restart("320114", dir, &addr, Some(("320100", &city.addr))).await;
+    agree(&[&county.channel, &city.channel], 320_114, 5).await;
+    for i in 0..3 {
+        submit(&county.channel, &format!("新钥匙 {i}")).await;
+    }
+    agree(&[&county.channel, &city.channel], 320_114, 8).await;
+    for n in [&county, &city] {
+        let st = pb::node_client::NodeClient::new(n.channel.clone())
+            .status(pb::StatusRequest {})
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(st.refusals.is_empty(), "{:?}", st.refusals);
+    }
+    county.stop().await;
+    city.stop().await;
 }

@@ -141,18 +141,25 @@ pub fn verify_all(checks: &[Check<'_>]) -> Vec<bool> {
         .collect()
 }
 
-/// The signing keys a node knows, by node code.
+/// The signing keys a node knows, by node code: every key a code's
+/// certificates ever carried (a re-issued certificate brings a new key, and
+/// sections signed with the old one stay valid).
 #[derive(Debug, Clone, Default)]
-pub struct Keyring(BTreeMap<Code, [u8; 32]>);
+pub struct Keyring(BTreeMap<Code, Vec<[u8; 32]>>);
 
 impl Keyring {
-    /// Adds a node's key.
-    pub fn insert(&mut self, code: Code, key: [u8; 32]) {
-        self.0.insert(code, key);
+    /// Adds a key of `code` (the newest last); true if it was new.
+    pub fn insert(&mut self, code: Code, key: [u8; 32]) -> bool {
+        let keys = self.0.entry(code).or_default();
+        if keys.contains(&key) {
+            return false;
+        }
+        keys.push(key);
+        true
     }
 
-    /// The key of `code`.
-    pub fn get(&self, code: Code) -> Option<[u8; 32]> {
-        self.0.get(&code).copied()
+    /// The keys of `code`, newest last.
+    pub fn get(&self, code: Code) -> &[[u8; 32]] {
+        self.0.get(&code).map(Vec::as_slice).unwrap_or(&[])
     }
 }

@@ -7,7 +7,7 @@
 //! | `I` | index number, index value, record key | empty |
 //! | `C` | peer code (u32, big-endian) | highest sequence of the peer durably applied |
 //! | `M` | name | bytes (identity, schema version, HLC) |
-//! | `K` | node code (u32, big-endian) | its certificate (DER): its signing key |
+//! | `K` | node code (u32, big-endian), signing key | a certificate of it (DER) |
 //! | `D` | scope code, kind | scope digest (see [`crate::digests`]) |
 //!
 //! Everything lives in one keyspace so that one [`Batch`] updates a record, its
@@ -298,10 +298,13 @@ impl Layout {
         self.kv.get(&meta_key(name))
     }
 
-    /// Keeps a node's certificate (DER), the source of its signing key.
-    pub fn put_node_cert(&self, code: Code, der: &[u8]) -> Result<(), Error> {
+    /// Keeps a certificate (DER) of node `code`, the source of a signing key
+    /// (`key`: an id of that key; a node may have had several).
+    pub fn put_node_cert(&self, code: Code, key: &[u8], der: &[u8]) -> Result<(), Error> {
+        let mut k = code.value().to_be_bytes().to_vec();
+        k.extend_from_slice(key);
         let mut b = Batch::default();
-        b.put(prefixed(CERT, &code.value().to_be_bytes()), der.to_vec());
+        b.put(prefixed(CERT, &k), der.to_vec());
         self.kv.apply(b)
     }
 

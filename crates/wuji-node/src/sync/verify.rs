@@ -23,8 +23,8 @@ pub struct Signing {
     cas: Arc<Vec<Vec<u8>>>,
     /// Known signing keys.
     keyring: Arc<Mutex<Keyring>>,
-    /// Known certificates (DER), to pass on to peers.
-    certs: Arc<Mutex<BTreeMap<Code, Vec<u8>>>>,
+    /// Known certificates (DER) by node, to pass on to peers.
+    certs: Arc<Mutex<BTreeMap<Code, Vec<Vec<u8>>>>>,
     /// False only to measure the cost of checking (`sync.verify_signatures`).
     pub verify: bool,
 }
@@ -58,15 +58,17 @@ impl Signing {
         let (code, key) =
             wuji_pki::node_key(der, &self.cas).map_err(|e| Error::Serve(e.to_string()))?;
         let new = self
-            .certs
+            .keyring
             .lock()
-            .map(|mut c| c.insert(code, der.to_vec()).as_deref() != Some(der))
+            .map(|mut k| k.insert(code, key))
             .unwrap_or(false);
-        if let Ok(mut k) = self.keyring.lock() {
-            k.insert(code, key);
-        }
-        if new && let Some(l) = layout {
-            l.put_node_cert(code, der)?;
+        if new {
+            if let Ok(mut c) = self.certs.lock() {
+                c.entry(code).or_default().push(der.to_vec());
+            }
+            if let Some(l) = layout {
+                l.put_node_cert(code, &key, der)?;
+            }
         }
         Ok(code)
     }
@@ -82,7 +84,7 @@ impl Signing {
                 && let Some(c) = certs.get(o)
             {
                 sent.insert(*o);
-                out.push(c.clone());
+                out.extend(c.iter().cloned());
             }
         }
         out
@@ -140,7 +142,7 @@ pub async fn check(
                 refuse.push((i, *key, "unsigned-section"));
                 continue;
             };
-            let Some(k) = keyring.get(key.owner) else {
+            let Some(k) = keyring.get(key.owner).last().copied() else {
                 refuse.push((i, *key, "unknown-signer"));
                 continue;
             };
@@ -156,7 +158,19 @@ pub async fn check(
             refusals.count("replayed-older-section");
         }
     }
-    let ok = verify_parallel(items).await?;
+    let (mut ok, items) = verify_parallel(items).await?;
+    // A section signed with an older key of its owner (a re-issued certificate).
+    for (((_, key), item), good) in todo.iter().zip(&items).zip(ok.iter_mut()) {
+        if !*good {
+            *good = keyring.get(key.owner).iter().rev().skip(1).any(|k| {
+                wuji_pki::verify_all(&[Check {
+                    msg: &item.msg,
+                    sig: &item.sig,
+                    key: *k,
+                }]) == [true]
+            });
+        }
+    }
     for ((i, key), good) in todo.iter().zip(ok) {
         if !good {
             refuse.push((*i, *key, "bad-signature"));
@@ -184,8 +198,9 @@ struct Item {
     key: [u8; 32],
 }
 
-/// Verifies in two halves on the blocking pool (2 cores here).
-async fn verify_parallel(items: Vec<Item>) -> Result<Vec<bool>, Error> {
+/// Verifies in two halves on the blocking pool (2 cores here); gives the
+/// items back with the results.
+async fn verify_parallel(items: Vec<Item>) -> Result<(Vec<bool>, Vec<Item>), Error> {
     let run = |part: Vec<Item>| {
         tokio::task::spawn_blocking(move || {
             let checks: Vec<Check<'_>> = part
@@ -196,7 +211,8 @@ async fn verify_parallel(items: Vec<Item>) -> Result<Vec<bool>, Error> {
                     key: i.key,
                 })
                 .collect();
-            wuji_pki::verify_all(&checks)
+            let ok = wuji_pki::verify_all(&checks);
+            (ok, part)
         })
     };
     let join = |e: tokio::task::JoinError| Error::Serve(e.to_string());
@@ -206,7 +222,9 @@ async fn verify_parallel(items: Vec<Item>) -> Result<Vec<bool>, Error> {
     let mut a = items;
     let b = a.split_off(a.len() / 2);
     let (x, y) = tokio::join!(run(a), run(b));
-    let mut out = x.map_err(join)?;
-    out.extend(y.map_err(join)?);
-    Ok(out)
+    let (mut ok, mut items) = x.map_err(join)?;
+    let (ok2, items2) = y.map_err(join)?;
+    ok.extend(ok2);
+    items.extend(items2);
+    Ok((ok, items))
 }

@@ -52,14 +52,20 @@ impl TestNode {
             }
         };
         let addr = listener.local_addr().unwrap().to_string();
+        let tls = config.tls.clone();
+        let code = config.node.code.clone();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(wuji_node::run(listener, config, async {
             let _ = rx.await;
         }));
-        // Lazy: a TLS node is reached through its own endpoints (see trust.rs).
-        let channel = tonic::transport::Endpoint::from_shared(format!("http://{addr}"))
-            .unwrap()
-            .connect_lazy();
+        // Lazy, so that a node that fails to start is seen by its test. With
+        // TLS: as the node's operator.
+        let channel = match &tls {
+            Some(t) => tls::operator_channel(t, &code, &addr),
+            None => tonic::transport::Endpoint::from_shared(format!("http://{addr}"))
+                .unwrap()
+                .connect_lazy(),
+        };
         TestNode {
             addr,
             channel,

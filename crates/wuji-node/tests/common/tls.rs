@@ -302,3 +302,29 @@ pub async fn raw_link(
         .await;
     }
 }
+
+/// A lazy channel to the node `code` at `addr` as its operator, with a client
+/// certificate issued by the CA whose files (ca.pem, ca.key) sit beside
+/// `tls.ca` (as `Pki` writes them).
+pub fn operator_channel(tls: &TlsConfig, code: &str, addr: &str) -> tonic::transport::Channel {
+    let dir = tls.ca.parent().unwrap();
+    let read = |f: &str| std::fs::read_to_string(dir.join(f)).unwrap();
+    let ca = Ca::load(&read("ca.pem"), &read("ca.key")).unwrap();
+    let i = ca
+        .issue_client(
+            "test operator",
+            ClientRole::Operator,
+            Code::parse(code).unwrap(),
+            Validity::days(1),
+        )
+        .unwrap();
+    let tls = ClientTlsConfig::new()
+        .ca_certificate(Certificate::from_pem(read("ca.pem")))
+        .identity(Identity::from_pem(i.cert_pem, i.key_pem))
+        .domain_name(format!("node-{code}.wuji"));
+    Endpoint::from_shared(format!("https://{addr}"))
+        .unwrap()
+        .tls_config(tls)
+        .unwrap()
+        .connect_lazy()
+}
