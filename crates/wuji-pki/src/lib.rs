@@ -17,7 +17,9 @@ use rcgen::{
 use std::fmt;
 
 mod sign;
-pub use sign::{Check, Keyring, SIGNING_KEY_OID, SignKey, node_key, verify_all};
+pub use sign::{
+    CertInfo, Check, Keyring, SIGNING_KEY_OID, SignKey, describe, node_key, verify_all,
+};
 use time::{Duration, OffsetDateTime};
 use wuji_division::Code;
 

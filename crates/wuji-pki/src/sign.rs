@@ -90,6 +90,14 @@ pub fn node_key(cert: &[u8], cas: &[Vec<u8>]) -> Result<(Code, [u8; 32]), Error>
     let Identity::Node(code) = identity_of(cert)? else {
         return Err(Error::Identity("not a node certificate".into()));
     };
+    Ok((code, signing_key(&c, code)?))
+}
+
+/// The signing key in a parsed node certificate.
+fn signing_key(
+    c: &x509_parser::certificate::X509Certificate<'_>,
+    code: Code,
+) -> Result<[u8; 32], Error> {
     let ext = c
         .extensions()
         .iter()
@@ -102,7 +110,46 @@ pub fn node_key(cert: &[u8], cas: &[Vec<u8>]) -> Result<(Code, [u8; 32]), Error>
         .strip_prefix(&[0x04, 32])
         .and_then(|k| k.try_into().ok())
         .ok_or_else(|| Error::Identity("malformed signing key extension".into()))?;
-    Ok((code, key))
+    Ok(key)
+}
+
+/// What a certificate says, for people (`wuji ca show`); nothing is checked.
+#[derive(Debug, Clone)]
+pub struct CertInfo {
+    /// The wuji identity, or why there is none.
+    pub identity: Result<Identity, String>,
+    /// The issuer's name.
+    pub issuer: String,
+    /// Valid from (RFC 2822).
+    pub not_before: String,
+    /// Valid until (RFC 2822).
+    pub not_after: String,
+    /// True if the dates include now.
+    pub valid_now: bool,
+    /// A node's section signing key, hex.
+    pub signing_key: Option<String>,
+}
+
+/// Describes a certificate (DER).
+pub fn describe(der: &[u8]) -> Result<CertInfo, Error> {
+    let (_, c) =
+        x509_parser::parse_x509_certificate(der).map_err(|e| Error::Parse(e.to_string()))?;
+    let identity = identity_of(der).map_err(|e| e.to_string());
+    let signing_key = match &identity {
+        Ok(Identity::Node(code)) => signing_key(&c, *code)
+            .ok()
+            .map(|k| k.iter().map(|b| format!("{b:02x}")).collect()),
+        _ => None,
+    };
+    let v = c.validity();
+    Ok(CertInfo {
+        identity,
+        issuer: c.issuer().to_string(),
+        not_before: v.not_before.to_rfc2822().unwrap_or_default(),
+        not_after: v.not_after.to_rfc2822().unwrap_or_default(),
+        valid_now: v.is_valid(),
+        signing_key,
+    })
 }
 
 /// One signature to check.

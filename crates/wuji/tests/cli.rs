@@ -237,6 +237,17 @@ fn a_node_set_up_with_the_ca_commands_serves_mutual_tls_only() {
             .mode();
         assert_eq!(mode & 0o077, 0, "private keys are not readable by others");
     }
+    let o = wuji(&[
+        "ca",
+        "show",
+        pki.join("node-320114.pem").to_str().unwrap(),
+        "--json",
+    ]);
+    ok(&o);
+    let shown: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(shown[0]["identity"], "node 320114", "{shown}");
+    assert_eq!(shown[0]["valid_now"], true);
+    assert_eq!(shown[0]["signing_key"].as_str().map(str::len), Some(64));
     let bad = wuji(&["ca", "issue", "--dir", p, "--node", "3201149"]);
     assert!(!bad.status.success());
 

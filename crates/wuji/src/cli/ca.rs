@@ -29,6 +29,15 @@ pub enum Command {
     /// Issue a node certificate (--node CODE) or a client certificate
     /// (--client NAME --role reader|operator --node CODE).
     Issue(IssueArgs),
+    /// Show what a certificate file says: whose it is (node or client, code,
+    /// role), who issued it, when it is valid, a node's signing key.
+    Show {
+        /// A PEM file (a bundle shows every certificate in it).
+        file: PathBuf,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// Arguments of `wuji ca issue`.
@@ -175,9 +184,56 @@ pub fn issue_client(
     write_pair(out, &format!("client-{node}-{}", role.as_str()), &issued)
 }
 
+fn show(file: &Path, json: bool) -> anyhow::Result<()> {
+    let pem =
+        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let certs = wuji_pki::pem_certs(&pem)?;
+    if certs.is_empty() {
+        bail!("{}: no certificate in it", file.display());
+    }
+    let mut out = Vec::new();
+    for der in certs {
+        let i = wuji_pki::describe(&der)?;
+        let who = match &i.identity {
+            Ok(id) => id.to_string(),
+            Err(e) => format!("no wuji identity ({e})"),
+        };
+        if json {
+            out.push(serde_json::json!({
+                "identity": i.identity.as_ref().ok().map(|id| id.to_string()),
+                "error": i.identity.as_ref().err(),
+                "issuer": i.issuer, "not_before": i.not_before, "not_after": i.not_after,
+                "valid_now": i.valid_now, "signing_key": i.signing_key,
+            }));
+        } else {
+            say!("身份 identity:   {who}");
+            say!("签发者 issuer:   {}", i.issuer);
+            say!(
+                "有效期 valid:    {} — {}{}",
+                i.not_before,
+                i.not_after,
+                if i.valid_now {
+                    ""
+                } else {
+                    "  (不在有效期内 NOT valid now)"
+                }
+            );
+            if let Some(k) = &i.signing_key {
+                say!("签名公钥 signing key: {k}");
+            }
+            say!();
+        }
+    }
+    if json {
+        say!("{}", serde_json::Value::Array(out));
+    }
+    Ok(())
+}
+
 /// Runs `wuji ca …`.
 pub fn run(cmd: Command) -> anyhow::Result<()> {
     match cmd {
+        Command::Show { file, json } => show(&file, json)?,
         Command::Init {
             dir,
             name,
