@@ -363,3 +363,34 @@ fn a_node_set_up_with_the_ca_commands_serves_mutual_tls_only() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+/// `wuji federation up` on a directory that already holds a federation resumes
+/// it (data and certificates) instead of failing on the sample data.
+#[test]
+fn federation_up_twice_on_one_directory_resumes() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = loop {
+        let b = free_port();
+        if b < 60_000 && (0..13).all(|i| std::net::TcpListener::bind(("127.0.0.1", b + i)).is_ok())
+        {
+            break b;
+        }
+    };
+    let run = || {
+        Command::new(WUJI)
+            .args(["federation", "up", "--dir", dir.path().to_str().unwrap()])
+            .args(["--base-port", &base.to_string(), "--for", "1"])
+            .output()
+            .unwrap()
+    };
+    let first = run();
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let second = run();
+    let err = String::from_utf8_lossy(&second.stderr);
+    assert!(second.status.success(), "{err}");
+    assert!(err.contains("resuming"), "{err}");
+}

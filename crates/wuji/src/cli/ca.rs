@@ -26,8 +26,9 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Issue a node certificate (--node CODE) or a client certificate
-    /// (--client NAME --role reader|operator --node CODE).
+    /// Issue a node certificate (--node CODE: node-CODE.pem, .key and
+    /// .sign.key, the key that signs its sections) or a client certificate
+    /// (--client NAME --role reader|operator --node CODE: client-CODE-ROLE.pem, .key).
     Issue(IssueArgs),
     /// Show what a certificate file says: whose it is (node or client, code,
     /// role), who issued it, when it is valid, a node's signing key.

@@ -128,6 +128,8 @@ struct Running {
 
 /// Starts the federation and keeps it running.
 pub async fn up(a: UpArgs) -> anyhow::Result<()> {
+    // A directory that already holds a federation is resumed, not seeded again.
+    let resumed = a.dir.join("federation.json").exists();
     std::fs::create_dir_all(&a.dir)
         .with_context(|| format!("cannot create {}", a.dir.display()))?;
     let exe = std::env::current_exe().context("cannot find the wuji binary")?;
@@ -200,7 +202,13 @@ pub async fn up(a: UpArgs) -> anyhow::Result<()> {
             operator,
         });
     }
-    let result = run(&a, &mut nodes, &listing, reader.as_ref()).await;
+    if resumed {
+        eprintln!(
+            "{} holds a federation already: resuming it (its data and certificates), not seeding again",
+            a.dir.display()
+        );
+    }
+    let result = run(&a, &mut nodes, &listing, reader.as_ref(), resumed).await;
     stop_all(&mut nodes);
     result
 }
@@ -210,6 +218,7 @@ async fn run(
     nodes: &mut [Running],
     listing: &[serde_json::Value],
     reader: Option<&ClientFiles>,
+    resumed: bool,
 ) -> anyhow::Result<()> {
     for n in nodes.iter_mut() {
         wait_listening(n).await?;
@@ -221,7 +230,7 @@ async fn run(
             &json!({ "tls": reader.is_some(), "reader": reader.map(files_json), "nodes": listing }),
         )?,
     )?;
-    if !a.no_seed {
+    if !a.no_seed && !resumed {
         seed(nodes).await.context("seeding sample data")?;
     }
     let header: Vec<String> = ["代码 code", "层级 level", "名称 name", "地址 addr"]
