@@ -63,6 +63,9 @@ pub struct SyncConfig {
     /// Check the signature of every section a peer sends (with [tls]). Turn it
     /// off only to measure what checking costs.
     pub verify_signatures: bool,
+    /// A digest difference in a region holding more records than this is
+    /// narrowed to the regions below it before anything is resent.
+    pub narrow_above: u64,
 }
 
 impl Default for SyncConfig {
@@ -70,6 +73,7 @@ impl Default for SyncConfig {
         SyncConfig {
             children: Vec::new(),
             verify_signatures: true,
+            narrow_above: 1_000,
         }
     }
 }

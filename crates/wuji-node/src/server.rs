@@ -245,6 +245,7 @@ pub async fn run(
         children,
         refusals: refusals.clone(),
         signing,
+        narrow_above: config.sync.narrow_above,
     };
     let dialer = match (&config.parent, link_ctx.parent) {
         (Some(p), Some(pc)) => Some(tokio::spawn(crate::sync::dial_parent(

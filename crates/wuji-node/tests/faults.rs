@@ -68,8 +68,19 @@ async fn restart(
     addr: &str,
     parent: Option<(&str, &str)>,
 ) -> TestNode {
+    restart_with(code, dir, addr, parent, |_| {}).await
+}
+
+async fn restart_with(
+    code: &str,
+    dir: tempfile::TempDir,
+    addr: &str,
+    parent: Option<(&str, &str)>,
+    adjust: impl FnOnce(&mut wuji_node::Config),
+) -> TestNode {
     let mut cfg = wuji_node::Config::new(Code::parse(code).unwrap());
     cfg.tls = Some(tls(code));
+    adjust(&mut cfg);
     cfg.node.data_dir = dir.path().join("data");
     cfg.parent = parent.map(|(c, a)| ParentConfig {
         code: c.into(),
@@ -457,4 +468,71 @@ async fn a_rebuilt_node_with_a_new_signing_key_keeps_its_old_sections_valid() {
     }
     county.stop().await;
     city.stop().await;
+}
+
+/// A difference in a region holding more than `sync.narrow_above` records is
+/// narrowed region by region: here the county's own records differ (it was
+/// restored from a backup and wrote past its old checkpoint) while its
+/// township's 20 agree, so only the county's own are resent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_difference_in_a_large_region_is_narrowed_before_anything_is_resent() {
+    let narrow = |c: &mut wuji_node::Config| c.sync.narrow_above = 5;
+    let t = tls("320100");
+    let city = TestNode::start("320100", move |c| {
+        c.tls = Some(t);
+        narrow(c);
+    })
+    .await;
+    let county = child("320114", &city.addr, "320100").await;
+    let town = child("320114001", &county.addr, "320114").await;
+    for i in 0..20 {
+        submit(&town.channel, &format!("镇 {i}")).await;
+    }
+    for i in 0..5 {
+        submit(&county.channel, &format!("备份前 {i}")).await;
+    }
+    agree(&[&county.channel, &city.channel], 320_114, 25).await;
+    let addr = county.addr.clone();
+    let dir = county.stop().await;
+    let backup = tempfile::tempdir().unwrap();
+    copy_dir(&dir.path().join("data"), &backup.path().join("data"));
+    let county = restart("320114", dir, &addr, Some(("320100", &city.addr))).await;
+    for i in 0..5 {
+        submit(&county.channel, &format!("备份后 {i}")).await;
+    }
+    agree(&[&county.channel, &city.channel], 320_114, 30).await;
+    let dir = county.stop().await;
+    std::fs::remove_dir_all(dir.path().join("data")).unwrap();
+    copy_dir(&backup.path().join("data"), &dir.path().join("data"));
+    let city_addr = city.addr.clone();
+    let city_dir = city.stop().await;
+    let county = restart("320114", dir, &addr, Some(("320100", &city_addr))).await;
+    for i in 0..8 {
+        submit(&county.channel, &format!("离线 {i}")).await;
+    }
+    let city = restart_with("320100", city_dir, &city_addr, None, narrow).await;
+    agree(&[&county.channel, &city.channel], 320_114, 38).await;
+    agree(
+        &[&town.channel, &county.channel, &city.channel],
+        320_114_001,
+        20,
+    )
+    .await;
+    let st = pb::node_client::NodeClient::new(county.channel.clone())
+        .status(pb::StatusRequest {})
+        .await
+        .unwrap()
+        .into_inner();
+    let up = st.links.iter().find(|l| l.peer == 320_100).unwrap();
+    assert!(
+        up.repaired > 0,
+        "the county resent what the city missed: {up:?}"
+    );
+    assert!(
+        up.repaired < 20,
+        "only the county's own records (and summaries), not its township's 20: {up:?}"
+    );
+    for n in [town, county, city] {
+        n.stop().await;
+    }
 }

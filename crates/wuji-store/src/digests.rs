@@ -78,6 +78,14 @@ impl DigestChanges {
     }
 }
 
+/// A key just before every digest key of `code` (for scans starting there).
+fn key_before(code: u32) -> Vec<u8> {
+    let mut k = vec![DIGEST];
+    k.extend_from_slice(&code.saturating_sub(1).to_be_bytes());
+    k.push(u8::MAX);
+    k
+}
+
 fn encode(sd: &ScopeDigest) -> Vec<u8> {
     let mut v = sd.digest.0.to_vec();
     v.extend_from_slice(&sd.records.to_be_bytes());
@@ -121,6 +129,66 @@ impl Layout {
                 Ok(total)
             }
         }
+    }
+
+    /// The regions directly below `scope` that hold records of kind byte `kind`
+    /// here (division children, by the parent rule), in code order.
+    pub fn sub_scopes(&self, scope: Code, kind: u8) -> Result<Vec<Code>, Error> {
+        let v = u64::from(scope.value());
+        // Where the codes below a 6-digit code lie: 6-digit ones within the
+        // next 10,000 values, 9-digit ones (townships) within its thousandfold
+        // range. Townships have nothing below.
+        let ranges: &[(u64, u64)] = if scope.value() >= 100_000_000 {
+            &[]
+        } else if scope == Code::NATIONAL {
+            &[(100_001, 999_999)]
+        } else {
+            &[(v + 1, v + 9_999), (v * 1_000, v * 1_000 + 999_999)]
+        };
+        let mut out = Vec::new();
+        for &(lo, hi) in ranges {
+            let Ok(lo) = u32::try_from(lo) else { continue };
+            let mut after: Option<Vec<u8>> = Some(key_before(lo));
+            'scan: loop {
+                let page = self.kv().scan(&[DIGEST], after.as_deref(), 1024)?;
+                let last = page.len() < 1024;
+                for (k, v) in page {
+                    let code = k
+                        .get(1..5)
+                        .and_then(|b| b.try_into().ok())
+                        .map(u32::from_be_bytes)
+                        .unwrap_or(u32::MAX);
+                    if u64::from(code) > hi {
+                        break 'scan;
+                    }
+                    after = Some(k.clone());
+                    let holds = v.get(32..40).is_some_and(|n| n != [0u8; 8]);
+                    if k.get(5) == Some(&kind)
+                        && holds
+                        && let Ok(c) = Code::from_value(code)
+                        && c.parent() == Some(scope)
+                    {
+                        out.push(c);
+                    }
+                }
+                if last {
+                    break;
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The digest of the records of kind byte `kind` homed exactly at `scope`
+    /// (its region without the regions below it).
+    pub fn exact_digest(&self, scope: Code, kind: u8) -> Result<ScopeDigest, Error> {
+        let mut sd = self.scope_digest_of_kind(scope, kind)?;
+        for sub in self.sub_scopes(scope, kind)? {
+            let d = self.scope_digest_of_kind(sub, kind)?;
+            sd.digest.toggle(&d.digest);
+            sd.records = sd.records.wrapping_sub(d.records);
+        }
+        Ok(sd)
     }
 
     /// Builds the scope digests from the stored records if this store has none

@@ -74,6 +74,23 @@ proptest! {
                 all.records += want.records;
             }
             prop_assert_eq!(layout.scope_digest(scope, None).unwrap(), all);
+            // Exactly at the scope: its records without those of the regions below.
+            for k in 1..=5u8 {
+                let mut exact = ScopeDigest::default();
+                for r in held.values() {
+                    if record_key(&r.id)[0] == k && r.id.home == scope {
+                        exact.digest.toggle(&public_digest(r));
+                        exact.records += 1;
+                    }
+                }
+                prop_assert_eq!(layout.exact_digest(scope, k).unwrap(), exact, "exact {} {}", scope, k);
+                let subs = layout.sub_scopes(scope, k).unwrap();
+                let want: std::collections::BTreeSet<Code> = held.values()
+                    .filter(|r| record_key(&r.id)[0] == k)
+                    .filter_map(|r| std::iter::once(r.id.home).chain(r.id.home.ancestors()).find(|c| c.parent() == Some(scope)))
+                    .collect();
+                prop_assert_eq!(subs.into_iter().collect::<std::collections::BTreeSet<_>>(), want, "subs {} {}", scope, k);
+            }
         }
         // A scope holding nothing reads as empty.
         let none = layout.scope_digest(Code::from_value(650_000).unwrap(), None).unwrap();

@@ -72,6 +72,8 @@ pub struct LinkCtx {
     pub refusals: crate::trust::Refusals,
     /// Section signatures: keys, certificates (`None` in plaintext dev mode).
     pub signing: Option<super::verify::Signing>,
+    /// Digest differences in regions larger than this are narrowed first.
+    pub narrow_above: u64,
 }
 
 /// Which end of the link this node is.
@@ -590,25 +592,22 @@ where
             }
             Some(Msg::KeepAlive(_)) => {}
             Some(Msg::Probe(p)) if matches!(role, Role::Parent { .. }) => {
-                let differ = check::verdict(&ctx, peer, &p)?;
-                let v = pb::SyncMessage {
-                    msg: Some(Msg::Verdict(pb::DigestVerdict {
-                        scope: p.scope,
-                        differ: differ.iter().map(|k| i32::from(*k)).collect(),
-                    })),
-                };
-                tx.send(v)
-                    .await
-                    .map_err(|_| Error::Serve("link closed".into()))?;
-                check::spawn_resend(&ctx, peer, peer, differ, &tx);
-            }
-            Some(Msg::Verdict(v)) if matches!(role, Role::Child { .. }) => {
-                let differ = v
-                    .differ
+                let v = check::verdict(&ctx, peer, &p)?;
+                let resend = v.differ.clone();
+                let scope = Code::from_value(p.scope).map_err(|e| Error::Serve(e.to_string()))?;
+                tx.send(pb::SyncMessage {
+                    msg: Some(Msg::Verdict(v)),
+                })
+                .await
+                .map_err(|_| Error::Serve("link closed".into()))?;
+                let kinds = resend
                     .iter()
                     .filter_map(|k| u8::try_from(*k).ok())
                     .collect();
-                check::spawn_resend(&ctx, peer, ctx.node, differ, &tx);
+                check::spawn_resend(&ctx, peer, scope, p.exact, kinds, &tx);
+            }
+            Some(Msg::Verdict(v)) if matches!(role, Role::Child { .. }) => {
+                check::on_verdict(&ctx, peer, &v, &tx).await?;
             }
             Some(Msg::Refusal(r)) => {
                 return Err(Error::Serve(format!(
