@@ -78,6 +78,7 @@ fn tls_for(code: &str) -> anyhow::Result<wuji_node::config::TlsConfig> {
         cert: f("pem"),
         key: f("key"),
         sign_key: f("sign.key"),
+        crl: None,
     })
 }
 

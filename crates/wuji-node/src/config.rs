@@ -51,6 +51,11 @@ pub struct TlsConfig {
     /// The node's section signing key (`wuji ca issue --node` writes it beside
     /// the certificate as node-CODE.sign.key; the certificate carries its public half).
     pub sign_key: PathBuf,
+    /// The federation's revocation list (`wuji ca revoke` writes crl.pem):
+    /// connections with a revoked certificate are refused, and a revoked node's
+    /// signing key is not learned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crl: Option<PathBuf>,
 }
 
 /// Which children may link to this node.
@@ -260,7 +265,10 @@ impl Config {
             config.node.data_dir = base.join(&config.node.data_dir);
         }
         if let Some(t) = &mut config.tls {
-            for p in [&mut t.ca, &mut t.cert, &mut t.key, &mut t.sign_key] {
+            for p in [&mut t.ca, &mut t.cert, &mut t.key, &mut t.sign_key]
+                .into_iter()
+                .chain(t.crl.as_mut())
+            {
                 if p.is_relative() {
                     *p = base.join(&*p);
                 }
@@ -325,11 +333,15 @@ impl Config {
         };
         let tls = match &self.tls {
             Some(t) => format!(
-                "\n# Mutual TLS: certificates from the federation CA (wuji ca issue).\n[tls]\n# CA bundle (old and new CA while rotating).\nca = \"{}\"\n# This node's certificate and key.\ncert = \"{}\"\nkey = \"{}\"\n# The key that signs every section this node writes.\nsign_key = \"{}\"\n",
+                "\n# Mutual TLS: certificates from the federation CA (wuji ca issue).\n[tls]\n# CA bundle (old and new CA while rotating).\nca = \"{}\"\n# This node's certificate and key.\ncert = \"{}\"\nkey = \"{}\"\n# The key that signs every section this node writes.\nsign_key = \"{}\"\n{}",
                 t.ca.display(),
                 t.cert.display(),
                 t.key.display(),
-                t.sign_key.display()
+                t.sign_key.display(),
+                match &t.crl {
+                    Some(c) => format!("# Revoked certificates (wuji ca revoke).\ncrl = \"{}\"\n", c.display()),
+                    None => "# Revoked certificates (wuji ca revoke writes crl.pem):\n# crl = \"pki/crl.pem\"\n".to_string(),
+                }
             ),
             None => "\n# No [tls]: plaintext dev mode, allowed only when listening on loopback.\n# [tls]\n# ca = \"pki/ca.pem\"\n# cert = \"pki/node.pem\"\n# key = \"pki/node.key\"\n".to_string(),
         };

@@ -178,9 +178,20 @@ pub async fn run(
                 }
                 Err(e) => return Err(bad(&t.cert, e)),
             }
+            let revoked = match &t.crl {
+                Some(p) => {
+                    let mut serials = Vec::new();
+                    for crl in wuji_pki::pem_crls(&read(p)?).map_err(|e| bad(p, e))? {
+                        serials.extend(wuji_pki::revoked_serials(&crl).map_err(|e| bad(p, e))?);
+                    }
+                    serials
+                }
+                None => Vec::new(),
+            };
             let signing = crate::sync::verify::Signing::load(
                 &layout,
                 cas,
+                revoked,
                 &own,
                 config.sync.verify_signatures,
             )?;
@@ -208,6 +219,7 @@ pub async fn run(
         ca: t.ca.clone(),
         cert: t.cert.clone(),
         key: t.key.clone(),
+        crl: t.crl.clone(),
     });
     let server_tls = match &tls_files {
         Some(f) => Some(crate::trust::tls::server_config(f)?),

@@ -303,3 +303,38 @@ async fn a_child_cannot_write_a_section_it_does_not_own() {
     assert_eq!(count(&ep).await, 0, "nothing stored");
     county.stop().await;
 }
+
+/// A revoked node's certificate is not learned: its sections are refused as
+/// from an unknown signer, however they arrive.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revoked_nodes_sections_are_refused() {
+    let pki = Pki::new();
+    let town = signer(&pki, "320114001");
+    let crl = pki.dir.path().join("crl.pem");
+    let serial = wuji_pki::serial_of(&town.der).unwrap();
+    std::fs::write(&crl, pki.ca.revocation_list(&[serial], 1, 30).unwrap()).unwrap();
+    let mut tls = pki.node("320114");
+    tls.crl = Some(crl);
+    let county = TestNode::start("320114", |c| c.tls = Some(tls)).await;
+    let op = pki.client(ClientRole::Operator, "320114", Validity::days(1));
+    let ep = endpoint(&county.addr, "320114", &pki.ca_path(), Some(&op));
+    // Relayed by its sibling, whose own certificate is fine.
+    let sibling = pki.node("320114002");
+    let id = (sibling.cert.clone(), sibling.key.clone());
+    let rec = suggestion("被吊销的镇", 9);
+    let state = record_to_signed_state(&rec, &sign(&rec, &town.key));
+    raw_link(
+        &county.addr,
+        "320114",
+        &pki,
+        &id,
+        (320_114_002, 320_114),
+        vec![batch(vec![state], vec![town.der.clone()])],
+    )
+    .await;
+    let r = refusals(&ep).await;
+    assert_eq!(r.get("bad-certificate"), Some(&1), "{r:?}");
+    assert_eq!(r.get("unknown-signer"), Some(&1), "{r:?}");
+    assert_eq!(count(&ep).await, 0);
+    county.stop().await;
+}

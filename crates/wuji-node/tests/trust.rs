@@ -353,3 +353,31 @@ async fn the_children_allow_list_narrows_links_and_admits_a_listed_skip() {
     county.stop().await;
     city.stop().await;
 }
+
+/// A certificate on the revocation list (`[tls] crl`) is refused at the
+/// handshake; others of the same CA are served.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revoked_certificate_is_refused_at_the_handshake() {
+    let pki = Pki::new();
+    let revoked = pki.client(ClientRole::Operator, "320114", Validity::days(1));
+    let serial = wuji_pki::serial_of(
+        &wuji_pki::pem_certs(&std::fs::read_to_string(&revoked.0).unwrap())
+            .unwrap()
+            .remove(0),
+    )
+    .unwrap();
+    let crl = pki.dir.path().join("crl.pem");
+    std::fs::write(&crl, pki.ca.revocation_list(&[serial], 1, 30).unwrap()).unwrap();
+    let mut tls = pki.node("320114");
+    tls.crl = Some(crl);
+    let county = TestNode::start("320114", |c| c.tls = Some(tls)).await;
+    let bad = endpoint(&county.addr, "320114", &pki.ca_path(), Some(&revoked));
+    assert!(submit_via(&bad, "已吊销").await.is_err());
+    let good = pki.client(ClientRole::Operator, "320114", Validity::days(1));
+    let ok = endpoint(&county.addr, "320114", &pki.ca_path(), Some(&good));
+    submit_via(&ok, "正常").await.unwrap();
+    assert_eq!(count(&ok).await, 1);
+    let r = refusals(&ok).await;
+    assert_eq!(r.get("tls-certificate-revoked"), Some(&1), "{r:?}");
+    county.stop().await;
+}

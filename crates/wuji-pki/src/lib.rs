@@ -207,6 +207,35 @@ impl Ca {
         self.sign(p)
     }
 
+    /// A revocation list (PEM) signed by this CA naming the certificates with
+    /// `serials` (from [`serial_of`]), valid for `days`; `number` must grow
+    /// with each new list.
+    pub fn revocation_list(
+        &self,
+        serials: &[Vec<u8>],
+        number: u64,
+        days: i64,
+    ) -> Result<String, Error> {
+        let now = OffsetDateTime::now_utc();
+        let params = rcgen::CertificateRevocationListParams {
+            this_update: now - Duration::minutes(5),
+            next_update: now + Duration::days(days),
+            crl_number: rcgen::SerialNumber::from(number),
+            issuing_distribution_point: None,
+            revoked_certs: serials
+                .iter()
+                .map(|s| rcgen::RevokedCertParams {
+                    serial_number: rcgen::SerialNumber::from_slice(s),
+                    revocation_time: now - Duration::minutes(5),
+                    reason_code: None,
+                    invalidity_date: None,
+                })
+                .collect(),
+            key_identifier_method: rcgen::KeyIdMethod::Sha256,
+        };
+        Ok(params.signed_by(&self.issuer)?.pem()?)
+    }
+
     fn sign(&self, p: CertificateParams) -> Result<Issued, Error> {
         let key = KeyPair::generate()?;
         let cert = p.signed_by(&key, &self.issuer)?;
@@ -272,6 +301,33 @@ pub fn identity_of(der: &[u8]) -> Result<Identity, Error> {
         }
         _ => Err(Error::Identity(format!("{uri}: not a node or client name"))),
     }
+}
+
+/// A certificate's serial number (DER bytes), as revocation lists name it.
+pub fn serial_of(der: &[u8]) -> Result<Vec<u8>, Error> {
+    let (_, c) =
+        x509_parser::parse_x509_certificate(der).map_err(|e| Error::Parse(e.to_string()))?;
+    Ok(c.raw_serial().to_vec())
+}
+
+/// The serial numbers a revocation list (DER) names.
+pub fn revoked_serials(crl: &[u8]) -> Result<Vec<Vec<u8>>, Error> {
+    let (_, l) = x509_parser::parse_x509_crl(crl).map_err(|e| Error::Parse(e.to_string()))?;
+    Ok(l.iter_revoked_certificates()
+        .map(|r| r.raw_serial().to_vec())
+        .collect())
+}
+
+/// The DER bytes of every revocation list in a PEM text.
+pub fn pem_crls(pem: &str) -> Result<Vec<Vec<u8>>, Error> {
+    let mut out = Vec::new();
+    for p in x509_parser::pem::Pem::iter_from_buffer(pem.as_bytes()) {
+        let p = p.map_err(|e| Error::Parse(e.to_string()))?;
+        if p.label == "X509 CRL" {
+            out.push(p.contents);
+        }
+    }
+    Ok(out)
 }
 
 /// The DER bytes of every certificate in a PEM text.

@@ -339,6 +339,29 @@ fn a_node_set_up_with_the_ca_commands_serves_mutual_tls_only() {
         .status();
     let _ = child.wait();
 
+    // Revoking writes the list and is idempotent.
+    for _ in 0..2 {
+        let o = wuji(&[
+            "ca",
+            "revoke",
+            "--dir",
+            p,
+            &f("client-320114-reader.pem"),
+            "--json",
+        ]);
+        ok(&o);
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert!(v["crl"].as_str().unwrap().ends_with("crl.pem"), "{v}");
+    }
+    let listed = std::fs::read_to_string(pki.join("revoked.txt")).unwrap();
+    assert_eq!(listed.lines().count(), 1, "{listed}");
+    assert!(listed.contains("reader"), "{listed}");
+    assert!(
+        std::fs::read_to_string(pki.join("crl.pem"))
+            .unwrap()
+            .contains("X509 CRL")
+    );
+
     // Without [tls], a node refuses to listen beyond loopback.
     let plain = dir.path().join("plain");
     ok(&wuji(&[

@@ -21,6 +21,8 @@ use wuji_store::Layout;
 pub struct Signing {
     /// DER certificates of the CA bundle.
     cas: Arc<Vec<Vec<u8>>>,
+    /// Serial numbers of revoked certificates.
+    revoked: Arc<BTreeSet<Vec<u8>>>,
     /// Known signing keys.
     keyring: Arc<Mutex<Keyring>>,
     /// Known certificates (DER) by node, to pass on to peers.
@@ -34,11 +36,13 @@ impl Signing {
     pub fn load(
         layout: &Layout,
         cas: Vec<Vec<u8>>,
+        revoked: Vec<Vec<u8>>,
         own: &[u8],
         verify: bool,
     ) -> Result<Signing, Error> {
         let s = Signing {
             cas: Arc::new(cas),
+            revoked: Arc::new(revoked.into_iter().collect()),
             keyring: Arc::default(),
             certs: Arc::default(),
             verify,
@@ -57,6 +61,12 @@ impl Signing {
     pub fn learn(&self, layout: Option<&Layout>, der: &[u8]) -> Result<Code, Error> {
         let (code, key) =
             wuji_pki::node_key(der, &self.cas).map_err(|e| Error::Serve(e.to_string()))?;
+        let serial = wuji_pki::serial_of(der).map_err(|e| Error::Serve(e.to_string()))?;
+        if self.revoked.contains(&serial) {
+            return Err(Error::Serve(format!(
+                "node {code}'s certificate is revoked"
+            )));
+        }
         let new = self
             .keyring
             .lock()

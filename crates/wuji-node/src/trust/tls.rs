@@ -31,6 +31,8 @@ pub struct TlsFiles {
     pub cert: PathBuf,
     /// Its private key (PEM).
     pub key: PathBuf,
+    /// Revocation lists (PEM), if any.
+    pub crl: Option<PathBuf>,
 }
 
 fn provider() -> Arc<rustls::crypto::CryptoProvider> {
@@ -73,12 +75,23 @@ fn roots(path: &Path) -> Result<rustls::RootCertStore, Error> {
 /// The server configuration: this node's certificate, client certificates required.
 pub fn server_config(files: &TlsFiles) -> Result<Arc<rustls::ServerConfig>, Error> {
     let bad = |e: rustls::Error| Error::Config(format!("TLS: {e}"));
-    let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+    let mut builder = rustls::server::WebPkiClientVerifier::builder_with_provider(
         Arc::new(roots(&files.ca)?),
         provider(),
-    )
-    .build()
-    .map_err(|e| Error::Config(format!("TLS client verifier: {e}")))?;
+    );
+    if let Some(crl) = &files.crl {
+        use rustls::pki_types::CertificateRevocationListDer;
+        let pem = read(crl)?;
+        let crls = CertificateRevocationListDer::pem_slice_iter(&pem)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| Error::Config(format!("{}: {e}", crl.display())))?;
+        // Certificates of a CA without a list in the file (during a rotation)
+        // are not refused for that.
+        builder = builder.with_crls(crls).allow_unknown_revocation_status();
+    }
+    let verifier = builder
+        .build()
+        .map_err(|e| Error::Config(format!("TLS client verifier: {e}")))?;
     let mut cfg = rustls::ServerConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
         .map_err(bad)?
@@ -196,6 +209,7 @@ fn handshake_rule(e: &io::Error) -> &'static str {
             "tls-certificate-not-yet-valid"
         }
         Some(R::InvalidCertificate(C::UnknownIssuer)) => "tls-unknown-ca",
+        Some(R::InvalidCertificate(C::Revoked)) => "tls-certificate-revoked",
         Some(R::InvalidCertificate(C::BadSignature)) => "tls-bad-signature",
         Some(R::InvalidCertificate(_)) => "tls-bad-certificate",
         _ => "tls-handshake",

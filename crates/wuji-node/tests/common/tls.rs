@@ -85,6 +85,7 @@ impl Pki {
             cert,
             key,
             sign_key,
+            crl: None,
         }
     }
 

@@ -30,6 +30,24 @@ pub enum Command {
     /// .sign.key, the key that signs its sections) or a client certificate
     /// (--client NAME --role reader|operator --node CODE: client-CODE-ROLE.pem, .key).
     Issue(IssueArgs),
+    /// Revoke certificates: adds them to DIR/revoked.txt and writes a new
+    /// DIR/crl.pem signed by the CA; give crl.pem to every node ([tls] crl,
+    /// `wuji init --crl`) and restart them. Connections with a revoked
+    /// certificate are then refused, and a revoked node's signing key is not learned.
+    Revoke {
+        /// Directory of the CA.
+        #[arg(long)]
+        dir: PathBuf,
+        /// The certificates (PEM files) to revoke.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Days until the list should be renewed (run revoke again with no new file… or with one).
+        #[arg(long, default_value_t = 365)]
+        days: i64,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Show what a certificate file says: whose it is (node or client, code,
     /// role), who issued it, when it is valid, a node's signing key.
     Show {
@@ -231,9 +249,87 @@ fn show(file: &Path, json: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Adds the certificates in `files` to the CA's revocation list and writes
+/// DIR/crl.pem; returns its path and the identities revoked.
+pub fn revoke(dir: &Path, files: &[PathBuf], days: i64) -> anyhow::Result<(PathBuf, Vec<String>)> {
+    let ca = load(dir)?;
+    let list = dir.join("revoked.txt");
+    let mut lines: Vec<String> = match std::fs::read_to_string(&list) {
+        Ok(t) => t.lines().map(str::to_string).collect(),
+        Err(_) => Vec::new(),
+    };
+    let mut who = Vec::new();
+    for f in files {
+        let pem =
+            std::fs::read_to_string(f).with_context(|| format!("cannot read {}", f.display()))?;
+        let certs = wuji_pki::pem_certs(&pem)?;
+        if certs.is_empty() {
+            bail!(
+                "{}: no certificate in it (nothing was revoked)",
+                f.display()
+            );
+        }
+        for der in certs {
+            let serial: String = wuji_pki::serial_of(&der)?
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            let id = wuji_pki::identity_of(&der)
+                .map(|i| i.to_string())
+                .unwrap_or_else(|e| e.to_string());
+            if !lines
+                .iter()
+                .any(|l| l.split_whitespace().next() == Some(serial.as_str()))
+            {
+                lines.push(format!("{serial} {id}"));
+            }
+            who.push(id);
+        }
+    }
+    let serials: Vec<Vec<u8>> = lines
+        .iter()
+        .filter_map(|l| l.split_whitespace().next())
+        .map(|h| {
+            (0..h.len())
+                .step_by(2)
+                .filter_map(|i| u8::from_str_radix(h.get(i..i + 2)?, 16).ok())
+                .collect()
+        })
+        .collect();
+    let number = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let crl = ca.revocation_list(&serials, number, days)?;
+    std::fs::write(&list, lines.join("\n") + "\n")
+        .with_context(|| format!("cannot write {}", list.display()))?;
+    let path = dir.join("crl.pem");
+    std::fs::write(&path, crl).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok((path, who))
+}
+
 /// Runs `wuji ca …`.
 pub fn run(cmd: Command) -> anyhow::Result<()> {
     match cmd {
+        Command::Revoke {
+            dir,
+            files,
+            days,
+            json,
+        } => {
+            let (crl, who) = revoke(&dir, &files, days)?;
+            if json {
+                say!("{}", serde_json::json!({ "crl": crl, "revoked": who }));
+            } else {
+                for w in &who {
+                    say!("已吊销 revoked: {w}");
+                }
+                say!(
+                    "吊销列表 revocation list: {}  (give it to every node: [tls] crl, then restart)",
+                    crl.display()
+                );
+            }
+        }
         Command::Show { file, json } => show(&file, json)?,
         Command::Init {
             dir,

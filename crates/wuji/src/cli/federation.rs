@@ -173,6 +173,7 @@ pub async fn up(a: UpArgs) -> anyhow::Result<()> {
         };
         cfg.tls = own.map(|f| wuji_node::config::TlsConfig {
             sign_key: super::ca::sign_key_of(&f.cert),
+            crl: None,
             ca: f.ca,
             cert: f.cert,
             key: f.key,

@@ -38,6 +38,9 @@ pub struct InitArgs {
     /// node-CODE.sign.key, where `wuji ca issue --node` puts it).
     #[arg(long, requires = "ca")]
     sign_key: Option<PathBuf>,
+    /// The federation's revocation list (`wuji ca revoke` writes crl.pem).
+    #[arg(long, requires = "ca")]
+    crl: Option<PathBuf>,
     /// Overwrite an existing DIR/wuji.toml.
     #[arg(long)]
     force: bool,
@@ -98,6 +101,7 @@ pub fn init(a: InitArgs) -> anyhow::Result<()> {
             cert: abs(cert),
             key: abs(key),
             sign_key: abs(sign_key),
+            crl: a.crl.map(abs),
         });
     }
     config.validate()?;
