@@ -216,11 +216,7 @@ async fn a_node_restored_from_an_old_backup_catches_up() {
     }
     agree(&[&county.channel, &city.channel], 320_114, 5).await;
     // Back up the county's store (stopped, as an operator would), then go on.
-    let addr = county.addr.clone();
-    let dir = county.stop().await;
-    let backup = tempfile::tempdir().unwrap();
-    copy_dir(&dir.path().join("data"), &backup.path().join("data"));
-    let county = restart("320114", dir, &addr, Some(("320100", &city.addr))).await;
+    let (county, backup) = back_up(county, "320114", ("320100", &city.addr)).await;
     for i in 0..5 {
         submit(&county.channel, &format!("备份后 {i}")).await;
         submit(&town.channel, &format!("镇 {i}")).await;
@@ -228,9 +224,7 @@ async fn a_node_restored_from_an_old_backup_catches_up() {
     agree(&[&county.channel, &city.channel], 320_114, 15).await;
     // Disaster: restore the old backup. The county's log is now behind what the
     // city and the town already hold from it.
-    let dir = county.stop().await;
-    std::fs::remove_dir_all(dir.path().join("data")).unwrap();
-    copy_dir(&backup.path().join("data"), &dir.path().join("data"));
+    let (dir, addr) = restore(county, &backup).await;
     let county = restart("320114", dir, &addr, Some(("320100", &city.addr))).await;
     agree(&[&county.channel, &city.channel], 320_114, 15).await;
     agree(
@@ -261,19 +255,13 @@ async fn a_restored_node_that_wrote_past_its_old_checkpoint_is_repaired_by_the_d
         submit(&county.channel, &format!("备份前 {i}")).await;
     }
     agree(&[&county.channel, &city.channel], 320_114, 5).await;
-    let addr = county.addr.clone();
-    let dir = county.stop().await;
-    let backup = tempfile::tempdir().unwrap();
-    copy_dir(&dir.path().join("data"), &backup.path().join("data"));
-    let county = restart("320114", dir, &addr, Some(("320100", &city.addr))).await;
+    let (county, backup) = back_up(county, "320114", ("320100", &city.addr)).await;
     for i in 0..5 {
         submit(&county.channel, &format!("备份后 {i}")).await;
     }
     agree(&[&county.channel, &city.channel], 320_114, 10).await;
     // Restore the backup while the city is down, and write more than was lost.
-    let dir = county.stop().await;
-    std::fs::remove_dir_all(dir.path().join("data")).unwrap();
-    copy_dir(&backup.path().join("data"), &dir.path().join("data"));
+    let (dir, addr) = restore(county, &backup).await;
     let city_addr = city.addr.clone();
     let city_dir = city.stop().await;
     let county = restart("320114", dir, &addr, Some(("320100", &city_addr))).await;
@@ -296,6 +284,30 @@ async fn a_restored_node_that_wrote_past_its_old_checkpoint_is_repaired_by_the_d
     for n in [county, city] {
         n.stop().await;
     }
+}
+
+/// Backs up a node's store as an operator would (stopped), then restarts it;
+/// returns the running node and the backup.
+async fn back_up(
+    node: TestNode,
+    code: &str,
+    parent: (&str, &str),
+) -> (TestNode, tempfile::TempDir) {
+    let addr = node.addr.clone();
+    let dir = node.stop().await;
+    let backup = tempfile::tempdir().unwrap();
+    copy_dir(&dir.path().join("data"), &backup.path().join("data"));
+    (restart(code, dir, &addr, Some(parent)).await, backup)
+}
+
+/// Stops a node and puts `backup` in place of its store; returns its
+/// directory and address, ready for a restart.
+async fn restore(node: TestNode, backup: &tempfile::TempDir) -> (tempfile::TempDir, String) {
+    let addr = node.addr.clone();
+    let dir = node.stop().await;
+    std::fs::remove_dir_all(dir.path().join("data")).unwrap();
+    copy_dir(&backup.path().join("data"), &dir.path().join("data"));
+    (dir, addr)
 }
 
 fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
@@ -492,18 +504,12 @@ async fn a_difference_in_a_large_region_is_narrowed_before_anything_is_resent() 
         submit(&county.channel, &format!("备份前 {i}")).await;
     }
     agree(&[&county.channel, &city.channel], 320_114, 25).await;
-    let addr = county.addr.clone();
-    let dir = county.stop().await;
-    let backup = tempfile::tempdir().unwrap();
-    copy_dir(&dir.path().join("data"), &backup.path().join("data"));
-    let county = restart("320114", dir, &addr, Some(("320100", &city.addr))).await;
+    let (county, backup) = back_up(county, "320114", ("320100", &city.addr)).await;
     for i in 0..5 {
         submit(&county.channel, &format!("备份后 {i}")).await;
     }
     agree(&[&county.channel, &city.channel], 320_114, 30).await;
-    let dir = county.stop().await;
-    std::fs::remove_dir_all(dir.path().join("data")).unwrap();
-    copy_dir(&backup.path().join("data"), &dir.path().join("data"));
+    let (dir, addr) = restore(county, &backup).await;
     let city_addr = city.addr.clone();
     let city_dir = city.stop().await;
     let county = restart("320114", dir, &addr, Some(("320100", &city_addr))).await;
