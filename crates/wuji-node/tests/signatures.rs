@@ -104,10 +104,7 @@ async fn title_at(ep: &tonic::transport::Endpoint, uuid: u128) -> Option<String>
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_relay_cannot_alter_forge_or_replay_a_townships_sections() {
     let pki = Pki::new();
-    let tls = pki.node("320000");
-    let province = TestNode::start("320000", |c| c.tls = Some(tls)).await;
-    let op = pki.client(ClientRole::Operator, "320000", Validity::days(1));
-    let ep = endpoint(&province.addr, "320000", &pki.ca_path(), Some(&op));
+    let (province, ep) = tls_node(&pki, "320000").await;
     let town = signer(&pki, "320114001");
     let city = signer(&pki, "320100");
     let city_tls = pki.node("320100"); // the relay's TLS identity (and a new key)
@@ -256,10 +253,7 @@ async fn nodes_sign_what_they_write_and_their_parent_checks_it() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_child_cannot_write_a_section_it_does_not_own() {
     let pki = Pki::new();
-    let tls = pki.node("320114");
-    let county = TestNode::start("320114", |c| c.tls = Some(tls)).await;
-    let op = pki.client(ClientRole::Operator, "320114", Validity::days(1));
-    let ep = endpoint(&county.addr, "320114", &pki.ca_path(), Some(&op));
+    let (county, ep) = tls_node(&pki, "320114").await;
     let town = signer(&pki, "320114001");
     let town_tls = pki.node("320114001");
     let id = (town_tls.cert.clone(), town_tls.key.clone());

@@ -15,10 +15,7 @@ use wuji_proto::pb::{self, sync_message::Msg};
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn calls_without_a_valid_certificate_or_beyond_their_role_are_refused_and_counted() {
     let pki = Pki::new();
-    let tls = pki.node("320114");
-    let county = TestNode::start("320114", |c| c.tls = Some(tls)).await;
-    let op = pki.client(ClientRole::Operator, "320114", Validity::days(1));
-    let ok = endpoint(&county.addr, "320114", &pki.ca_path(), Some(&op));
+    let (county, ok) = tls_node(&pki, "320114").await;
 
     // No client certificate.
     let none = endpoint(&county.addr, "320114", &pki.ca_path(), None);

@@ -329,3 +329,12 @@ pub fn operator_channel(tls: &TlsConfig, code: &str, addr: &str) -> tonic::trans
         .unwrap()
         .connect_lazy()
 }
+
+/// A node `code` with mutual TLS from `pki`, and an endpoint to it as its operator.
+pub async fn tls_node(pki: &Pki, code: &str) -> (super::TestNode, Endpoint) {
+    let tls = pki.node(code);
+    let node = super::TestNode::start(code, |c| c.tls = Some(tls)).await;
+    let op = pki.client(ClientRole::Operator, code, Validity::days(1));
+    let ep = endpoint(&node.addr, code, &pki.ca_path(), Some(&op));
+    (node, ep)
+}
