@@ -378,3 +378,54 @@ async fn a_revoked_certificate_is_refused_at_the_handshake() {
     assert_eq!(r.get("tls-certificate-revoked"), Some(&1), "{r:?}");
     county.stop().await;
 }
+
+/// A child checks its parent's certificate against the revocation list too:
+/// with the parent's certificate revoked, nothing crosses the link.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_child_refuses_a_parent_whose_certificate_is_revoked() {
+    let pki = Pki::new();
+    let city_tls = pki.node("320100");
+    let serial = wuji_pki::serial_of(
+        &wuji_pki::pem_certs(&std::fs::read_to_string(&city_tls.cert).unwrap())
+            .unwrap()
+            .remove(0),
+    )
+    .unwrap();
+    let crl = pki.dir.path().join("crl.pem");
+    std::fs::write(&crl, pki.ca.revocation_list(&[serial], 1, 30).unwrap()).unwrap();
+    let city = TestNode::start("320100", |c| c.tls = Some(city_tls)).await;
+    let mut county_tls = pki.node("320114");
+    county_tls.crl = Some(crl);
+    let addr = city.addr.clone();
+    let county = TestNode::start("320114", |c| {
+        c.tls = Some(county_tls);
+        c.parent = Some(ParentConfig {
+            code: "320100".into(),
+            addr,
+        });
+    })
+    .await;
+    let county_op = pki.client(ClientRole::Operator, "320114", Validity::days(1));
+    let city_op = pki.client(ClientRole::Operator, "320100", Validity::days(1));
+    submit_via(
+        &endpoint(&county.addr, "320114", &pki.ca_path(), Some(&county_op)),
+        "不该上传",
+    )
+    .await
+    .unwrap();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let city_ep = endpoint(&city.addr, "320100", &pki.ca_path(), Some(&city_op));
+    assert_eq!(count(&city_ep).await, 0, "nothing reached a revoked parent");
+    let st = pb::node_client::NodeClient::new(county.channel.clone())
+        .status(pb::StatusRequest {})
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        st.links.iter().all(|l| !l.connected),
+        "no link up: {:?}",
+        st.links
+    );
+    county.stop().await;
+    city.stop().await;
+}

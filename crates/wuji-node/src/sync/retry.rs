@@ -55,26 +55,22 @@ async fn link_once(ctx: &LinkCtx, parent: Code, addr: &str) -> Result<(), crate:
     let host = addr
         .trim_start_matches("http://")
         .trim_start_matches("https://");
-    let url = match &ctx.tls {
-        Some(_) => format!("https://{host}"),
-        None => format!("http://{host}"),
-    };
-    let mut endpoint = tonic::transport::Endpoint::from_shared(url)
-        .map_err(|e| crate::Error::Config(format!("parent.addr {addr}: {e}")))?;
-    if let Some(files) = &ctx.tls {
-        endpoint = endpoint
-            .tls_config(crate::trust::tls::client_config(files, parent)?)
-            .map_err(|e| crate::Error::Config(format!("TLS to the parent: {e}")))?;
-    }
-    let channel = endpoint
+    // Over TLS the connector below does TLS itself; the endpoint stays http.
+    let endpoint = tonic::transport::Endpoint::from_shared(format!("http://{host}"))
+        .map_err(|e| crate::Error::Config(format!("parent.addr {addr}: {e}")))?
         .connect_timeout(Duration::from_secs(5))
         .tcp_nodelay(true)
         .http2_keep_alive_interval(Duration::from_secs(15))
         .keep_alive_timeout(Duration::from_secs(10))
-        .keep_alive_while_idle(true)
-        .connect()
-        .await
-        .map_err(|e| crate::Error::Serve(format!("cannot reach the parent: {e}")))?;
+        .keep_alive_while_idle(true);
+    let channel = match &ctx.tls {
+        Some(files) => {
+            let cfg = crate::trust::tls::client_config(files)?;
+            crate::trust::tls::connect(endpoint, host.to_string(), parent, cfg).await
+        }
+        None => endpoint.connect().await,
+    }
+    .map_err(|e| crate::Error::Serve(format!("cannot reach the parent: {e:?}")))?;
     let (tx, rx) = mpsc::channel(64);
     let mut client = SyncClient::new(channel)
         .max_decoding_message_size(ctx.max_message)

@@ -2,7 +2,8 @@
 //! certificate from the federation CA bundle (several CAs during a rotation),
 //! handshakes run in parallel and each failure is logged and counted by reason;
 //! the client side, for dialing the parent, presents the node certificate and
-//! checks that the server is the expected node (`node-CODE.wuji`). Without TLS
+//! checks that the server is the expected node (`node-CODE.wuji`) and not
+//! revoked. Without TLS
 //! (dev mode) connections are plain and each one is warned about.
 
 use super::{Peer, Refusals};
@@ -80,14 +81,11 @@ pub fn server_config(files: &TlsFiles) -> Result<Arc<rustls::ServerConfig>, Erro
         provider(),
     );
     if let Some(crl) = &files.crl {
-        use rustls::pki_types::CertificateRevocationListDer;
-        let pem = read(crl)?;
-        let crls = CertificateRevocationListDer::pem_slice_iter(&pem)
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| Error::Config(format!("{}: {e}", crl.display())))?;
         // Certificates of a CA without a list in the file (during a rotation)
         // are not refused for that.
-        builder = builder.with_crls(crls).allow_unknown_revocation_status();
+        builder = builder
+            .with_crls(crls(crl)?)
+            .allow_unknown_revocation_status();
     }
     let verifier = builder
         .build()
@@ -102,17 +100,67 @@ pub fn server_config(files: &TlsFiles) -> Result<Arc<rustls::ServerConfig>, Erro
     Ok(Arc::new(cfg))
 }
 
-/// The client configuration for dialing the node `server` (checked by its
-/// certificate's DNS name), presenting `files`' certificate.
-pub fn client_config(
-    files: &TlsFiles,
+/// The rustls client configuration for dialing a parent: this node's
+/// certificate, the CA bundle, and the revocation list if any (tonic's own
+/// client TLS takes no revocation list, hence our own).
+pub fn client_config(files: &TlsFiles) -> Result<Arc<rustls::ClientConfig>, Error> {
+    let bad = |e: rustls::Error| Error::Config(format!("TLS: {e}"));
+    let mut builder = rustls::client::WebPkiServerVerifier::builder_with_provider(
+        Arc::new(roots(&files.ca)?),
+        provider(),
+    );
+    if let Some(crl) = &files.crl {
+        builder = builder
+            .with_crls(crls(crl)?)
+            .allow_unknown_revocation_status();
+    }
+    let verifier = builder
+        .build()
+        .map_err(|e| Error::Config(format!("TLS server verifier: {e}")))?;
+    let mut cfg = rustls::ClientConfig::builder_with_provider(provider())
+        .with_safe_default_protocol_versions()
+        .map_err(bad)?
+        .with_webpki_verifier(verifier)
+        .with_client_auth_cert(certs(&files.cert)?, key(&files.key)?)
+        .map_err(bad)?;
+    cfg.alpn_protocols = vec![b"h2".to_vec()];
+    Ok(Arc::new(cfg))
+}
+
+/// Connects `endpoint` (an `http://` endpoint for `addr`) over mutual TLS to the
+/// node `server`, whose certificate must name `node-CODE.wuji`.
+pub async fn connect(
+    endpoint: tonic::transport::Endpoint,
+    addr: String,
     server: Code,
-) -> Result<tonic::transport::ClientTlsConfig, Error> {
-    use tonic::transport::{Certificate, ClientTlsConfig, Identity};
-    Ok(ClientTlsConfig::new()
-        .ca_certificate(Certificate::from_pem(read(&files.ca)?))
-        .identity(Identity::from_pem(read(&files.cert)?, read(&files.key)?))
-        .domain_name(wuji_pki::node_dns_name(server)))
+    cfg: Arc<rustls::ClientConfig>,
+) -> Result<tonic::transport::Channel, tonic::transport::Error> {
+    let name = rustls::pki_types::ServerName::try_from(wuji_pki::node_dns_name(server))
+        .unwrap_or_else(|_| {
+            rustls::pki_types::ServerName::try_from("node.wuji").expect("a DNS name")
+        });
+    let connector = tower::service_fn(move |_: tonic::codegen::http::Uri| {
+        let (addr, name, cfg) = (addr.clone(), name.clone(), cfg.clone());
+        async move {
+            let tcp = TcpStream::connect(&addr).await?;
+            tcp.set_nodelay(true)?;
+            let tls = tokio_rustls::TlsConnector::from(cfg)
+                .connect(name, tcp)
+                .await?;
+            Ok::<_, io::Error>(hyper_util::rt::TokioIo::new(tls))
+        }
+    });
+    endpoint.connect_with_connector(connector).await
+}
+
+fn crls(
+    path: &Path,
+) -> Result<Vec<rustls::pki_types::CertificateRevocationListDer<'static>>, Error> {
+    use rustls::pki_types::CertificateRevocationListDer;
+    let pem = read(path)?;
+    CertificateRevocationListDer::pem_slice_iter(&pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| Error::Config(format!("{}: {e}", path.display())))
 }
 
 /// One accepted connection, plain or TLS, with who is at the other end.
