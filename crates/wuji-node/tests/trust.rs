@@ -375,7 +375,11 @@ async fn a_revoked_certificate_is_refused_at_the_handshake() {
     submit_via(&ok, "正常").await.unwrap();
     assert_eq!(count(&ok).await, 1);
     let r = refusals(&ok).await;
-    assert_eq!(r.get("tls-certificate-revoked"), Some(&1), "{r:?}");
+    // At least once: a client may try its connection more than once.
+    assert!(
+        r.get("tls-certificate-revoked").copied().unwrap_or(0) >= 1,
+        "{r:?}"
+    );
     county.stop().await;
 }
 
