@@ -48,12 +48,7 @@ fn reissue(code: &str) {
 
 /// A node whose parent is at `parent_addr`, with TLS.
 async fn child(code: &str, parent_addr: &str, parent_code: &str) -> TestNode {
-    let (pc, addr, t) = (parent_code.to_string(), parent_addr.to_string(), tls(code));
-    TestNode::start(code, move |c| {
-        c.tls = Some(t);
-        c.parent = Some(ParentConfig { code: pc, addr });
-    })
-    .await
+    common::tls::tls_child(tls(code), code, parent_code, parent_addr).await
 }
 
 /// The root of a test's tree, with TLS.

@@ -10,16 +10,14 @@ mod common;
 
 use common::tls::*;
 use common::*;
-use prost::Message;
 use std::collections::BTreeMap;
 use wuji_crdt::{Hlc, Stamp, WriterId};
 use wuji_division::Code;
 use wuji_model::calendar::Calendar;
 use wuji_model::suggestion::workflow::{self as wf, Draft};
 use wuji_model::{Ctx, Record, RecordId, RecordKind, Rules, summary};
-use wuji_node::config::ParentConfig;
 use wuji_pki::{ClientRole, SignKey, Validity};
-use wuji_proto::pb::{self, suggestions_client::SuggestionsClient, sync_message::Msg};
+use wuji_proto::pb::{self, suggestions_client::SuggestionsClient};
 use wuji_proto::{Signatures, record_to_signed_state, section_message};
 
 const TOWN: u32 = 320_114_001;
@@ -73,19 +71,6 @@ fn sign(rec: &Record, by: &SignKey) -> Signatures {
     rec.sections()
         .map(|(k, s)| (*k, by.sign(&section_message(rec.id, *k, s))))
         .collect()
-}
-
-fn batch(records: Vec<pb::RecordState>, certificates: Vec<Vec<u8>>) -> Vec<u8> {
-    pb::SyncMessage {
-        msg: Some(Msg::Batch(pb::Batch {
-            from_seq: 0,
-            to_seq: 1,
-            records,
-            repair: false,
-            certificates,
-        })),
-    }
-    .encode_to_vec()
 }
 
 async fn title_at(ep: &tonic::transport::Endpoint, uuid: u128) -> Option<String> {
@@ -208,14 +193,7 @@ async fn nodes_sign_what_they_write_and_their_parent_checks_it() {
     let city = TestNode::start("320100", |c| c.tls = Some(city_tls)).await;
     let county_tls = pki.node("320114");
     let addr = city.addr.clone();
-    let county = TestNode::start("320114", |c| {
-        c.tls = Some(county_tls);
-        c.parent = Some(ParentConfig {
-            code: "320100".into(),
-            addr,
-        });
-    })
-    .await;
+    let county = tls_child(county_tls, "320114", "320100", &addr).await;
     let county_op = pki.client(ClientRole::Operator, "320114", Validity::days(1));
     let city_op = pki.client(ClientRole::Operator, "320100", Validity::days(1));
     let county_ep = endpoint(&county.addr, "320114", &pki.ca_path(), Some(&county_op));

@@ -8,9 +8,8 @@ use common::tls::*;
 use common::*;
 use std::time::Duration;
 use wuji_division::Code;
-use wuji_node::config::ParentConfig;
 use wuji_pki::{ClientRole, Validity};
-use wuji_proto::pb::{self, sync_message::Msg};
+use wuji_proto::pb;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn calls_without_a_valid_certificate_or_beyond_their_role_are_refused_and_counted() {
@@ -84,14 +83,7 @@ async fn links_from_a_false_code_a_sibling_a_grandchild_or_a_client_are_refused_
     let city = TestNode::start("320100", |c| c.tls = Some(city_tls)).await;
     let county_tls = pki.node("320114");
     let (city_addr, county_addr_cfg) = (city.addr.clone(), city.addr.clone());
-    let county = TestNode::start("320114", |c| {
-        c.tls = Some(county_tls);
-        c.parent = Some(ParentConfig {
-            code: "320100".into(),
-            addr: county_addr_cfg,
-        });
-    })
-    .await;
+    let county = tls_child(county_tls, "320114", "320100", &county_addr_cfg).await;
     let city_op = pki.client(ClientRole::Operator, "320100", Validity::days(1));
     let county_op = pki.client(ClientRole::Operator, "320114", Validity::days(1));
     let city_ep = endpoint(&city.addr, "320100", &pki.ca_path(), Some(&city_op));
@@ -121,14 +113,7 @@ async fn links_from_a_false_code_a_sibling_a_grandchild_or_a_client_are_refused_
     );
     // A township that skips its county and dials the city.
     let skip_tls = pki.node("320114001");
-    let skipper = TestNode::start("320114001", |c| {
-        c.tls = Some(skip_tls);
-        c.parent = Some(ParentConfig {
-            code: "320100".into(),
-            addr: city_addr.clone(),
-        });
-    })
-    .await;
+    let skipper = tls_child(skip_tls, "320114001", "320100", &city_addr).await;
     let skip_op = pki.client(ClientRole::Operator, "320114001", Validity::days(1));
     submit_via(
         &endpoint(&skipper.addr, "320114001", &pki.ca_path(), Some(&skip_op)),
@@ -185,7 +170,6 @@ async fn links_from_a_false_code_a_sibling_a_grandchild_or_a_client_are_refused_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn malformed_and_oversize_messages_on_a_link_are_refused_and_counted() {
-    use prost::Message;
     let pki = Pki::new();
     let tls = pki.node("320114");
     let county = TestNode::start("320114", |c| {
@@ -208,54 +192,44 @@ async fn malformed_and_oversize_messages_on_a_link_are_refused_and_counted() {
     )
     .await;
     // Protobuf, but a record whose id names no congress.
-    let bad = pb::SyncMessage {
-        msg: Some(Msg::Batch(pb::Batch {
-            from_seq: 0,
-            to_seq: 1,
-            records: vec![pb::RecordState {
-                id: Some(pb::RecordId {
-                    kind: 2,
-                    home: 999,
-                    uuid: vec![1; 16],
-                }),
-                sections: vec![],
-            }],
-            repair: false,
-            certificates: vec![],
-        })),
-    };
+    let bad = batch(
+        vec![pb::RecordState {
+            id: Some(pb::RecordId {
+                kind: 2,
+                home: 999,
+                uuid: vec![1; 16],
+            }),
+            sections: vec![],
+        }],
+        vec![],
+    );
     raw_link(
         &county.addr,
         "320114",
         &pki,
         &id,
         (320_114_001, 320_114),
-        vec![bad.encode_to_vec()],
+        vec![bad],
     )
     .await;
     // Larger than the node takes.
-    let big = pb::SyncMessage {
-        msg: Some(Msg::Batch(pb::Batch {
-            from_seq: 0,
-            to_seq: 1,
-            records: vec![pb::RecordState {
-                id: None,
-                sections: vec![pb::SectionEnvelope {
-                    signature: vec![7; 100 << 10],
-                    ..Default::default()
-                }],
+    let big = batch(
+        vec![pb::RecordState {
+            id: None,
+            sections: vec![pb::SectionEnvelope {
+                signature: vec![7; 100 << 10],
+                ..Default::default()
             }],
-            repair: false,
-            certificates: vec![],
-        })),
-    };
+        }],
+        vec![],
+    );
     raw_link(
         &county.addr,
         "320114",
         &pki,
         &id,
         (320_114_001, 320_114),
-        vec![big.encode_to_vec()],
+        vec![big],
     )
     .await;
     eventually("each is counted", || async {
@@ -286,14 +260,7 @@ async fn during_a_ca_rotation_old_and_new_certificates_work_side_by_side() {
     let mut county_tls = old.node("320114");
     county_tls.ca = bundle.clone();
     let addr = city.addr.clone();
-    let county = TestNode::start("320114", |c| {
-        c.tls = Some(county_tls);
-        c.parent = Some(ParentConfig {
-            code: "320100".into(),
-            addr,
-        });
-    })
-    .await;
+    let county = tls_child(county_tls, "320114", "320100", &addr).await;
     let county_op = old.client(ClientRole::Operator, "320114", Validity::days(1));
     let city_reader = new.client(ClientRole::Reader, "320100", Validity::days(1));
     submit_via(
@@ -401,14 +368,7 @@ async fn a_child_refuses_a_parent_whose_certificate_is_revoked() {
     let mut county_tls = pki.node("320114");
     county_tls.crl = Some(crl);
     let addr = city.addr.clone();
-    let county = TestNode::start("320114", |c| {
-        c.tls = Some(county_tls);
-        c.parent = Some(ParentConfig {
-            code: "320100".into(),
-            addr,
-        });
-    })
-    .await;
+    let county = tls_child(county_tls, "320114", "320100", &addr).await;
     let county_op = pki.client(ClientRole::Operator, "320114", Validity::days(1));
     let city_op = pki.client(ClientRole::Operator, "320100", Validity::days(1));
     submit_via(

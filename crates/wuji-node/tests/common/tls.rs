@@ -338,3 +338,33 @@ pub async fn tls_node(pki: &Pki, code: &str) -> (super::TestNode, Endpoint) {
     let ep = endpoint(&node.addr, code, &pki.ca_path(), Some(&op));
     (node, ep)
 }
+
+/// A link `Batch` (seq 0..1) of `records` and `certificates`, encoded.
+pub fn batch(records: Vec<pb::RecordState>, certificates: Vec<Vec<u8>>) -> Vec<u8> {
+    use prost::Message;
+    pb::SyncMessage {
+        msg: Some(Msg::Batch(pb::Batch {
+            from_seq: 0,
+            to_seq: 1,
+            records,
+            repair: false,
+            certificates,
+        })),
+    }
+    .encode_to_vec()
+}
+
+/// A node `code` with the TLS files `tls`, whose parent `parent_code` is at `parent_addr`.
+pub async fn tls_child(
+    tls: TlsConfig,
+    code: &str,
+    parent_code: &str,
+    parent_addr: &str,
+) -> super::TestNode {
+    let (pc, addr) = (parent_code.to_string(), parent_addr.to_string());
+    super::TestNode::start(code, move |c| {
+        c.tls = Some(tls);
+        c.parent = Some(wuji_node::config::ParentConfig { code: pc, addr });
+    })
+    .await
+}
