@@ -134,6 +134,43 @@ pub fn add_difference(
     into.retain(|_, v| *v != 0);
 }
 
+/// The counts of `holder` recounted from scratch over `records` (summaries
+/// left out), as a map without zeros.
+pub fn recount<'a>(
+    records: impl IntoIterator<Item = &'a Record>,
+    rules: &Rules,
+    holder: Code,
+) -> BTreeMap<String, i64> {
+    let mut total = BTreeMap::new();
+    for r in records {
+        add_difference(
+            &mut total,
+            &BTreeMap::new(),
+            &contribution(r, rules, holder),
+        );
+    }
+    total
+}
+
+/// The delta that sets the node's summary record `current` to exactly `full`
+/// (every counter not in `full` to zero): how a node replaces counts it cannot
+/// trust, e.g. its own summary returned by a peer after a rebuild or restore.
+pub fn restate(
+    ctx: &Ctx,
+    current: Option<&Record>,
+    full: &BTreeMap<String, i64>,
+) -> Result<Record, Error> {
+    let held: BTreeMap<String, i64> = current
+        .map(counts)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(k, v)| (k, v as i64))
+        .collect();
+    let mut changes = BTreeMap::new();
+    add_difference(&mut changes, &held, full);
+    publish(ctx, current, &changes)
+}
+
 /// The delta that applies `changes` to the node's summary record `current`.
 pub fn publish(
     ctx: &Ctx,

@@ -196,6 +196,9 @@ async fn a_node_rebuilt_from_an_empty_directory_refills_and_its_new_writes_still
         submit(&county.channel, &format!("重建后 {i}")).await;
     }
     agree(&[&county.channel, &city.channel], 320_114, 16).await;
+    // What came back is counted once: its own summary, returned by the city
+    // with the records, is recounted, and the city takes the recount.
+    summary_adds_up(&county.channel, &city.channel, 320_114).await;
     for n in [town, county, city] {
         n.stop().await;
     }
@@ -233,6 +236,7 @@ async fn a_node_restored_from_an_old_backup_catches_up() {
         submit(&county.channel, &format!("恢复后 {i}")).await;
     }
     agree(&[&county.channel, &city.channel], 320_114, 18).await;
+    summary_adds_up(&county.channel, &city.channel, 320_114).await;
     for n in [town, county, city] {
         n.stop().await;
     }

@@ -171,9 +171,12 @@ pub async fn resend(
                 .records(&prefix, after.as_deref(), BATCH_RECORDS)?;
             let last = page.len() < BATCH_RECORDS;
             let mut records = Vec::new();
+            // A record whose last change is not yet flushed leaves with the log
+            // once it is, never before.
+            let durable = ctx.committer.durable();
             for s in page {
                 after = Some(wuji_store::layout::record_key(&s.record.id).to_vec());
-                if !scope.contains(s.record.id.home) {
+                if !scope.contains(s.record.id.home) || s.seq > durable {
                     continue;
                 }
                 if let Some(r) = routing::for_recipient(&s.record, peer) {

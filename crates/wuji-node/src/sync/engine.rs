@@ -119,7 +119,7 @@ fn hello(ctx: &LinkCtx, checkpoint: (u64, Vec<u8>)) -> Result<pb::SyncMessage, E
             software: format!("wuji {}", env!("CARGO_PKG_VERSION")),
             incarnation: ctx.layout.incarnation()?,
             resume_incarnation,
-            last_seq: ctx.layout.last_seq()?,
+            last_seq: ctx.committer.durable(),
         })),
     })
 }
@@ -299,7 +299,7 @@ where
         Some(Msg::Hello(h)) => match check_hello(ctx, role, &h) {
             Ok(peer) => {
                 let mine = ctx.layout.incarnation()?;
-                let last = ctx.layout.last_seq()?;
+                let last = ctx.committer.durable();
                 let resume_from = if h.resume_incarnation != mine {
                     if h.resume_from > 0 {
                         tracing::info!(%peer, "the peer's checkpoint counts in another store of this node: shipping everything");
@@ -345,12 +345,16 @@ async fn ship(ctx: LinkCtx, g: Greeting, tx: mpsc::Sender<pb::SyncMessage>) -> R
     // Entries that came from the peer are not echoed back, except, when the
     // peer lost data, those logged before this link.
     let echo_until = if g.lost_data {
-        ctx.layout.last_seq()?
+        ctx.committer.durable()
     } else {
         0
     };
     loop {
-        let entries = ctx.layout.log_after(from, WINDOW_ENTRIES)?;
+        // Only what the committer announced as flushed leaves the node: an
+        // entry read between the committer's append and its flush could be
+        // lost here by a crash and yet be kept by the peer.
+        let durable = *seq.borrow_and_update();
+        let entries = durable_window(&ctx.layout, from, durable)?;
         if entries.is_empty() {
             tokio::select! {
                 changed = seq.changed() => {
@@ -394,6 +398,20 @@ async fn ship(ctx: LinkCtx, g: Greeting, tx: mpsc::Sender<pb::SyncMessage>) -> R
             from = to;
         }
     }
+}
+
+/// The log entries after `from` up to the durable position, a window at a time.
+pub(crate) fn durable_window(
+    layout: &Layout,
+    from: u64,
+    durable: u64,
+) -> Result<Vec<wuji_store::LogEntry>, Error> {
+    if from >= durable {
+        return Ok(Vec::new());
+    }
+    let mut entries = layout.log_after(from, WINDOW_ENTRIES)?;
+    entries.retain(|e| e.seq <= durable);
+    Ok(entries)
 }
 
 /// Sends the current state of `ids` as the slice `from..to` of the log.

@@ -165,3 +165,120 @@ pub async fn submit(ch: &Channel, title: &str) -> String {
     .view["id"]
         .clone()
 }
+
+/// The counters of `of`'s summary as the node at `ch` holds it (its own, or
+/// one from below), without the derived `suggestion.overdue`.
+pub async fn summary_of(ch: &Channel, of: u32) -> BTreeMap<String, u64> {
+    let st = pb::node_client::NodeClient::new(ch.clone())
+        .status(pb::StatusRequest {})
+        .await
+        .unwrap()
+        .into_inner();
+    let s = if st.node == of {
+        st.own
+    } else {
+        st.below.into_iter().find(|s| s.code == of)
+    };
+    let mut counts: BTreeMap<String, u64> = s
+        .map(|s| s.counts.into_iter().collect())
+        .unwrap_or_default();
+    counts.remove("suggestion.overdue");
+    counts.retain(|_, v| *v != 0);
+    counts
+}
+
+/// Every record a node at `ch` lists: suggestions, deputies, assignments and
+/// supervision items, page by page.
+pub async fn all_records(ch: &Channel) -> Vec<wuji_model::Record> {
+    use pb::{
+        assignments_client::AssignmentsClient, deputies_client::DeputiesClient,
+        suggestions_client::SuggestionsClient, supervision_client::SupervisionClient,
+    };
+    let mut out = Vec::new();
+    for kind in 0..4 {
+        let mut after = String::new();
+        loop {
+            let page = Some(pb::Page {
+                limit: 500,
+                after: after.clone(),
+            });
+            let c = ch.clone();
+            let list = match kind {
+                0 => {
+                    SuggestionsClient::new(c)
+                        .list_suggestions(pb::ListSuggestionsRequest {
+                            page,
+                            ..Default::default()
+                        })
+                        .await
+                }
+                1 => {
+                    DeputiesClient::new(c)
+                        .list_deputies(pb::ListDeputiesRequest {
+                            page,
+                            ..Default::default()
+                        })
+                        .await
+                }
+                2 => {
+                    AssignmentsClient::new(c)
+                        .list_assignments(pb::ListAssignmentsRequest {
+                            page,
+                            ..Default::default()
+                        })
+                        .await
+                }
+                _ => {
+                    SupervisionClient::new(c)
+                        .list_items(pb::ListItemsRequest { page })
+                        .await
+                }
+            }
+            .unwrap()
+            .into_inner();
+            for r in &list.records {
+                out.push(wuji_proto::record_from_state(r.state.as_ref().unwrap()).unwrap());
+            }
+            if list.next.is_empty() {
+                break;
+            }
+            after = list.next;
+        }
+    }
+    out
+}
+
+/// The summary a node at `ch` should hold, recounted here from every record it
+/// lists.
+pub async fn recount(ch: &Channel, holder: u32) -> BTreeMap<String, u64> {
+    let records = all_records(ch).await;
+    let holder = Code::from_value(holder).unwrap();
+    wuji_model::summary::recount(&records, &wuji_model::Rules::default(), holder)
+        .into_iter()
+        .map(|(k, v)| (k, v as u64))
+        .collect()
+}
+
+/// Waits until the node `code` at `own` holds a summary equal to a recount of
+/// what it lists, and its parent at `parent` holds the same summary of it.
+pub async fn summary_adds_up(own: &Channel, parent: &Channel, code: u32) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let (mine, above, truth) = (
+            summary_of(own, code).await,
+            summary_of(parent, code).await,
+            recount(own, code).await,
+        );
+        if mine == truth && above == truth {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the summary of {code} does not add up: own {:?} / at the parent {:?} / recount {:?}",
+            mine.get("suggestion.total"),
+            above.get("suggestion.total"),
+            truth.get("suggestion.total")
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
