@@ -10,6 +10,10 @@
 //!
 //! `wuji-bench sync [RECORDS] [SAMPLES] [CHANGES] [IDLE_SECONDS]` (defaults
 //! 100000, 1000, 10, 60): see `sync.rs`. A zero skips that part.
+//!
+//! `wuji-bench storm [--kills N] [--seed S] ...`: SIGKILLs a node of a real
+//! federation under writers and checks that nothing was lost or counted twice
+//! (see `storm.rs`); the one subcommand here that fails when a check fails.
 
 use prost::Message;
 use std::sync::Arc;
@@ -24,6 +28,7 @@ use wuji_node::{Committer, Config, Op};
 use wuji_proto::pb::{self, suggestions_client::SuggestionsClient};
 use wuji_store::{Batch, Kv, Layout, SledKv};
 
+mod storm;
 mod sync;
 
 const BATCH: usize = 1_000;
@@ -196,6 +201,9 @@ async fn main() -> anyhow::Result<()> {
         let changes: u64 = args.get(4).and_then(|a| a.parse().ok()).unwrap_or(10);
         let idle: u64 = args.get(5).and_then(|a| a.parse().ok()).unwrap_or(60);
         return sync::run(n, samples, changes, idle).await;
+    }
+    if args.get(1).map(String::as_str) == Some("storm") {
+        return storm::run(storm::Options::parse(&args[2..])?).await;
     }
     if args.get(1).map(String::as_str) == Some("footprint") {
         // Child process: only the node's apply, so RSS is the node's own.
