@@ -1,5 +1,7 @@
 //! Shared helpers for the cross-crate tests: where the shared data lives, and the real tree.
 
+pub mod fuzz;
+
 use std::path::PathBuf;
 use wuji_division::Tree;
 

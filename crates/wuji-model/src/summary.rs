@@ -287,6 +287,38 @@ mod tests {
     }
 
     #[test]
+    fn a_restated_summary_holds_exactly_the_recount_whatever_it_held() {
+        use crate::calendar::Calendar;
+        use wuji_crdt::{Hlc, Merge, WriterId};
+        let (rules, cal) = (Rules::default(), Calendar::builtin());
+        let node = Code::from_value(320_114).unwrap();
+        let ctx = |t: u64| Ctx {
+            node,
+            at: Stamp::new(Hlc(t << 16), WriterId::new(node.value(), 0)),
+            today: jiff::civil::date(2026, 3, 2),
+            rules: &rules,
+            calendar: &cal,
+        };
+        // Held: counts of another store state, with a counter the recount lacks.
+        let stale = BTreeMap::from([
+            ("suggestion.total".to_string(), 48),
+            ("deputy.total".to_string(), 10),
+        ]);
+        let mut held = publish(&ctx(1), None, &stale).unwrap();
+        let full = BTreeMap::from([("suggestion.total".to_string(), 24)]);
+        let d = restate(&ctx(2), Some(&held), &full).unwrap();
+        held.merge(&d);
+        let c = counts(&held);
+        assert_eq!(c.get("suggestion.total"), Some(&24));
+        assert_eq!(
+            c.get("deputy.total"),
+            Some(&0),
+            "a counter not recounted is zeroed"
+        );
+        assert_eq!(recount(std::iter::empty(), &rules, node), BTreeMap::new());
+    }
+
+    #[test]
     fn differences_cancel_and_keep_only_changes() {
         let a = BTreeMap::from([("x".to_string(), 1), ("y".to_string(), 2)]);
         let b = BTreeMap::from([("x".to_string(), 1), ("z".to_string(), 1)]);

@@ -205,6 +205,17 @@ impl Config {
     ) -> Result<Config, Error> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| Error::Config(format!("cannot read {}: {e}", path.display())))?;
+        Config::from_text(&text, path, env, flags)
+    }
+
+    /// Reads the text of the config file at `path` (relative paths in it are
+    /// taken from its folder), then the `WUJI_*` variables of `env`, then `flags`.
+    pub fn from_text(
+        text: &str,
+        path: &Path,
+        env: impl IntoIterator<Item = (String, String)>,
+        flags: &Overrides,
+    ) -> Result<Config, Error> {
         let mut table: toml::Table = text
             .parse()
             .map_err(|e| Error::Config(format!("{}: {e}", path.display())))?;

@@ -4,7 +4,7 @@
 //! acknowledgements), and serves the client API over gRPC with health checks and
 //! reflection. The binary calls [`run`]; tests call it on port 0.
 
-mod api;
+pub mod api;
 mod commit;
 pub mod config;
 mod error;

@@ -30,6 +30,31 @@ struct Inner {
 }
 
 impl Node {
+    /// A node on an in-memory store with no links and no signing key, for
+    /// fuzzing the API services and for tests of pure request handling. Must
+    /// be called inside a tokio runtime (it starts the committer).
+    pub fn in_memory(code: Code, rules: Rules) -> Result<Node, Error> {
+        let layout = Layout::open(Arc::new(wuji_store::MemKv::new()))?;
+        let (committer, _task) = Committer::start(
+            code,
+            layout.clone(),
+            rules.clone(),
+            Calendar::builtin(),
+            60_000,
+            64,
+            None,
+        )?;
+        Ok(Node {
+            inner: Arc::new(Inner {
+                code,
+                layout,
+                committer,
+                rules,
+                max_page: 1_000,
+            }),
+        })
+    }
+
     /// This node's code.
     pub fn code(&self) -> Code {
         self.inner.code

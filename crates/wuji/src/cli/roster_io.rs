@@ -6,7 +6,6 @@
 use super::deputy::{COLUMNS, ListArgs, gender_number, list_request};
 use super::output::{self, Out};
 use anyhow::{Context, bail};
-use calamine::{Data, Reader, open_workbook_auto};
 use serde_json::json;
 use std::path::Path;
 use tonic::transport::Channel;
@@ -51,61 +50,8 @@ pub fn read_rows(path: &Path) -> anyhow::Result<Vec<Vec<String>>> {
         .and_then(|e| e.to_str())
         .map(|e| e.to_ascii_lowercase())
         .unwrap_or_default();
-    match ext.as_str() {
-        "xlsx" | "xls" | "xlsm" | "ods" => {
-            let mut wb = open_workbook_auto(path)
-                .with_context(|| format!("cannot open {}", path.display()))?;
-            let sheet = wb
-                .sheet_names()
-                .first()
-                .cloned()
-                .with_context(|| format!("{} has no sheet", path.display()))?;
-            let range = wb
-                .worksheet_range(&sheet)
-                .with_context(|| format!("{}: sheet {sheet}", path.display()))?;
-            Ok(range.rows().map(|r| r.iter().map(cell).collect()).collect())
-        }
-        "csv" | "txt" => {
-            let bytes =
-                std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-            let text = decode(&bytes);
-            let mut rdr = csv::ReaderBuilder::new()
-                .has_headers(false)
-                .flexible(true)
-                .from_reader(text.as_bytes());
-            let mut rows = Vec::new();
-            for (i, rec) in rdr.records().enumerate() {
-                let rec = rec.with_context(|| format!("{} line {}", path.display(), i + 1))?;
-                rows.push(rec.iter().map(|s| s.trim().to_string()).collect());
-            }
-            Ok(rows)
-        }
-        other => bail!(
-            "{}: unknown file type {other:?}; use .xlsx, .xls or .csv",
-            path.display()
-        ),
-    }
-}
-
-/// CSV text: UTF-8 (with or without BOM) if valid, else GB18030 (a superset of GBK).
-pub fn decode(bytes: &[u8]) -> String {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    match std::str::from_utf8(bytes) {
-        Ok(s) => s.to_string(),
-        Err(_) => encoding_rs::GB18030.decode(bytes).0.into_owned(),
-    }
-}
-
-fn cell(d: &Data) -> String {
-    match d {
-        Data::Empty => String::new(),
-        Data::String(s) => s.trim().to_string(),
-        Data::Float(f) if f.fract() == 0.0 => format!("{}", *f as i64),
-        Data::Float(f) => f.to_string(),
-        Data::Int(i) => i.to_string(),
-        Data::Bool(b) => b.to_string(),
-        other => other.to_string(),
-    }
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    wuji::roster_file::rows(&ext, bytes).with_context(|| path.display().to_string())
 }
 
 /// 届次 as a number: "17", "第十七届", "十七".
@@ -444,7 +390,7 @@ mod tests {
     #[test]
     fn gbk_and_utf8_csv_decode_alike() {
         let (gbk, _, _) = encoding_rs::GBK.encode("姓名,人员编号\n王芳,P1\n");
-        assert_eq!(decode(&gbk), "姓名,人员编号\n王芳,P1\n");
-        assert_eq!(decode("\u{feff}姓名".as_bytes()), "姓名");
+        assert_eq!(wuji::roster_file::decode(&gbk), "姓名,人员编号\n王芳,P1\n");
+        assert_eq!(wuji::roster_file::decode("\u{feff}姓名".as_bytes()), "姓名");
     }
 }

@@ -1,0 +1,4 @@
+//! The parts of the `wuji` command that other crates reach: roster files, so
+//! the fuzzer runs exactly the code `wuji deputy import` runs.
+
+pub mod roster_file;
