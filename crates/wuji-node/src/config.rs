@@ -169,6 +169,11 @@ impl Default for ClockConfig {
     }
 }
 
+/// The sections of the config file, the only ones `WUJI_*` variables set.
+const SECTIONS: &[&str] = &[
+    "node", "parent", "store", "api", "clock", "rules", "tls", "sync",
+];
+
 /// Flags given on the command line; they override everything else.
 #[derive(Debug, Clone, Default)]
 pub struct Overrides {
@@ -224,19 +229,16 @@ impl Config {
             let Some(rest) = name.strip_prefix("WUJI_") else {
                 continue;
             };
-            // Variables of the client and the tests, not of the node's config.
-            if matches!(
-                rest,
-                "ADDR" | "SHARED" | "LOG" | "LANG" | "CA" | "CERT" | "KEY"
-            ) {
-                continue;
-            }
+            // Only WUJI_<SECTION>_<KEY> of a config section is the node's; the
+            // others (WUJI_ADDR, WUJI_NODE, WUJI_LANG, ... of the CLI and the
+            // tests) are not, and are left alone.
             let lower = rest.to_ascii_lowercase();
             let Some((section, key)) = lower.split_once('_') else {
-                return Err(Error::Config(format!(
-                    "environment variable {name} does not name a config key (WUJI_SECTION_KEY)"
-                )));
+                continue;
             };
+            if !SECTIONS.contains(&section) {
+                continue;
+            }
             let v: toml::Value = format!("v = {value}")
                 .parse::<toml::Table>()
                 .ok()
@@ -419,6 +421,10 @@ mod tests {
             ("WUJI_NODE_LISTEN".to_string(), "0.0.0.0:9000".to_string()),
             ("WUJI_STORE_CACHE_MB".to_string(), "8".to_string()),
             ("WUJI_ADDR".to_string(), "ignored".to_string()),
+            // The CLI's own variables are not config keys (this one stopped
+            // `wuji node run` before).
+            ("WUJI_NODE".to_string(), "320114".to_string()),
+            ("WUJI_LANG".to_string(), "en".to_string()),
         ];
         let loaded = Config::load(&p, env.clone(), &Overrides::default()).unwrap();
         assert_eq!(loaded.node.listen, "0.0.0.0:9000");

@@ -317,3 +317,27 @@ async fn bad_input_is_refused_with_the_right_code_and_nothing_is_stored() {
     );
     node.stop().await;
 }
+
+#[tokio::test]
+async fn a_digest_of_an_unknown_kind_is_refused_not_answered_with_zeros() {
+    let node = TestNode::start("320114", |_| {}).await;
+    submit(&node.channel, "有一条").await;
+    let mut c = pb::sync_client::SyncClient::new(node.channel.clone());
+    let r = c
+        .digest(pb::DigestRequest {
+            scope: 320_114,
+            kind: 99,
+        })
+        .await;
+    assert_eq!(code_of(r), (G::InvalidArgument, "unknown-kind".into()));
+    let ok = c
+        .digest(pb::DigestRequest {
+            scope: 320_114,
+            kind: pb::RecordKind::Suggestion as i32,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(ok.records, 1);
+    node.stop().await;
+}

@@ -81,12 +81,22 @@ impl pb::sync_server::Sync for SyncService {
             Code::from_value(r.scope)
                 .map_err(|e| Status::invalid_argument(format!("scope: {e}")))?
         };
-        let kind = match r.kind {
-            0 => None,
-            k => Some(
-                u8::try_from(k)
-                    .map_err(|_| Status::invalid_argument("kind: unknown record kind"))?,
-            ),
+        // An unknown kind would read an empty table and answer the all-zero
+        // digest, so that any two nodes would seem to agree: refuse it.
+        let kind = match pb::RecordKind::try_from(r.kind) {
+            Ok(pb::RecordKind::Unspecified) => None,
+            Ok(k) => u8::try_from(k as i32).ok(),
+            Err(_) => {
+                let mut st = Status::invalid_argument(format!(
+                    "kind: {} is not a record kind (1 deputy, 2 suggestion, 3 assignment, 4 supervision, 5 summary; 0 all)",
+                    r.kind
+                ));
+                st.metadata_mut().insert(
+                    "wuji-rule",
+                    tonic::metadata::MetadataValue::from_static("unknown-kind"),
+                );
+                return Err(st);
+            }
         };
         let sd = self
             .ctx
