@@ -150,9 +150,8 @@ impl HlcClock {
         Ok(next)
     }
 
-    /// Takes in a remote reading so that later ticks follow it; refuses readings too
-    /// far ahead of `wall_ms`, leaving the clock unchanged.
-    pub fn observe(&mut self, remote: Hlc, wall_ms: u64) -> Result<Hlc, Error> {
+    /// Refuses a remote reading more than the limit ahead of `wall_ms`.
+    pub fn check_ahead(&self, remote: Hlc, wall_ms: u64) -> Result<(), Error> {
         let r = remote.physical_ms();
         if r > wall_ms.saturating_add(self.max_ahead_ms) {
             return Err(Error::TooFarAhead {
@@ -162,6 +161,13 @@ impl HlcClock {
                 limit_ms: self.max_ahead_ms,
             });
         }
+        Ok(())
+    }
+
+    /// Takes in a remote reading so that later ticks follow it; refuses readings too
+    /// far ahead of `wall_ms`, leaving the clock unchanged.
+    pub fn observe(&mut self, remote: Hlc, wall_ms: u64) -> Result<Hlc, Error> {
+        self.check_ahead(remote, wall_ms)?;
         if remote > self.last {
             self.last = remote;
         }

@@ -64,8 +64,9 @@ pub struct Committed {
     pub records: Vec<Record>,
     /// The log sequence after the batch that made them durable.
     pub seq: u64,
-    /// Sections of peers' states that were refused (remote requests only).
-    pub refused: usize,
+    /// The rule of every section of peers' states that was refused (remote
+    /// requests only): `section-refused` for authority, `clock-ahead`, ...
+    pub refused: Vec<&'static str>,
 }
 
 struct Request {
@@ -300,10 +301,10 @@ impl State {
         wall: u64,
         today: Date,
         touched: &mut BTreeMap<RecordId, Touched>,
-    ) -> Result<(Vec<Record>, usize), Error> {
+    ) -> Result<(Vec<Record>, Vec<&'static str>), Error> {
         let mut local: BTreeMap<RecordId, Touched> = BTreeMap::new();
         let mut out = Vec::with_capacity(ops.len());
-        let mut refused = 0;
+        let mut refused = Vec::new();
         for op in ops {
             let (current, mut sigs) = match local.get(&op.id).or_else(|| touched.get(&op.id)) {
                 Some(t) => (Some(t.now.clone()), t.sigs.clone()),
@@ -334,6 +335,22 @@ impl State {
                     authority::apply_local(self.node, current.as_ref(), &delta)?
                 }
                 Change::Remote(state, incoming) => {
+                    // A section stamped further ahead of this node's clock than
+                    // clock.max_ahead_ms would win every later write of its
+                    // owner until real time caught up: nothing of that record
+                    // is stored, and the clock is not pulled forward.
+                    let ahead = state.sections().find_map(|(k, s)| {
+                        self.clock
+                            .check_ahead(s.written_at().hlc, wall)
+                            .err()
+                            .map(|e| format!("{:?} of {}: {e}", k.role, k.owner))
+                    });
+                    if let Some(why) = ahead {
+                        tracing::warn!(record = %op.id.uuid, rule = "clock-ahead", section = %why, "refused record from peer: stamped in the future");
+                        refused.push("clock-ahead");
+                        out.push(current.clone().unwrap_or(state));
+                        continue;
+                    }
                     // Later local writes must follow the peer's clock.
                     for (_, s) in state.sections() {
                         let _ = self.clock.observe(s.written_at().hlc, wall);
@@ -341,11 +358,11 @@ impl State {
                     let applied = authority::apply(current.as_ref(), &state);
                     for (key, e) in &applied.rejected {
                         tracing::warn!(record = %op.id.uuid, role = ?key.role, owner = %key.owner, rule = e.rule(), "refused section from peer");
+                        refused.push("section-refused");
                     }
-                    refused += applied.rejected.len();
                     if !routing::visible_to(&applied.record, self.node) {
                         tracing::warn!(record = %op.id.uuid, "refused record this node may not see");
-                        refused += state.len();
+                        refused.extend(std::iter::repeat_n("record-not-visible", state.len()));
                         out.push(current.clone().unwrap_or(applied.record));
                         continue;
                     }

@@ -4,6 +4,8 @@
 //! as the test wants; the link, played by the test as the parent, must not see
 //! the record written in that gap until the gate opens.
 
+mod common;
+
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -13,7 +15,7 @@ use wuji_division::Code;
 use wuji_model::calendar::Calendar;
 use wuji_model::suggestion::workflow::{self, Draft};
 use wuji_model::{RecordId, RecordKind, Rules};
-use wuji_node::sync::{LinkCtx, Links, Role, run_link};
+use wuji_node::sync::{Role, run_link};
 use wuji_node::{Committer, Op};
 use wuji_proto::pb::{self, sync_message::Msg};
 use wuji_store::{Batch, Entry, Kv, Layout, MemKv};
@@ -142,21 +144,7 @@ async fn a_link_ships_nothing_past_the_flushed_position() {
     // The county links to its parent, which the test plays.
     let (to_parent, from_county) = mpsc::channel(64);
     let (to_county, from_parent) = mpsc::channel::<pb::SyncMessage>(64);
-    let (_stop_tx, stop) = tokio::sync::watch::channel(false);
-    let ctx = LinkCtx {
-        node: county,
-        parent: Some(city),
-        layout: layout.clone(),
-        committer: committer.clone(),
-        max_message: 4 << 20,
-        stop,
-        links: Links::default(),
-        tls: None,
-        children: Vec::new(),
-        refusals: Default::default(),
-        signing: None,
-        narrow_above: 1_000,
-    };
+    let (ctx, _stop) = common::link_ctx(county, Some(city), layout.clone(), committer.clone());
     let inbound = ReceiverStream::new(from_parent).map(Ok::<_, String>);
     let link = tokio::spawn(run_link(
         ctx,
@@ -173,19 +161,7 @@ async fn a_link_ships_nothing_past_the_flushed_position() {
         "the greeting states the flushed position"
     );
     to_county
-        .send(pb::SyncMessage {
-            msg: Some(Msg::Hello(pb::Hello {
-                protocol_version: wuji_proto::PROTOCOL_VERSION,
-                min_protocol_version: 1,
-                node: city.value(),
-                parent: 320_000,
-                resume_from: 0,
-                software: "test".into(),
-                incarnation: vec![1],
-                resume_incarnation: Vec::new(),
-                last_seq: 0,
-            })),
-        })
+        .send(common::hello(city.value(), 320_000))
         .await
         .unwrap();
 

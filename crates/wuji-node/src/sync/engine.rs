@@ -555,6 +555,16 @@ pub(crate) fn split(
     out
 }
 
+/// Counts, by rule, what the committer refused of a peer's batch.
+fn count_refused(ctx: &LinkCtx, peer: Code, rules: &[&'static str]) {
+    if !rules.is_empty() {
+        tracing::warn!(%peer, refused = rules.len(), ?rules, "sections refused in a batch");
+    }
+    for rule in rules {
+        ctx.refusals.count(rule);
+    }
+}
+
 /// Applies the peer's batches; acknowledges each once durable.
 async fn receive<S>(
     ctx: LinkCtx,
@@ -580,19 +590,15 @@ where
                 }
                 if b.repair {
                     let done = ctx.committer.apply_repair(peer, records).await?;
-                    tracing::info!(%peer, records = n, refused = done.refused, "applied repair batch");
+                    count_refused(&ctx, peer, &done.refused);
+                    tracing::info!(%peer, records = n, refused = done.refused.len(), "applied repair batch");
                     continue;
                 }
                 let done = ctx
                     .committer
                     .apply_remote(peer, records, b.to_seq, incarnation.clone())
                     .await?;
-                if done.refused > 0 {
-                    tracing::warn!(%peer, refused = done.refused, "sections refused in a batch");
-                    for _ in 0..done.refused {
-                        ctx.refusals.count("section-refused");
-                    }
-                }
+                count_refused(&ctx, peer, &done.refused);
                 tracing::debug!(%peer, to = b.to_seq, records = n, "applied batch");
                 let ack = pb::SyncMessage {
                     msg: Some(Msg::Ack(pb::Ack { seq: b.to_seq })),

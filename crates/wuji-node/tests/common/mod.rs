@@ -282,3 +282,46 @@ pub async fn summary_adds_up(own: &Channel, parent: &Channel, code: u32) {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+/// The context of a link of `node` (plaintext, no signatures), for driving
+/// the link engine over in-memory channels.
+pub fn link_ctx(
+    node: Code,
+    parent: Option<Code>,
+    layout: wuji_store::Layout,
+    committer: wuji_node::Committer,
+) -> (wuji_node::sync::LinkCtx, tokio::sync::watch::Sender<bool>) {
+    let (stop_tx, stop) = tokio::sync::watch::channel(false);
+    let ctx = wuji_node::sync::LinkCtx {
+        node,
+        parent,
+        layout,
+        committer,
+        max_message: 4 << 20,
+        stop,
+        links: Default::default(),
+        tls: None,
+        children: Vec::new(),
+        refusals: Default::default(),
+        signing: None,
+        narrow_above: 1_000,
+    };
+    (ctx, stop_tx)
+}
+
+/// A greeting as a peer `node` whose parent is `parent` sends it.
+pub fn hello(node: u32, parent: u32) -> pb::SyncMessage {
+    pb::SyncMessage {
+        msg: Some(pb::sync_message::Msg::Hello(pb::Hello {
+            protocol_version: wuji_proto::PROTOCOL_VERSION,
+            min_protocol_version: 1,
+            node,
+            parent,
+            resume_from: 0,
+            software: "test".into(),
+            incarnation: vec![1],
+            resume_incarnation: Vec::new(),
+            last_seq: 0,
+        })),
+    }
+}

@@ -1,0 +1,159 @@
+//! A clock far ahead never wins: a record whose section is stamped more than
+//! `clock.max_ahead_ms` ahead of the receiver arrives on a link from a child;
+//! it is refused by the rule `clock-ahead` and counted, nothing of it is
+//! stored, the rest of its batch is applied and acknowledged, and the node's
+//! clock is not pulled forward, so the next API write is stamped now.
+
+mod common;
+
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio_stream::StreamExt;
+use tokio_stream::wrappers::ReceiverStream;
+use wuji_crdt::{Hlc, Stamp, WriterId};
+use wuji_division::Code;
+use wuji_model::calendar::Calendar;
+use wuji_model::suggestion::workflow::{self, Draft};
+use wuji_model::{Ctx, Record, RecordId, RecordKind, Rules};
+use wuji_node::sync::{Role, run_link};
+use wuji_node::{Committer, Op};
+use wuji_proto::pb::{self, sync_message::Msg};
+use wuji_store::{Layout, MemKv};
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64
+}
+
+/// A suggestion submitted at `town`, stamped at `ms`.
+fn submitted(town: Code, title: &str, ms: u64) -> Record {
+    let (rules, cal) = (Rules::default(), Calendar::builtin());
+    let ctx = Ctx {
+        node: town,
+        at: Stamp::new(Hlc(ms << 16), WriterId::new(town.value(), 0)),
+        today: jiff::civil::date(2026, 12, 2),
+        rules: &rules,
+        calendar: &cal,
+    };
+    let id = RecordId {
+        kind: RecordKind::Suggestion,
+        home: town,
+        uuid: uuid::Uuid::now_v7(),
+    };
+    let draft = Draft {
+        lead: "P-1".into(),
+        title: title.into(),
+        text: "x".into(),
+        ..Draft::default()
+    };
+    workflow::submit(&ctx, id, &draft).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_section_from_the_future_is_refused_counted_and_not_stored_the_rest_is_applied() {
+    let county = Code::parse("320114").unwrap();
+    let town = Code::parse("320114001").unwrap();
+    let layout = Layout::open(std::sync::Arc::new(MemKv::new())).unwrap();
+    let (committer, _task) = Committer::start(
+        county,
+        layout.clone(),
+        Rules::default(),
+        Calendar::builtin(),
+        60_000,
+        64,
+        None,
+    )
+    .unwrap();
+    let (ctx, _stop) = common::link_ctx(county, None, layout.clone(), committer.clone());
+    let refusals = ctx.refusals.clone();
+    let (to_town, from_county) = mpsc::channel(64);
+    let (to_county, from_town) = mpsc::channel::<pb::SyncMessage>(64);
+    let inbound = ReceiverStream::new(from_town).map(Ok::<_, String>);
+    let link = tokio::spawn(run_link(
+        ctx,
+        Role::Parent { certified: None },
+        to_town,
+        inbound,
+    ));
+    let mut from_county = ReceiverStream::new(from_county);
+    to_county
+        .send(common::hello(town.value(), county.value()))
+        .await
+        .unwrap();
+    let Some(Msg::Hello(_)) = from_county.next().await.unwrap().msg else {
+        panic!("the county answers the greeting");
+    };
+
+    let day_ahead = submitted(town, "明天的", now_ms() + 86_400_000);
+    let years_ahead = submitted(town, "十年后的", now_ms() + 10 * 365 * 86_400_000);
+    let present = submitted(town, "今天的", now_ms());
+    let batch = pb::Batch {
+        from_seq: 0,
+        to_seq: 3,
+        records: [&day_ahead, &present, &years_ahead]
+            .into_iter()
+            .map(wuji_proto::record_to_state)
+            .collect(),
+        repair: false,
+        certificates: Vec::new(),
+    };
+    to_county
+        .send(pb::SyncMessage {
+            msg: Some(Msg::Batch(batch)),
+        })
+        .await
+        .unwrap();
+    let acked = tokio::time::timeout(Duration::from_secs(10), async {
+        while let Some(m) = from_county.next().await {
+            if let Some(Msg::Ack(a)) = m.msg {
+                return a.seq;
+            }
+        }
+        0
+    })
+    .await
+    .unwrap();
+    assert_eq!(acked, 3, "the batch is acknowledged: the link goes on");
+    assert!(
+        layout.record(&present.id).unwrap().is_some(),
+        "the rest of the batch is applied"
+    );
+    assert!(
+        layout.record(&day_ahead.id).unwrap().is_none(),
+        "a section a day ahead is not stored"
+    );
+    assert!(layout.record(&years_ahead.id).unwrap().is_none());
+    assert_eq!(refusals.snapshot().get("clock-ahead"), Some(&2));
+    assert!(!link.is_finished(), "the link keeps going");
+
+    // The clock was not pulled forward: a local write is stamped now.
+    let mine = RecordId {
+        kind: RecordKind::Suggestion,
+        home: county,
+        uuid: uuid::Uuid::now_v7(),
+    };
+    let done = committer
+        .submit(vec![Op::new(mine, move |ctx, _| {
+            let draft = Draft {
+                lead: "P-2".into(),
+                title: "区里的".into(),
+                text: "x".into(),
+                ..Draft::default()
+            };
+            Ok(workflow::submit(ctx, mine, &draft)?)
+        })])
+        .await
+        .unwrap();
+    let at = done.records[0]
+        .sections()
+        .map(|(_, s)| s.written_at().hlc.physical_ms())
+        .max()
+        .unwrap();
+    assert!(
+        at <= now_ms() + 1_000,
+        "a local write is stamped at the present, not the refused future ({at})"
+    );
+    link.abort();
+}
