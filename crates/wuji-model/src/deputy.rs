@@ -201,6 +201,26 @@ pub struct NewDeputy {
     pub address: String,
 }
 
+/// The optional fields of a roster entry: a term of 1 to 99 (0: not given),
+/// texts on one line without control characters.
+fn check_details(d: &NewDeputy) -> Result<(), Error> {
+    crate::common::check_range("term", u64::from(d.term), 0, 99)?;
+    for (field, v) in [
+        ("electoral_unit", &d.electoral_unit),
+        ("delegation", &d.delegation),
+        ("group", &d.group),
+        ("station", &d.station),
+        ("phone", &d.phone),
+        ("id_number", &d.id_number),
+        ("address", &d.address),
+    ] {
+        if !v.trim().is_empty() {
+            check_text(field, v, 200)?;
+        }
+    }
+    Ok(())
+}
+
 /// The level of the congress a deputy serves in.
 pub fn level(id: &RecordId) -> Level {
     id.home.level()
@@ -212,6 +232,7 @@ pub fn enrol(ctx: &Ctx, id: RecordId, d: &NewDeputy) -> Result<Record, Error> {
     crate::common::require_home(ctx, id.home, "enrol a deputy of its congress")?;
     check_text("person_id", &d.person_id, 64)?;
     check_text("name", &d.name, 64)?;
+    check_details(d)?;
     for area in &d.attached {
         if !id.home.contains(*area) {
             return Err(Error::OutsideRegion {
@@ -258,6 +279,7 @@ pub fn update(ctx: &Ctx, rec: &Record, d: &NewDeputy) -> Result<Record, Error> {
     if !d.name.trim().is_empty() {
         check_text("name", &d.name, 64)?;
     }
+    check_details(d)?;
     let mut delta = Roster {
         at: Max(at),
         person_id: text(&d.person_id),

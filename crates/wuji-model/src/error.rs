@@ -25,6 +25,29 @@ pub enum Error {
         /// The limit.
         max: usize,
     },
+    /// A control character (NUL, escape, ...) in a text; single-line fields
+    /// take no line breaks or tabs either.
+    #[error("{field} holds the control character U+{code:04X} at character {at}; remove it")]
+    ControlCharacter {
+        /// Which field.
+        field: &'static str,
+        /// The character's code point.
+        code: u32,
+        /// Its position (0-based, in characters).
+        at: usize,
+    },
+    /// A number outside its domain.
+    #[error("{field} is {value}; it must be between {min} and {max}")]
+    OutOfRange {
+        /// Which field.
+        field: &'static str,
+        /// The value given.
+        value: u64,
+        /// The smallest allowed.
+        min: u64,
+        /// The largest allowed.
+        max: u64,
+    },
     /// The action belongs to the record's home node.
     #[error("only the home node {home} may {action}; this node is {node}")]
     NotHome {
@@ -215,6 +238,8 @@ impl Error {
         match self {
             Error::EmptyText { .. } => "text-required",
             Error::TextTooLong { .. } => "text-length",
+            Error::ControlCharacter { .. } => "text-control-character",
+            Error::OutOfRange { .. } => "number-range",
             Error::NotHome { .. } => "home-only",
             Error::WrongKind { .. } => "record-kind",
             Error::MissingSection { .. } => "section-missing",

@@ -341,3 +341,49 @@ async fn a_digest_of_an_unknown_kind_is_refused_not_answered_with_zeros() {
     assert_eq!(ok.records, 1);
     node.stop().await;
 }
+
+#[tokio::test]
+async fn invisible_titles_control_characters_and_numbers_out_of_range_are_refused() {
+    let node = TestNode::start("320114", |_| {}).await;
+    let mut s = SuggestionsClient::new(node.channel.clone());
+    let mut d = DeputiesClient::new(node.channel.clone());
+    for (title, rule) in [
+        ("\u{200B}\u{200B}", "text-required"),
+        ("标题\0后面", "text-control-character"),
+        ("两行\n标题", "text-control-character"),
+    ] {
+        let r = s
+            .submit(pb::SubmitRequest {
+                lead: "P-1".into(),
+                title: title.into(),
+                text: "x".into(),
+                ..Default::default()
+            })
+            .await;
+        assert_eq!(code_of(r), (G::InvalidArgument, rule.into()), "{title:?}");
+    }
+    let r = d
+        .enrol(pb::EnrolRequest {
+            person_id: "P-9".into(),
+            name: "王芳".into(),
+            term: u32::MAX,
+            ..Default::default()
+        })
+        .await;
+    assert_eq!(code_of(r), (G::InvalidArgument, "number-range".into()));
+    let listed = s
+        .list_suggestions(pb::ListSuggestionsRequest::default())
+        .await
+        .unwrap()
+        .into_inner()
+        .records
+        .len()
+        + d.list_deputies(pb::ListDeputiesRequest::default())
+            .await
+            .unwrap()
+            .into_inner()
+            .records
+            .len();
+    assert_eq!(listed, 0, "nothing refused was stored");
+    node.stop().await;
+}

@@ -9,6 +9,8 @@ pub fn to_status(err: &E) -> tonic::Status {
     let code = match err {
         E::EmptyText { .. }
         | E::TextTooLong { .. }
+        | E::ControlCharacter { .. }
+        | E::OutOfRange { .. }
         | E::WrongKind { .. }
         | E::OutsideRegion { .. }
         | E::BadUnits { .. }
