@@ -17,3 +17,17 @@ pub use code::Code;
 pub use error::Error;
 pub use level::Level;
 pub use tree::{Division, Tree};
+
+/// The division tables the project keeps (`data/`, see its README and
+/// LICENSE): 31 provinces, 342 cities, 2,978 counties, 41,352 townships.
+/// Embedded only where used (the tests, [`Tree::embedded`]).
+pub mod tables {
+    /// provinces.csv: code (2 digits), name.
+    pub const PROVINCES: &str = include_str!("../data/provinces.csv");
+    /// cities.csv: code (4 digits), name, provinceCode.
+    pub const CITIES: &str = include_str!("../data/cities.csv");
+    /// areas.csv: code (6 digits, county level), name, cityCode, provinceCode.
+    pub const AREAS: &str = include_str!("../data/areas.csv");
+    /// streets.csv: code (9 digits, township level), name, areaCode, provinceCode, cityCode.
+    pub const STREETS: &str = include_str!("../data/streets.csv");
+}

@@ -33,8 +33,19 @@ const STAND_IN_NAMES: [&str; 4] = [
 ];
 
 impl Tree {
-    /// Builds the tree from the four tables (CSV text: provinces, cities, areas,
-    /// streets, as shipped in `shared/data/divisions/`). The parent of every row is
+    /// The real tree from the tables this crate embeds (`data/`: the 2023
+    /// statistical codes down to townships; source and licence beside them).
+    pub fn embedded() -> Result<Tree, Error> {
+        Tree::from_tables(
+            crate::tables::PROVINCES,
+            crate::tables::CITIES,
+            crate::tables::AREAS,
+            crate::tables::STREETS,
+        )
+    }
+
+    /// Builds the tree from the four tables (CSV text: provinces, cities,
+    /// areas, streets, as in `data/`). The parent of every row is
     /// taken from the tables' own parent columns, so a test can compare it with
     /// [`Code::parent`].
     pub fn from_tables(
