@@ -9,8 +9,13 @@ pub enum Error {
     #[error(transparent)]
     Model(#[from] wuji_model::Error),
     /// A request field could not be read.
-    #[error("{0}")]
-    Invalid(String),
+    #[error("{message}")]
+    Invalid {
+        /// The rule broken (`division-code`, `date`, `enum-value`, ...).
+        rule: &'static str,
+        /// What is wrong, for the operator.
+        message: String,
+    },
     /// No record with that id on this node.
     #[error("no {kind} with id {id} on this node")]
     NotFound {
@@ -34,9 +39,17 @@ pub enum Error {
 }
 
 impl Error {
-    /// An invalid-argument error.
+    /// An invalid-argument error of no more particular rule.
     pub fn invalid(msg: impl std::fmt::Display) -> Error {
-        Error::Invalid(msg.to_string())
+        Error::bad("invalid-request", msg)
+    }
+
+    /// An invalid-argument error breaking `rule`.
+    pub fn bad(rule: &'static str, msg: impl std::fmt::Display) -> Error {
+        Error::Invalid {
+            rule,
+            message: msg.to_string(),
+        }
     }
 
     /// A not-found error for a record.
@@ -50,14 +63,14 @@ impl Error {
 
 impl From<Error> for tonic::Status {
     fn from(e: Error) -> tonic::Status {
-        match &e {
-            Error::Model(m) => wuji_proto::to_status(m),
-            Error::Invalid(_) => tonic::Status::invalid_argument(e.to_string()),
-            Error::NotFound { .. } => tonic::Status::not_found(e.to_string()),
-            Error::ShuttingDown => tonic::Status::unavailable(e.to_string()),
-            Error::Store(_) | Error::Config(_) | Error::Serve(_) => {
-                tonic::Status::internal(e.to_string())
-            }
-        }
+        use tonic::Code;
+        let (code, rule) = match &e {
+            Error::Model(m) => return wuji_proto::to_status(m),
+            Error::Invalid { rule, .. } => (Code::InvalidArgument, *rule),
+            Error::NotFound { .. } => (Code::NotFound, "not-found"),
+            Error::ShuttingDown => (Code::Unavailable, "shutting-down"),
+            Error::Store(_) | Error::Config(_) | Error::Serve(_) => (Code::Internal, "internal"),
+        };
+        wuji_proto::refusal(code, rule, e.to_string())
     }
 }

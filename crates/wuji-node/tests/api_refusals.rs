@@ -177,9 +177,8 @@ async fn bad_input_is_refused_with_the_right_code_and_nothing_is_stored() {
                 ..Default::default()
             })
             .await
-        )
-        .0,
-        G::InvalidArgument
+        ),
+        (G::InvalidArgument, "person-id-unique".into())
     );
     assert_eq!(
         code_of(

@@ -44,7 +44,7 @@ async fn calls_without_a_valid_certificate_or_beyond_their_role_are_refused_and_
     let ep = endpoint(&county.addr, "320114", &pki.ca_path(), Some(&reader));
     let e = submit_via(&ep, "只读").await.unwrap_err();
     assert_eq!(
-        (e.code(), rule(&e)),
+        (e.code(), rule(&e).as_str()),
         (tonic::Code::PermissionDenied, "reader-may-not-write")
     );
     assert_eq!(count(&ep).await, 0, "a reader reads");

@@ -1,4 +1,9 @@
-//! The one table from model errors to gRPC status codes and operator messages.
+//! The one carrier of refusals: every refusal of the client API and of the
+//! access layer is a gRPC status whose details hold a `google.rpc.Status` with
+//! one `wuji.v1.ErrorDetail` (the rule broken and a message an operator can act
+//! on), the gRPC rich error model that standard clients decode; the rule is
+//! also in the `wuji-rule` metadata for scripts. And the one table from model
+//! errors to gRPC status codes.
 
 use wuji_model::Error as E;
 
@@ -39,9 +44,80 @@ pub fn to_status(err: &E) -> tonic::Status {
         | E::AlreadyAcknowledged
         | E::AlreadyDone => Code::FailedPrecondition,
     };
-    let mut status = tonic::Status::new(code, err.to_string());
-    if let Ok(v) = err.rule().parse() {
+    refusal(code, err.rule(), err.to_string())
+}
+
+/// `google.rpc.Status`, as the gRPC rich error model puts it in the details.
+#[derive(Clone, PartialEq, prost::Message)]
+struct RpcStatus {
+    #[prost(int32, tag = "1")]
+    code: i32,
+    #[prost(string, tag = "2")]
+    message: String,
+    #[prost(message, repeated, tag = "3")]
+    details: Vec<Any>,
+}
+
+/// `google.protobuf.Any`.
+#[derive(Clone, PartialEq, prost::Message)]
+struct Any {
+    #[prost(string, tag = "1")]
+    type_url: String,
+    #[prost(bytes = "vec", tag = "2")]
+    value: Vec<u8>,
+}
+
+/// The type URL of [`crate::pb::ErrorDetail`] in the details.
+pub const ERROR_DETAIL_TYPE: &str = "type.googleapis.com/wuji.v1.ErrorDetail";
+
+/// A refusal: `code`, `message`, and the rule in the details (an
+/// `ErrorDetail`) and in the `wuji-rule` metadata.
+pub fn refusal(code: tonic::Code, rule: &str, message: impl Into<String>) -> tonic::Status {
+    use prost::Message;
+    let message = message.into();
+    let detail = crate::pb::ErrorDetail {
+        rule: rule.to_string(),
+        message: message.clone(),
+    };
+    let details = RpcStatus {
+        code: code as i32,
+        message: message.clone(),
+        details: vec![Any {
+            type_url: ERROR_DETAIL_TYPE.into(),
+            value: detail.encode_to_vec(),
+        }],
+    };
+    let mut status =
+        tonic::Status::with_details(code, message, details.encode_to_vec().into());
+    if let Ok(v) = rule.parse() {
         status.metadata_mut().insert("wuji-rule", v);
     }
     status
+}
+
+/// The `ErrorDetail` a status carries, if any.
+pub fn error_detail(status: &tonic::Status) -> Option<crate::pb::ErrorDetail> {
+    use prost::Message;
+    let s = RpcStatus::decode(status.details()).ok()?;
+    s.details
+        .iter()
+        .find(|a| a.type_url == ERROR_DETAIL_TYPE)
+        .and_then(|a| crate::pb::ErrorDetail::decode(a.value.as_slice()).ok())
+}
+
+/// The rule of a refusal that did not come from wuji's own code (the gRPC
+/// stack's: a message over the size limit, an unknown method, ...), by code.
+pub fn rule_of_code(code: tonic::Code) -> &'static str {
+    use tonic::Code;
+    match code {
+        Code::OutOfRange | Code::ResourceExhausted => "message-size",
+        Code::Unimplemented => "unknown-method",
+        Code::InvalidArgument => "invalid-request",
+        Code::Internal | Code::DataLoss | Code::Unknown => "internal",
+        Code::Unavailable => "unavailable",
+        Code::DeadlineExceeded | Code::Cancelled => "deadline",
+        Code::Unauthenticated | Code::PermissionDenied => "access",
+        Code::NotFound => "not-found",
+        _ => "refused",
+    }
 }

@@ -63,7 +63,7 @@ pub fn status(n: i32) -> Result<DeputyStatus, Error> {
     ]
     .get(usize::try_from(n).unwrap_or(usize::MAX))
     .copied()
-    .ok_or_else(|| Error::invalid(format!("status {n} is not a deputy status")))
+    .ok_or_else(|| Error::bad("enum-value", format!("status {n} is not a deputy status")))
 }
 
 impl Service {
@@ -138,10 +138,13 @@ impl pb::deputies_server::Deputies for Service {
         let r = req.into_inner();
         let d = new_deputy(&r)?;
         if self.on_roster(d.person_id.trim())? {
-            return Err(Error::invalid(format!(
-                "person id {} is already on this congress's roster",
-                d.person_id.trim()
-            ))
+            return Err(Error::bad(
+                "person-id-unique",
+                format!(
+                    "person id {} is already on this congress's roster",
+                    d.person_id.trim()
+                ),
+            )
             .into());
         }
         let rid = new_id(&self.node, RecordKind::Deputy);
@@ -209,9 +212,10 @@ impl pb::deputies_server::Deputies for Service {
         let opt = |s: &str| (!s.trim().is_empty()).then(|| s.to_string());
         let (st, gr, gp) = (opt(&r.station), opt(&r.grid), opt(&r.group));
         if st.is_none() && gr.is_none() && gp.is_none() {
-            return Err(Status::invalid_argument(
+            return Err(Status::from(Error::bad(
+                "placement-required",
                 "give a station, a grid or a group",
-            ));
+            )));
         }
         write_one(
             &self.node,
@@ -249,9 +253,9 @@ impl pb::deputies_server::Deputies for Service {
             .map(|s| status(*s))
             .collect::<Result<Vec<_>, _>>()?;
         if r.level > 5 {
-            return Err(Status::invalid_argument(
+            return Err(Status::from(Error::bad("number-range", 
                 "level: 1 national .. 5 township, 0 any",
-            ));
+            )));
         }
         let level = r.level;
         let group = r.group.trim().to_string();
@@ -291,7 +295,7 @@ impl pb::deputies_server::Deputies for Service {
     ) -> Result<Response<pb::ImportReply>, Status> {
         let r = req.into_inner();
         if r.rows.is_empty() {
-            return Err(Status::invalid_argument("the import has no rows"));
+            return Err(Status::from(Error::bad("import-rows", "the import has no rows")));
         }
         let (good, problems) = self.check_rows(&r.rows);
         if !problems.is_empty() || r.dry_run {

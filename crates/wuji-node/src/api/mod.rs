@@ -18,7 +18,9 @@ use wuji_proto::{pb, record_id_from_pb, record_to_state};
 
 /// A request's record id; the kind may be left unspecified and is then `kind`.
 pub fn id(kind: RecordKind, p: Option<&pb::RecordId>) -> Result<RecordId, Error> {
-    let mut p = p.cloned().ok_or_else(|| Error::invalid("id is required"))?;
+    let mut p = p
+        .cloned()
+        .ok_or_else(|| Error::bad("record-id", "id is required"))?;
     let want = wuji_proto::record_id_to_pb(RecordId {
         kind,
         home: Code::NATIONAL,
@@ -29,11 +31,11 @@ pub fn id(kind: RecordKind, p: Option<&pb::RecordId>) -> Result<RecordId, Error>
         p.kind = want;
     }
     if p.kind != want {
-        return Err(Error::invalid(format!(
+        return Err(Error::bad("record-id", format!(
             "the id is not of a {kind:?} record"
         )));
     }
-    record_id_from_pb(&p).map_err(|e| Error::invalid(format!("id: {e}")))
+    record_id_from_pb(&p).map_err(|e| Error::bad("record-id", format!("id: {e}")))
 }
 
 /// A new id made here, at this node.
@@ -47,7 +49,7 @@ pub fn new_id(node: &Node, kind: RecordKind) -> RecordId {
 
 /// A division code from a request field.
 pub fn code(field: &str, v: u32) -> Result<Code, Error> {
-    Code::from_value(v).map_err(|e| Error::invalid(format!("{field}: {e}")))
+    Code::from_value(v).map_err(|e| Error::bad("division-code", format!("{field}: {e}")))
 }
 
 /// An optional date "YYYY-MM-DD" from a request field ("" for none).
@@ -58,7 +60,7 @@ pub fn date(field: &str, s: &str) -> Result<Option<Date>, Error> {
     }
     s.parse::<Date>()
         .map(Some)
-        .map_err(|e| Error::invalid(format!("{field}: {s:?} is not a date YYYY-MM-DD ({e})")))
+        .map_err(|e| Error::bad("date", format!("{field}: {s:?} is not a date YYYY-MM-DD ({e})")))
 }
 
 /// The reply for one record.
@@ -82,7 +84,7 @@ pub async fn write_one(
         .records
         .into_iter()
         .next()
-        .ok_or_else(|| Status::internal("no record"))?;
+        .ok_or_else(|| Status::from(Error::Serve("no record".into())))?;
     Ok(tonic::Response::new(reply(node, &rec, c.seq)))
 }
 
@@ -146,7 +148,9 @@ pub fn list(
     } else {
         Some(
             from_hex(&after)
-                .ok_or_else(|| Error::invalid("page.after is not a token from a previous page"))?,
+                .ok_or_else(|| {
+                    Error::bad("page-token", "page.after is not a token from a previous page")
+                })?,
         )
     };
     let (recs, next) = match source {

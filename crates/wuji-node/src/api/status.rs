@@ -37,7 +37,7 @@ impl pb::node_server::Node for Service {
         let (records, _) = self
             .node
             .scan_kind(kind_byte(RecordKind::Summary), None, usize::MAX, |_| true)
-            .map_err(|e| Status::internal(e.to_string()))?;
+            .map_err(Status::from)?;
         let mut own = None;
         let mut below = Vec::new();
         for r in records {
@@ -58,7 +58,7 @@ impl pb::node_server::Node for Service {
             .node
             .layout()
             .last_seq()
-            .map_err(|e| Status::internal(e.to_string()))?;
+            .map_err(|e| Status::from(crate::Error::from(e)))?;
         let links = self
             .links
             .lock()

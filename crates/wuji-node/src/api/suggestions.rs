@@ -50,7 +50,7 @@ fn class(n: i32) -> Result<AnswerClass, Error> {
     ]
     .get(usize::try_from(n).unwrap_or(usize::MAX))
     .copied()
-    .ok_or_else(|| Error::invalid(format!("answer class {n}: 0 A, 1 B, 2 C, 3 D")))
+    .ok_or_else(|| Error::bad("enum-value", format!("answer class {n}: 0 A, 1 B, 2 C, 3 D")))
 }
 
 fn rating(n: i32) -> Result<Satisfaction, Error> {
@@ -61,7 +61,7 @@ fn rating(n: i32) -> Result<Satisfaction, Error> {
     ]
     .get(usize::try_from(n).unwrap_or(usize::MAX))
     .copied()
-    .ok_or_else(|| Error::invalid(format!("rating {n}: 0 dissatisfied, 1 basic, 2 satisfied")))
+    .ok_or_else(|| Error::bad("enum-value", format!("rating {n}: 0 dissatisfied, 1 basic, 2 satisfied")))
 }
 
 fn mode(n: u32) -> Result<Option<SupervisionMode>, Error> {
@@ -77,7 +77,7 @@ fn mode(n: u32) -> Result<Option<SupervisionMode>, Error> {
     ]
     .get(n as usize)
     .copied()
-    .ok_or_else(|| Error::invalid(format!("supervision mode {n}: 0 none .. 6 livelihood")))
+    .ok_or_else(|| Error::bad("enum-value", format!("supervision mode {n}: 0 none .. 6 livelihood")))
 }
 
 /// A status name as the API spells it (`assigned`, `awaiting_rehandling`, ...).
@@ -94,7 +94,7 @@ pub fn status_named(name: &str) -> Result<S, Error> {
     ];
     all.into_iter()
         .find(|s| crate::views::snake(&format!("{s:?}")) == name || s.zh() == name)
-        .ok_or_else(|| Error::invalid(format!("unknown status {name:?}")))
+        .ok_or_else(|| Error::bad("enum-value", format!("unknown status {name:?}")))
 }
 
 #[tonic::async_trait]
@@ -109,9 +109,10 @@ impl pb::suggestions_server::Suggestions for Service {
             1 => SuggestionKind::BillProposal,
             2 => SuggestionKind::CitizenOpinion,
             k => {
-                return Err(Status::invalid_argument(format!(
-                    "kind {k}: 0 建议, 1 议案, 2 群众意见"
-                )));
+                return Err(Status::from(Error::bad(
+                    "enum-value",
+                    format!("kind {k}: 0 建议, 1 议案, 2 群众意见"
+                ))));
             }
         };
         let draft = Draft {
@@ -197,7 +198,7 @@ impl pb::suggestions_server::Suggestions for Service {
     ) -> Result<Response<pb::RecordReply>, Status> {
         let r = req.into_inner();
         let months =
-            u8::try_from(r.months).map_err(|_| Status::invalid_argument("months is too large"))?;
+            u8::try_from(r.months).map_err(|_| Status::from(Error::bad("number-range", "months is too large")))?;
         self.on(r.id.as_ref(), move |c, rec| wf::extend(c, rec, months))
             .await
     }
@@ -258,7 +259,7 @@ impl pb::suggestions_server::Suggestions for Service {
     ) -> Result<Response<pb::RecordReply>, Status> {
         let r = req.into_inner();
         let other = Uuid::from_slice(&r.into)
-            .map_err(|e| Status::invalid_argument(format!("into: {e}")))?;
+            .map_err(|e| Status::from(Error::bad("record-id", format!("into: {e}"))))?;
         self.on(r.id.as_ref(), move |c, rec| wf::merge_into(c, rec, other))
             .await
     }
@@ -270,7 +271,10 @@ impl pb::suggestions_server::Suggestions for Service {
         let r = req.into_inner();
         let to = if r.to == 0 {
             self.node.code().parent().ok_or_else(|| {
-                Status::invalid_argument("the national congress has no level above")
+                Status::from(Error::bad(
+                    "escalate-upwards",
+                    "the national congress has no level above",
+                ))
             })?
         } else {
             code("to", r.to)?

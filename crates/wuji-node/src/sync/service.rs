@@ -2,6 +2,7 @@
 //! runs the engine; `Digest` reports the digest of the records in a scope.
 
 use super::engine::{LinkCtx, Role, run_link};
+use crate::Error;
 use std::pin::Pin;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
@@ -79,7 +80,7 @@ impl pb::sync_server::Sync for SyncService {
             Code::NATIONAL
         } else {
             Code::from_value(r.scope)
-                .map_err(|e| Status::invalid_argument(format!("scope: {e}")))?
+                .map_err(|e| Status::from(Error::bad("division-code", format!("scope: {e}"))))?
         };
         // An unknown kind would read an empty table and answer the all-zero
         // digest, so that any two nodes would seem to agree: refuse it.
@@ -87,22 +88,21 @@ impl pb::sync_server::Sync for SyncService {
             Ok(pb::RecordKind::Unspecified) => None,
             Ok(k) => u8::try_from(k as i32).ok(),
             Err(_) => {
-                let mut st = Status::invalid_argument(format!(
-                    "kind: {} is not a record kind (1 deputy, 2 suggestion, 3 assignment, 4 supervision, 5 summary; 0 all)",
-                    r.kind
+                return Err(wuji_proto::refusal(
+                    tonic::Code::InvalidArgument,
+                    "unknown-kind",
+                    format!(
+                        "kind: {} is not a record kind (1 deputy, 2 suggestion, 3 assignment, 4 supervision, 5 summary; 0 all)",
+                        r.kind
+                    ),
                 ));
-                st.metadata_mut().insert(
-                    "wuji-rule",
-                    tonic::metadata::MetadataValue::from_static("unknown-kind"),
-                );
-                return Err(st);
             }
         };
         let sd = self
             .ctx
             .layout
             .scope_digest(scope, kind)
-            .map_err(|e| Status::internal(e.to_string()))?;
+            .map_err(|e| Status::from(Error::from(e)))?;
         let (total, n) = (sd.digest, sd.records);
         Ok(Response::new(pb::DigestReply {
             scope: scope.value(),

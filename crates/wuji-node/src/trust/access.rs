@@ -144,20 +144,35 @@ where
                 // The ready service answers this call; a clone waits for the next.
                 let clone = self.inner.clone();
                 let mut inner = std::mem::replace(&mut self.inner, clone);
-                Box::pin(inner.call(req))
+                Box::pin(async move {
+                    let mut resp = inner.call(req).await?;
+                    with_detail(resp.headers_mut());
+                    Ok(resp)
+                })
             }
             Err((rule, message)) => {
                 let addr = peer.and_then(|p| p.addr);
                 tracing::warn!(peer = ?addr, rule, %message, "call refused");
                 self.refusals.count(rule);
-                let mut status = tonic::Status::permission_denied(message);
-                if let Ok(v) = rule.parse() {
-                    status.metadata_mut().insert("wuji-rule", v);
-                }
+                let status = wuji_proto::refusal(tonic::Code::PermissionDenied, rule, message);
                 Box::pin(async move { Ok(status.into_http()) })
             }
         }
     }
+}
+
+/// Gives a refusal that the gRPC stack made itself (a message over the size
+/// limit, a request it could not decode, an unknown method) the same
+/// `ErrorDetail` as wuji's own, with a rule named after its code.
+fn with_detail(headers: &mut http::HeaderMap) {
+    let Some(status) = tonic::Status::from_header_map(headers) else {
+        return;
+    };
+    if status.code() == tonic::Code::Ok || !status.details().is_empty() {
+        return;
+    }
+    let rule = wuji_proto::rule_of_code(status.code());
+    let _ = wuji_proto::refusal(status.code(), rule, status.message()).add_header(headers);
 }
 
 #[cfg(test)]

@@ -140,14 +140,27 @@ pub fn get(v: &View) -> pb::Get {
     pb::Get { id: vid(v) }
 }
 
+/// The code and rule of a refusal. Every refusal must carry its rule in an
+/// `ErrorDetail` in the status details (and the same rule in the `wuji-rule`
+/// metadata), so every test that checks a refusal checks the carrier too.
 pub fn code_of<T: std::fmt::Debug>(r: Result<T, tonic::Status>) -> (G, String) {
     let s = r.expect_err("should be refused");
-    let rule = s
+    (s.code(), detail_rule(&s))
+}
+
+/// The rule of a refusal's `ErrorDetail`; fails if it has none.
+pub fn detail_rule(s: &tonic::Status) -> String {
+    let detail = wuji_proto::error_detail(s)
+        .unwrap_or_else(|| panic!("a refusal without an ErrorDetail: {s:?}"));
+    assert!(!detail.rule.is_empty(), "an ErrorDetail without a rule: {s:?}");
+    assert!(!detail.message.is_empty(), "an ErrorDetail without a message: {s:?}");
+    let meta = s
         .metadata()
         .get("wuji-rule")
         .map(|v| v.to_str().unwrap().to_string())
         .unwrap_or_default();
-    (s.code(), rule)
+    assert_eq!(meta, detail.rule, "the wuji-rule metadata and the ErrorDetail agree");
+    detail.rule
 }
 
 /// Submits a suggestion (lead P, text x) and returns its id.

@@ -162,11 +162,9 @@ pub async fn refusals(ep: &Endpoint) -> std::collections::BTreeMap<String, u64> 
         .refusals
 }
 
-pub fn rule(s: &tonic::Status) -> &str {
-    s.metadata()
-        .get("wuji-rule")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
+/// The rule of a refusal, from its `ErrorDetail` (checked like [`super::code_of`]).
+pub fn rule(s: &tonic::Status) -> String {
+    super::detail_rule(s)
 }
 
 /// Dials `addr`'s Sync.Link with `identity`, greets as `node` naming `parent`,

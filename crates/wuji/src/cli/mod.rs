@@ -195,11 +195,15 @@ fn report(e: &anyhow::Error, json: bool) {
     let (code, rule, msg) = match e.downcast_ref::<tonic::Status>() {
         Some(s) => (
             format!("{:?}", s.code()),
-            s.metadata()
-                .get("wuji-rule")
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("")
-                .to_string(),
+            // The rule from the refusal's ErrorDetail (the metadata for
+            // nodes of an older version).
+            wuji_proto::error_detail(s).map(|d| d.rule).unwrap_or_else(|| {
+                s.metadata()
+                    .get("wuji-rule")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("")
+                    .to_string()
+            }),
             s.message().to_string(),
         ),
         None => ("Error".to_string(), String::new(), format!("{e:#}")),
