@@ -87,8 +87,7 @@ pub fn refusal(code: tonic::Code, rule: &str, message: impl Into<String>) -> ton
             value: detail.encode_to_vec(),
         }],
     };
-    let mut status =
-        tonic::Status::with_details(code, message, details.encode_to_vec().into());
+    let mut status = tonic::Status::with_details(code, message, details.encode_to_vec().into());
     if let Ok(v) = rule.parse() {
         status.metadata_mut().insert("wuji-rule", v);
     }

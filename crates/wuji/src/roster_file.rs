@@ -9,12 +9,17 @@ use calamine::{Data, Reader};
 pub fn rows(ext: &str, bytes: Vec<u8>) -> anyhow::Result<Vec<Vec<String>>> {
     match ext {
         "xlsx" | "xls" | "xlsm" | "ods" => {
-            let mut wb = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes))?;
-            let Some(sheet) = wb.sheet_names().first().cloned() else {
-                bail!("the workbook has no sheet")
-            };
-            let range = wb.worksheet_range(&sheet)?;
-            Ok(range.rows().map(|r| r.iter().map(cell).collect()).collect())
+            if ext == "xls" {
+                crate::cfb::check(&bytes).map_err(|e| anyhow::anyhow!("{DAMAGED}: {e}"))?;
+            }
+            contained(|| {
+                let mut wb = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes))?;
+                let Some(sheet) = wb.sheet_names().first().cloned() else {
+                    bail!("the workbook has no sheet")
+                };
+                let range = wb.worksheet_range(&sheet)?;
+                Ok(range.rows().map(|r| r.iter().map(cell).collect()).collect())
+            })
         }
         "csv" | "txt" => {
             let text = decode(&bytes);
@@ -30,6 +35,23 @@ pub fn rows(ext: &str, bytes: Vec<u8>) -> anyhow::Result<Vec<Vec<String>>> {
             Ok(rows)
         }
         other => bail!("unknown file type {other:?}; use .xlsx, .xls or .csv"),
+    }
+}
+
+const DAMAGED: &str =
+    "the workbook is damaged or not an Excel/ODS file; open it in Excel or WPS and save it again";
+
+/// Runs the workbook reader (a third-party parser) so that a damaged file it
+/// cannot handle is refused with a clear error instead of ending the program:
+/// a panic inside it becomes an error (fuzzing found such files).
+fn contained<T>(read: impl FnOnce() -> anyhow::Result<T>) -> anyhow::Result<T> {
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(read));
+    std::panic::set_hook(hook);
+    match r {
+        Ok(r) => r,
+        Err(_) => bail!("{DAMAGED} (the reader failed on it)"),
     }
 }
 

@@ -253,7 +253,8 @@ impl pb::deputies_server::Deputies for Service {
             .map(|s| status(*s))
             .collect::<Result<Vec<_>, _>>()?;
         if r.level > 5 {
-            return Err(Status::from(Error::bad("number-range", 
+            return Err(Status::from(Error::bad(
+                "number-range",
                 "level: 1 national .. 5 township, 0 any",
             )));
         }
@@ -295,7 +296,10 @@ impl pb::deputies_server::Deputies for Service {
     ) -> Result<Response<pb::ImportReply>, Status> {
         let r = req.into_inner();
         if r.rows.is_empty() {
-            return Err(Status::from(Error::bad("import-rows", "the import has no rows")));
+            return Err(Status::from(Error::bad(
+                "import-rows",
+                "the import has no rows",
+            )));
         }
         let (good, problems) = self.check_rows(&r.rows);
         if !problems.is_empty() || r.dry_run {

@@ -31,9 +31,10 @@ pub fn id(kind: RecordKind, p: Option<&pb::RecordId>) -> Result<RecordId, Error>
         p.kind = want;
     }
     if p.kind != want {
-        return Err(Error::bad("record-id", format!(
-            "the id is not of a {kind:?} record"
-        )));
+        return Err(Error::bad(
+            "record-id",
+            format!("the id is not of a {kind:?} record"),
+        ));
     }
     record_id_from_pb(&p).map_err(|e| Error::bad("record-id", format!("id: {e}")))
 }
@@ -58,9 +59,12 @@ pub fn date(field: &str, s: &str) -> Result<Option<Date>, Error> {
     if s.is_empty() {
         return Ok(None);
     }
-    s.parse::<Date>()
-        .map(Some)
-        .map_err(|e| Error::bad("date", format!("{field}: {s:?} is not a date YYYY-MM-DD ({e})")))
+    s.parse::<Date>().map(Some).map_err(|e| {
+        Error::bad(
+            "date",
+            format!("{field}: {s:?} is not a date YYYY-MM-DD ({e})"),
+        )
+    })
 }
 
 /// The reply for one record.
@@ -146,12 +150,12 @@ pub fn list(
     let after = if after.is_empty() {
         None
     } else {
-        Some(
-            from_hex(&after)
-                .ok_or_else(|| {
-                    Error::bad("page-token", "page.after is not a token from a previous page")
-                })?,
-        )
+        Some(from_hex(&after).ok_or_else(|| {
+            Error::bad(
+                "page-token",
+                "page.after is not a token from a previous page",
+            )
+        })?)
     };
     let (recs, next) = match source {
         Source::Index(prefix) => node.scan(&prefix, after, limit, keep)?,

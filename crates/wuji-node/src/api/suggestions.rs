@@ -50,7 +50,12 @@ fn class(n: i32) -> Result<AnswerClass, Error> {
     ]
     .get(usize::try_from(n).unwrap_or(usize::MAX))
     .copied()
-    .ok_or_else(|| Error::bad("enum-value", format!("answer class {n}: 0 A, 1 B, 2 C, 3 D")))
+    .ok_or_else(|| {
+        Error::bad(
+            "enum-value",
+            format!("answer class {n}: 0 A, 1 B, 2 C, 3 D"),
+        )
+    })
 }
 
 fn rating(n: i32) -> Result<Satisfaction, Error> {
@@ -61,7 +66,12 @@ fn rating(n: i32) -> Result<Satisfaction, Error> {
     ]
     .get(usize::try_from(n).unwrap_or(usize::MAX))
     .copied()
-    .ok_or_else(|| Error::bad("enum-value", format!("rating {n}: 0 dissatisfied, 1 basic, 2 satisfied")))
+    .ok_or_else(|| {
+        Error::bad(
+            "enum-value",
+            format!("rating {n}: 0 dissatisfied, 1 basic, 2 satisfied"),
+        )
+    })
 }
 
 fn mode(n: u32) -> Result<Option<SupervisionMode>, Error> {
@@ -77,7 +87,12 @@ fn mode(n: u32) -> Result<Option<SupervisionMode>, Error> {
     ]
     .get(n as usize)
     .copied()
-    .ok_or_else(|| Error::bad("enum-value", format!("supervision mode {n}: 0 none .. 6 livelihood")))
+    .ok_or_else(|| {
+        Error::bad(
+            "enum-value",
+            format!("supervision mode {n}: 0 none .. 6 livelihood"),
+        )
+    })
 }
 
 /// A status name as the API spells it (`assigned`, `awaiting_rehandling`, ...).
@@ -111,8 +126,8 @@ impl pb::suggestions_server::Suggestions for Service {
             k => {
                 return Err(Status::from(Error::bad(
                     "enum-value",
-                    format!("kind {k}: 0 建议, 1 议案, 2 群众意见"
-                ))));
+                    format!("kind {k}: 0 建议, 1 议案, 2 群众意见"),
+                )));
             }
         };
         let draft = Draft {
@@ -197,8 +212,8 @@ impl pb::suggestions_server::Suggestions for Service {
         req: Request<pb::ExtendRequest>,
     ) -> Result<Response<pb::RecordReply>, Status> {
         let r = req.into_inner();
-        let months =
-            u8::try_from(r.months).map_err(|_| Status::from(Error::bad("number-range", "months is too large")))?;
+        let months = u8::try_from(r.months)
+            .map_err(|_| Status::from(Error::bad("number-range", "months is too large")))?;
         self.on(r.id.as_ref(), move |c, rec| wf::extend(c, rec, months))
             .await
     }

@@ -32,7 +32,12 @@ impl pb::supervision_server::Supervision for Service {
         let mode = [Key, Led, Special, Joint, Coordinated, Livelihood]
             .get((r.mode as usize).wrapping_sub(1))
             .copied()
-            .ok_or_else(|| Error::bad("enum-value", format!("mode {}: 1 key .. 6 livelihood", r.mode)))?;
+            .ok_or_else(|| {
+                Error::bad(
+                    "enum-value",
+                    format!("mode {}: 1 key .. 6 livelihood", r.mode),
+                )
+            })?;
         let suggestion = if r.suggestion.is_empty() {
             None
         } else {

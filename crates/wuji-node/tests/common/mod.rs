@@ -152,14 +152,23 @@ pub fn code_of<T: std::fmt::Debug>(r: Result<T, tonic::Status>) -> (G, String) {
 pub fn detail_rule(s: &tonic::Status) -> String {
     let detail = wuji_proto::error_detail(s)
         .unwrap_or_else(|| panic!("a refusal without an ErrorDetail: {s:?}"));
-    assert!(!detail.rule.is_empty(), "an ErrorDetail without a rule: {s:?}");
-    assert!(!detail.message.is_empty(), "an ErrorDetail without a message: {s:?}");
+    assert!(
+        !detail.rule.is_empty(),
+        "an ErrorDetail without a rule: {s:?}"
+    );
+    assert!(
+        !detail.message.is_empty(),
+        "an ErrorDetail without a message: {s:?}"
+    );
     let meta = s
         .metadata()
         .get("wuji-rule")
         .map(|v| v.to_str().unwrap().to_string())
         .unwrap_or_default();
-    assert_eq!(meta, detail.rule, "the wuji-rule metadata and the ErrorDetail agree");
+    assert_eq!(
+        meta, detail.rule,
+        "the wuji-rule metadata and the ErrorDetail agree"
+    );
     detail.rule
 }
 

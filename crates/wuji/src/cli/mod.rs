@@ -197,13 +197,15 @@ fn report(e: &anyhow::Error, json: bool) {
             format!("{:?}", s.code()),
             // The rule from the refusal's ErrorDetail (the metadata for
             // nodes of an older version).
-            wuji_proto::error_detail(s).map(|d| d.rule).unwrap_or_else(|| {
-                s.metadata()
-                    .get("wuji-rule")
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or("")
-                    .to_string()
-            }),
+            wuji_proto::error_detail(s)
+                .map(|d| d.rule)
+                .unwrap_or_else(|| {
+                    s.metadata()
+                        .get("wuji-rule")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("")
+                        .to_string()
+                }),
             s.message().to_string(),
         ),
         None => ("Error".to_string(), String::new(), format!("{e:#}")),
