@@ -242,7 +242,7 @@ async fn kill_and_restart(
         // The federation's own process: wait until it is gone.
         let proc = PathBuf::from(format!("/proc/{}", n.pid));
         while std::fs::read_to_string(proc.join("stat"))
-            .is_ok_and(|s| !s.split_whitespace().nth(2).is_some_and(|st| st == "Z"))
+            .is_ok_and(|s| s.split_whitespace().nth(2).is_none_or(|st| st != "Z"))
         {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
