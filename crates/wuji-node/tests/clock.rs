@@ -16,9 +16,8 @@ use wuji_model::calendar::Calendar;
 use wuji_model::suggestion::workflow::{self, Draft};
 use wuji_model::{Ctx, Record, RecordId, RecordKind, Rules};
 use wuji_node::sync::{Role, run_link};
-use wuji_node::{Committer, Op};
 use wuji_proto::pb::{self, sync_message::Msg};
-use wuji_store::{Layout, MemKv};
+use wuji_store::MemKv;
 
 fn now_ms() -> u64 {
     std::time::SystemTime::now()
@@ -55,17 +54,7 @@ fn submitted(town: Code, title: &str, ms: u64) -> Record {
 async fn a_section_from_the_future_is_refused_counted_and_not_stored_the_rest_is_applied() {
     let county = Code::parse("320114").unwrap();
     let town = Code::parse("320114001").unwrap();
-    let layout = Layout::open(std::sync::Arc::new(MemKv::new())).unwrap();
-    let (committer, _task) = Committer::start(
-        county,
-        layout.clone(),
-        Rules::default(),
-        Calendar::builtin(),
-        60_000,
-        64,
-        None,
-    )
-    .unwrap();
+    let (layout, committer) = common::start_committer(county, std::sync::Arc::new(MemKv::new()));
     let (ctx, _stop) = common::link_ctx(county, None, layout.clone(), committer.clone());
     let refusals = ctx.refusals.clone();
     let (to_town, from_county) = mpsc::channel(64);
@@ -129,21 +118,8 @@ async fn a_section_from_the_future_is_refused_counted_and_not_stored_the_rest_is
     assert!(!link.is_finished(), "the link keeps going");
 
     // The clock was not pulled forward: a local write is stamped now.
-    let mine = RecordId {
-        kind: RecordKind::Suggestion,
-        home: county,
-        uuid: uuid::Uuid::now_v7(),
-    };
     let done = committer
-        .submit(vec![Op::new(mine, move |ctx, _| {
-            let draft = Draft {
-                lead: "P-2".into(),
-                title: "区里的".into(),
-                text: "x".into(),
-                ..Draft::default()
-            };
-            Ok(workflow::submit(ctx, mine, &draft)?)
-        })])
+        .submit(vec![common::new_suggestion(county, "区里的")])
         .await
         .unwrap();
     let at = done.records[0]

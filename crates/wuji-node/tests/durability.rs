@@ -12,13 +12,9 @@ use tokio::sync::mpsc;
 use tokio_stream::StreamExt;
 use tokio_stream::wrappers::ReceiverStream;
 use wuji_division::Code;
-use wuji_model::calendar::Calendar;
-use wuji_model::suggestion::workflow::{self, Draft};
-use wuji_model::{RecordId, RecordKind, Rules};
 use wuji_node::sync::{Role, run_link};
-use wuji_node::{Committer, Op};
 use wuji_proto::pb::{self, sync_message::Msg};
-use wuji_store::{Batch, Entry, Kv, Layout, MemKv};
+use wuji_store::{Batch, Entry, Kv, MemKv};
 
 /// An in-memory store whose `flush` waits while the gate is shut.
 #[derive(Default)]
@@ -69,21 +65,6 @@ impl Kv for GatedKv {
     }
 }
 
-fn suggestion(node: Code, title: &str) -> Op {
-    let id = RecordId {
-        kind: RecordKind::Suggestion,
-        home: node,
-        uuid: uuid::Uuid::now_v7(),
-    };
-    let draft = Draft {
-        lead: "P-1".into(),
-        title: title.into(),
-        text: "x".into(),
-        ..Draft::default()
-    };
-    Op::new(id, move |ctx, _| Ok(workflow::submit(ctx, id, &draft)?))
-}
-
 /// The titles of the records in the batches received within `wait`, and the
 /// highest `to_seq` among them.
 async fn batches(rx: &mut ReceiverStream<pb::SyncMessage>, wait: Duration) -> (Vec<String>, u64) {
@@ -109,19 +90,9 @@ async fn a_link_ships_nothing_past_the_flushed_position() {
     let county = Code::parse("320114").unwrap();
     let city = Code::parse("320100").unwrap();
     let kv = Arc::new(GatedKv::default());
-    let layout = Layout::open(kv.clone()).unwrap();
-    let (committer, _task) = Committer::start(
-        county,
-        layout.clone(),
-        Rules::default(),
-        Calendar::builtin(),
-        60_000,
-        64,
-        None,
-    )
-    .unwrap();
+    let (layout, committer) = common::start_committer(county, kv.clone());
     committer
-        .submit(vec![suggestion(county, "已落盘")])
+        .submit(vec![common::new_suggestion(county, "已落盘")])
         .await
         .unwrap();
     let durable = committer.durable();
@@ -131,7 +102,10 @@ async fn a_link_ships_nothing_past_the_flushed_position() {
     let before = *kv.applied.lock().unwrap();
     let pending = {
         let c = committer.clone();
-        tokio::spawn(async move { c.submit(vec![suggestion(county, "未落盘")]).await })
+        tokio::spawn(async move {
+            c.submit(vec![common::new_suggestion(county, "未落盘")])
+                .await
+        })
     };
     while *kv.applied.lock().unwrap() == before {
         tokio::time::sleep(Duration::from_millis(5)).await;

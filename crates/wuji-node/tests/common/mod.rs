@@ -347,3 +347,39 @@ pub fn hello(node: u32, parent: u32) -> pb::SyncMessage {
         })),
     }
 }
+
+/// A committer of `node` over `kv` (no signing key), and its layout.
+pub fn start_committer(
+    node: Code,
+    kv: std::sync::Arc<dyn wuji_store::Kv>,
+) -> (wuji_store::Layout, wuji_node::Committer) {
+    let layout = wuji_store::Layout::open(kv).unwrap();
+    let (committer, _task) = wuji_node::Committer::start(
+        node,
+        layout.clone(),
+        wuji_model::Rules::default(),
+        wuji_model::calendar::Calendar::builtin(),
+        60_000,
+        64,
+        None,
+    )
+    .unwrap();
+    (layout, committer)
+}
+
+/// A local write submitting a new suggestion titled `title` at `node`.
+pub fn new_suggestion(node: Code, title: &str) -> wuji_node::Op {
+    use wuji_model::suggestion::workflow::{self, Draft};
+    let id = wuji_model::RecordId {
+        kind: wuji_model::RecordKind::Suggestion,
+        home: node,
+        uuid: uuid::Uuid::now_v7(),
+    };
+    let draft = Draft {
+        lead: "P-1".into(),
+        title: title.into(),
+        text: "x".into(),
+        ..Draft::default()
+    };
+    wuji_node::Op::new(id, move |ctx, _| Ok(workflow::submit(ctx, id, &draft)?))
+}
