@@ -7,6 +7,8 @@
 //! it, and only then answers every request of the batch and announces the new
 //! log position to the sync links. Nothing is acknowledged before it is on disk.
 
+mod counts;
+
 use crate::{Error, index};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -14,7 +16,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 use wuji_crdt::{Hlc, HlcClock, WriterId};
 use wuji_division::Code;
 use wuji_model::calendar::Calendar;
-use wuji_model::{Ctx, Date, Record, RecordId, Rules, authority, routing, summary};
+use wuji_model::{Ctx, Date, Record, RecordId, Rules, authority, routing};
 use wuji_pki::SignKey;
 use wuji_proto::Signatures;
 use wuji_store::{Batch, Layout};
@@ -407,135 +409,6 @@ impl State {
         }
         touched.extend(local);
         Ok((out, refused))
-    }
-
-    /// Adds this batch's change of the node's counts to its summary record, in
-    /// the same batch: each touched record's contribution after, minus before.
-    /// If a peer's state changed this node's own summary (it comes back only
-    /// to a node that lost data: rebuilt from empty or restored from a backup),
-    /// its counters are another store's and the records coming back with it
-    /// would be counted twice: the node recounts from what it holds instead.
-    fn summarise(
-        &mut self,
-        touched: &mut BTreeMap<RecordId, Touched>,
-        wall: u64,
-        today: Date,
-    ) -> Result<(), Error> {
-        let sid = summary::id(self.node);
-        if touched.contains_key(&sid) {
-            return self.recount(touched, wall, today);
-        }
-        let mut changes = BTreeMap::new();
-        for t in touched.values() {
-            if t.now.id.kind == wuji_model::RecordKind::Summary {
-                continue;
-            }
-            let before = t
-                .before
-                .as_ref()
-                .map(|b| summary::contribution(b, &self.rules, self.node))
-                .unwrap_or_default();
-            summary::add_difference(
-                &mut changes,
-                &before,
-                &summary::contribution(&t.now, &self.rules, self.node),
-            );
-        }
-        if changes.is_empty() {
-            return Ok(());
-        }
-        self.publish_summary(touched, wall, today, |ctx, current| {
-            summary::publish(ctx, current, &changes)
-        })
-    }
-
-    /// Recounts the node's summary over every record it holds, as this batch
-    /// leaves them, and publishes exactly those counts.
-    fn recount(
-        &mut self,
-        touched: &mut BTreeMap<RecordId, Touched>,
-        wall: u64,
-        today: Date,
-    ) -> Result<(), Error> {
-        let mut full = BTreeMap::new();
-        let mut held = 0usize;
-        let mut after: Option<Vec<u8>> = None;
-        loop {
-            let page = self.layout.records(&[], after.as_deref(), 1024)?;
-            let done = page.len() < 1024;
-            for s in page {
-                after = Some(wuji_store::layout::record_key(&s.record.id).to_vec());
-                if s.record.id.kind == wuji_model::RecordKind::Summary
-                    || touched.contains_key(&s.record.id)
-                {
-                    continue;
-                }
-                held += 1;
-                let c = summary::recount([&s.record], &self.rules, self.node);
-                summary::add_difference(&mut full, &BTreeMap::new(), &c);
-            }
-            if done {
-                break;
-            }
-        }
-        let fresh = touched
-            .values()
-            .map(|t| &t.now)
-            .filter(|r| r.id.kind != wuji_model::RecordKind::Summary);
-        held += fresh.clone().count();
-        let c = summary::recount(fresh, &self.rules, self.node);
-        summary::add_difference(&mut full, &BTreeMap::new(), &c);
-        tracing::warn!(
-            records = held,
-            "this node's own summary came back from a peer (the store was rebuilt or restored): recounted from the records held"
-        );
-        self.publish_summary(touched, wall, today, |ctx, current| {
-            summary::restate(ctx, current, &full)
-        })
-    }
-
-    /// Writes the summary delta that `make` computes from the current summary
-    /// into the batch, stamped now.
-    fn publish_summary(
-        &mut self,
-        touched: &mut BTreeMap<RecordId, Touched>,
-        wall: u64,
-        today: Date,
-        make: impl FnOnce(&Ctx, Option<&Record>) -> Result<Record, wuji_model::Error>,
-    ) -> Result<(), Error> {
-        let sid = summary::id(self.node);
-        let (before, current, sigs) = match touched.get(&sid) {
-            Some(t) => (t.before.clone(), Some(t.now.clone()), t.sigs.clone()),
-            None => match self.layout.record(&sid)? {
-                Some(s) => (Some(s.record.clone()), Some(s.record), s.signatures),
-                None => (None, None, Signatures::new()),
-            },
-        };
-        let at = wuji_crdt::Stamp::new(
-            self.clock
-                .tick(wall)
-                .map_err(|e| Error::invalid(e.to_string()))?,
-            WriterId::new(self.node.value(), 0),
-        );
-        let ctx = Ctx {
-            node: self.node,
-            at,
-            today,
-            rules: &self.rules,
-            calendar: &self.calendar,
-        };
-        let delta = make(&ctx, current.as_ref())?;
-        let now = authority::apply_local(self.node, current.as_ref(), &delta)?;
-        touched.insert(
-            sid,
-            Touched {
-                before,
-                now,
-                source: None,
-                sigs,
-            },
-        );
-        Ok(())
     }
 
     /// The signatures of a touched record with this node's own sections signed
