@@ -5,7 +5,6 @@
 use super::{State, Touched};
 use crate::Error;
 use std::collections::BTreeMap;
-use wuji_crdt::WriterId;
 use wuji_model::{Ctx, Date, Record, RecordId, authority, summary};
 use wuji_proto::Signatures;
 
@@ -112,12 +111,7 @@ impl State {
                 None => (None, None, Signatures::new()),
             },
         };
-        let at = wuji_crdt::Stamp::new(
-            self.clock
-                .tick(wall)
-                .map_err(|e| Error::invalid(e.to_string()))?,
-            WriterId::new(self.node.value(), 0),
-        );
+        let at = self.stamp(wall)?;
         let ctx = Ctx {
             node: self.node,
             at,

@@ -317,12 +317,7 @@ impl State {
             };
             let merged = match op.change {
                 Change::Local(step) => {
-                    let at = wuji_crdt::Stamp::new(
-                        self.clock
-                            .tick(wall)
-                            .map_err(|e| Error::invalid(e.to_string()))?,
-                        WriterId::new(self.node.value(), 0),
-                    );
+                    let at = self.stamp(wall)?;
                     let ctx = Ctx {
                         node: self.node,
                         at,
@@ -409,6 +404,18 @@ impl State {
         }
         touched.extend(local);
         Ok((out, refused))
+    }
+
+    /// A new stamp of this node's clock for a write made now.
+    fn stamp(&mut self, wall: u64) -> Result<wuji_crdt::Stamp, Error> {
+        let hlc = self
+            .clock
+            .tick(wall)
+            .map_err(|e| Error::invalid(e.to_string()))?;
+        Ok(wuji_crdt::Stamp::new(
+            hlc,
+            WriterId::new(self.node.value(), 0),
+        ))
     }
 
     /// The signatures of a touched record with this node's own sections signed

@@ -11,7 +11,8 @@
 //! log cannot see: a store restored from a backup that then wrote past its old
 //! checkpoints, or records lost without the log knowing.
 
-use super::engine::{BATCH_RECORDS, LinkCtx, certs_for, split};
+use super::batch::split;
+use super::engine::{BATCH_RECORDS, LinkCtx, certs_for};
 use crate::Error;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;

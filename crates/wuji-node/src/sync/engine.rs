@@ -1,7 +1,9 @@
 //! The link engine: greeting, then shipping the log one way and applying
 //! batches the other way, over an outbound channel and an inbound stream.
 
+use super::batch::split;
 use super::check;
+use super::greeting::{check_hello, hello, refusal};
 use crate::Error;
 use crate::commit::Committer;
 use std::collections::{BTreeSet, HashMap};
@@ -11,7 +13,7 @@ use tokio_stream::{Stream, StreamExt};
 use wuji_division::Code;
 use wuji_model::{RecordId, routing};
 use wuji_proto::pb::{self, sync_message::Msg};
-use wuji_proto::{PROTOCOL_VERSION, record_to_signed_state};
+use wuji_proto::record_to_signed_state;
 use wuji_store::Layout;
 
 /// Oldest protocol version this build still speaks.
@@ -105,96 +107,6 @@ pub struct Greeting {
     /// The peer lost data since the last link (rebuilt from empty, or restored
     /// from a backup): send it what came from it too, up to now.
     pub lost_data: bool,
-}
-
-fn hello(ctx: &LinkCtx, checkpoint: (u64, Vec<u8>)) -> Result<pb::SyncMessage, Error> {
-    let (resume_from, resume_incarnation) = checkpoint;
-    Ok(pb::SyncMessage {
-        msg: Some(Msg::Hello(pb::Hello {
-            protocol_version: PROTOCOL_VERSION,
-            min_protocol_version: MIN_PROTOCOL_VERSION,
-            node: ctx.node.value(),
-            parent: ctx.parent.map(|p| p.value()).unwrap_or(0),
-            resume_from,
-            software: format!("wuji {}", env!("CARGO_PKG_VERSION")),
-            incarnation: ctx.layout.incarnation()?,
-            resume_incarnation,
-            last_seq: ctx.committer.durable(),
-        })),
-    })
-}
-
-fn refusal(rule: &str, message: String) -> pb::SyncMessage {
-    pb::SyncMessage {
-        msg: Some(Msg::Refusal(pb::Refusal {
-            rule: rule.to_string(),
-            message,
-        })),
-    }
-}
-
-/// Checks a peer's hello for `role`; the reason it is refused otherwise.
-fn check_hello(ctx: &LinkCtx, role: Role, h: &pb::Hello) -> Result<Code, (String, String)> {
-    let bad = |rule: &str, msg: String| (rule.to_string(), msg);
-    if h.protocol_version < MIN_PROTOCOL_VERSION || h.min_protocol_version > PROTOCOL_VERSION {
-        return Err(bad(
-            "protocol-version",
-            format!(
-                "peer speaks {}..{}, this node {}..{}",
-                h.min_protocol_version, h.protocol_version, MIN_PROTOCOL_VERSION, PROTOCOL_VERSION
-            ),
-        ));
-    }
-    let peer = Code::from_value(h.node).map_err(|e| bad("peer-code", format!("peer code: {e}")))?;
-    match role {
-        Role::Child { parent } if peer != parent => Err(bad(
-            "peer-is-parent",
-            format!("expected the parent {parent}, got {peer}"),
-        )),
-        Role::Child { .. } => Ok(peer),
-        Role::Parent { certified } => {
-            if let Some(c) = certified
-                && c != peer
-            {
-                return Err(bad(
-                    "peer-certificate-code",
-                    format!("the greeting says {peer} but the certificate is {c}'s"),
-                ));
-            }
-            if !peer.is_inside(ctx.node) {
-                return Err(bad(
-                    "peer-inside-region",
-                    format!(
-                        "{peer} is not inside {}: only nodes below may link here",
-                        ctx.node
-                    ),
-                ));
-            }
-            if h.parent != ctx.node.value() {
-                return Err(bad(
-                    "peer-names-parent",
-                    format!("{peer} names {} as its parent, not {}", h.parent, ctx.node),
-                ));
-            }
-            let listed = ctx.children.contains(&peer);
-            if !listed && (!ctx.children.is_empty() || peer.parent() != Some(ctx.node)) {
-                return Err(bad(
-                    "peer-is-child",
-                    format!(
-                        "{peer} is not a child of {} (its parent is {}){}",
-                        ctx.node,
-                        peer.parent().map(|p| p.to_string()).unwrap_or_default(),
-                        if ctx.children.is_empty() {
-                            "; list it in sync.children if its own parent runs no node"
-                        } else {
-                            " and sync.children does not list it"
-                        }
-                    ),
-                ));
-            }
-            Ok(peer)
-        }
-    }
 }
 
 /// Runs one link until either side closes or fails.
@@ -525,36 +437,6 @@ async fn admit(
     .await
 }
 
-/// Splits record states into groups of at most `target` encoded bytes (always
-/// at least one group, so an empty slice of the log still moves the checkpoint).
-/// A record above `max` can never cross: it is left out, loudly.
-pub(crate) fn split(
-    records: Vec<pb::RecordState>,
-    target: usize,
-    max: usize,
-    peer: Code,
-) -> Vec<Vec<pb::RecordState>> {
-    use prost::Message;
-    let mut out = vec![Vec::new()];
-    let mut size = 0;
-    for r in records {
-        let len = r.encoded_len() + 8;
-        if len + 64 > max {
-            tracing::error!(%peer, bytes = len, max, "a record larger than the largest message cannot be sent; raise api.max_message_bytes on both nodes");
-            continue;
-        }
-        if size + len > target && !out.last().is_none_or(Vec::is_empty) {
-            out.push(Vec::new());
-            size = 0;
-        }
-        size += len;
-        if let Some(last) = out.last_mut() {
-            last.push(r);
-        }
-    }
-    out
-}
-
 /// Counts, by rule, what the committer refused of a peer's batch.
 fn count_refused(ctx: &LinkCtx, peer: Code, rules: &[&'static str]) {
     if !rules.is_empty() {
@@ -648,36 +530,4 @@ where
         }
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn state(bytes: usize) -> pb::RecordState {
-        pb::RecordState {
-            sections: vec![pb::SectionEnvelope {
-                signature: vec![0; bytes],
-                ..Default::default()
-            }],
-            ..Default::default()
-        }
-    }
-
-    #[test]
-    fn batches_are_split_by_size_and_a_record_too_large_is_left_out() {
-        use prost::Message;
-        let peer = Code::parse("320114").unwrap();
-        let records: Vec<_> = [100, 300, 300, 5_000, 200, 250]
-            .into_iter()
-            .map(state)
-            .collect();
-        let groups = split(records, 600, 1_000, peer);
-        let sizes: Vec<usize> = groups.iter().map(Vec::len).collect();
-        assert_eq!(sizes, vec![2, 2, 1], "the 5,000-byte record is dropped");
-        for g in &groups {
-            assert!(g.iter().map(|r| r.encoded_len() + 8).sum::<usize>() <= 600);
-        }
-        assert_eq!(split(Vec::new(), 600, 1_000, peer), vec![Vec::new()]);
-    }
 }

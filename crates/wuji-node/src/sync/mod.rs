@@ -17,8 +17,10 @@
 //! 4. When the link is quiet the child sends its scope digests; kinds that
 //!    differ are resent both ways as repair batches ([`check`]).
 
+mod batch;
 mod check;
 mod engine;
+mod greeting;
 mod retry;
 mod service;
 pub mod verify;
