@@ -19,7 +19,7 @@ CARGO_TARGET_DIR=target/afl cargo afl build --release --locked -p wuji-fuzz --fe
 bin=target/afl/release/wuji-fuzz
 export AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_AFFINITY=1 AFL_QUIET=1
 mkdir -p target/afl/out
-report=target/afl/report.txt
+report="${REPORT:-target/afl/report.txt}"
 : > "$report"
 found=0
 for t in "${targets[@]}"; do

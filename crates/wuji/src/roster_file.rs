@@ -9,9 +9,13 @@ use calamine::{Data, Reader};
 pub fn rows(ext: &str, bytes: Vec<u8>) -> anyhow::Result<Vec<Vec<String>>> {
     match ext {
         "xlsx" | "xls" | "xlsm" | "ods" => {
-            if ext == "xls" {
-                crate::cfb::check(&bytes).map_err(|e| anyhow::anyhow!("{DAMAGED}: {e}"))?;
-            }
+            // The reader takes any of these formats whatever the extension
+            // says; a compound file is its .xls reader's, checked first.
+            let bytes = if crate::cfb::is_cfb(&bytes) {
+                legacy_xls(&bytes).map_err(|e| anyhow::anyhow!("{DAMAGED}: {e}"))?
+            } else {
+                bytes
+            };
             contained(|| {
                 let mut wb = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes))?;
                 let Some(sheet) = wb.sheet_names().first().cloned() else {
@@ -40,6 +44,14 @@ pub fn rows(ext: &str, bytes: Vec<u8>) -> anyhow::Result<Vec<Vec<String>>> {
 
 const DAMAGED: &str =
     "the workbook is damaged or not an Excel/ODS file; open it in Excel or WPS and save it again";
+
+/// A legacy .xls file as the reader may see it: the container and the size of
+/// every sheet checked, the workbook stream alone in a fresh container.
+fn legacy_xls(bytes: &[u8]) -> Result<Vec<u8>, String> {
+    let (name, stream) = crate::cfb::workbook(bytes)?;
+    crate::biff::check(&stream)?;
+    crate::cfb::rebuild(&name, &stream)
+}
 
 /// Runs the workbook reader (a third-party parser) so that a damaged file it
 /// cannot handle is refused with a clear error instead of ending the program:
@@ -73,5 +85,36 @@ fn cell(d: &Data) -> String {
         Data::Int(i) => i.to_string(),
         Data::Bool(b) => b.to_string(),
         other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Legacy .xls files found by fuzzing that made the reader allocate a
+    /// whole sheet of 65,536 by 65,536 cells (137 GB) or run for minutes.
+    const HUGE: &[&str] = &[
+        "1746272fb715ccba",
+        "5cbffae25f40d2cf",
+        "643d47f8cff0cc67",
+        "7549760a2790e417",
+        "77cfcbde4bf2290e",
+        "d1f5149b96039c95",
+        "d34daa9cac767431",
+    ];
+
+    #[test]
+    fn xls_files_with_huge_sheets_are_refused_with_a_clear_error() {
+        let dir = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../tests/fuzz/regressions/roster_file"
+        );
+        for name in HUGE {
+            let data = std::fs::read(format!("{dir}/{name}")).unwrap();
+            // The fuzz target's first byte picks the type; the rest is the file.
+            let e = super::rows("xls", data[1..].to_vec())
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("damaged"), "{name}: {e}");
+        }
     }
 }
