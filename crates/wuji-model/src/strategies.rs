@@ -232,8 +232,9 @@ pub fn handling() -> impl Strategy<Value = Handling> {
             history(forward()),
             lww(uuid),
         ),
+        (lww(opt_date()), lww(proptest::bool::ANY)),
     )
-        .prop_map(|(a, b, c)| Handling {
+        .prop_map(|(a, b, c, d)| Handling {
             at: a.0,
             number: a.1,
             registered_on: a.2,
@@ -247,6 +248,8 @@ pub fn handling() -> impl Strategy<Value = Handling> {
             answers: c.2,
             forwards: c.3,
             merged_into: c.4,
+            deadline: d.0,
+            deadline_provisional: d.1,
         })
 }
 

@@ -36,6 +36,26 @@ pub struct Config {
     /// Which children may link.
     #[serde(default)]
     pub sync: SyncConfig,
+    /// Holiday calendars.
+    #[serde(default)]
+    pub calendar: CalendarConfig,
+}
+
+/// Where the official holiday calendars are read from at start.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CalendarConfig {
+    /// A directory of `YEAR.toml` files (as `config/holidays/`), relative to
+    /// the config file; they add to and replace the years shipped with wuji.
+    pub dir: PathBuf,
+}
+
+impl Default for CalendarConfig {
+    fn default() -> Self {
+        CalendarConfig {
+            dir: PathBuf::from("holidays"),
+        }
+    }
 }
 
 /// The node's TLS files (PEM); relative paths are taken from the config file's directory.
@@ -171,7 +191,7 @@ impl Default for ClockConfig {
 
 /// The sections of the config file, the only ones `WUJI_*` variables set.
 const SECTIONS: &[&str] = &[
-    "node", "parent", "store", "api", "clock", "rules", "tls", "sync",
+    "node", "parent", "store", "api", "clock", "rules", "tls", "sync", "calendar",
 ];
 
 /// Flags given on the command line; they override everything else.
@@ -199,6 +219,7 @@ impl Config {
             rules: Rules::default(),
             tls: None,
             sync: SyncConfig::default(),
+            calendar: CalendarConfig::default(),
         }
     }
 
@@ -274,8 +295,10 @@ impl Config {
             config.node.data_dir = d.clone();
         }
         let base = path.parent().unwrap_or(Path::new("."));
-        if config.node.data_dir.is_relative() {
-            config.node.data_dir = base.join(&config.node.data_dir);
+        for p in [&mut config.node.data_dir, &mut config.calendar.dir] {
+            if p.is_relative() {
+                *p = base.join(&*p);
+            }
         }
         if let Some(t) = &mut config.tls {
             for p in [&mut t.ca, &mut t.cert, &mut t.key, &mut t.sign_key]
@@ -371,6 +394,9 @@ impl Config {
              \n[api]\n# Largest gRPC message in bytes.\nmax_message_bytes = {msg}\n\
              # Largest page a list call returns.\nmax_page = {page}\n\
              \n[clock]\n# Refuse changes stamped further than this many ms in the future.\nmax_ahead_ms = {ahead}\n\
+             \n[calendar]\n# Official holiday files (YEAR.toml, as config/holidays/ in the source),\n\
+             # read at start; they add to the years shipped with wuji. A year with\n\
+             # neither is provisional: statutory days only, and deadlines say so.\ndir = \"{cal}\"\n\
              \n[rules]\n# 办理时限: months from 交办 to the answer.\nanswer_months = {am}\n\
              # Longest approved extension (answer_months + this <= 6).\nmax_extension_months = {ext}\n\
              # Months to answer again after a 不满意 rating.\nrehandle_months = {rh}\n\
@@ -385,6 +411,7 @@ impl Config {
             msg = self.api.max_message_bytes,
             page = self.api.max_page,
             ahead = self.clock.max_ahead_ms,
+            cal = self.calendar.dir.display(),
             am = self.rules.answer_months,
             ext = self.rules.max_extension_months,
             rh = self.rules.rehandle_months,

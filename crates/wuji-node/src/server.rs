@@ -26,6 +26,7 @@ struct Inner {
     layout: Layout,
     committer: Committer,
     rules: Rules,
+    calendar: Calendar,
     max_page: u32,
 }
 
@@ -50,6 +51,7 @@ impl Node {
                 layout,
                 committer,
                 rules,
+                calendar: Calendar::builtin(),
                 max_page: 1_000,
             }),
         })
@@ -63,6 +65,11 @@ impl Node {
     /// The handling rules.
     pub fn rules(&self) -> &Rules {
         &self.inner.rules
+    }
+
+    /// The working-day calendar this node fixes deadlines with.
+    pub fn calendar(&self) -> &Calendar {
+        &self.inner.calendar
     }
 
     /// The store.
@@ -168,7 +175,10 @@ pub async fn run(
     let kv = SledKv::open(&config.node.data_dir, config.store.cache_mb << 20)?;
     let layout = Layout::open(Arc::new(kv))?;
     check_identity(&layout, code, &config)?;
-    let calendar = Calendar::builtin();
+    let calendar = load_calendar(&config.calendar.dir)?;
+    for notice in calendar.notices(crate::commit::today_cst()) {
+        tracing::warn!(node = %code, "{notice}");
+    }
     let (signer, signing) = match &config.tls {
         Some(t) => {
             let read = |p: &std::path::Path| {
@@ -231,7 +241,7 @@ pub async fn run(
         code,
         layout.clone(),
         config.rules.clone(),
-        calendar,
+        calendar.clone(),
         config.clock.max_ahead_ms,
         config.store.max_batch,
         signer,
@@ -298,6 +308,7 @@ pub async fn run(
             layout: layout.clone(),
             committer,
             rules: config.rules.clone(),
+            calendar,
             max_page: config.api.max_page,
         }),
     };
@@ -406,4 +417,28 @@ fn check_identity(layout: &Layout, code: Code, config: &Config) -> Result<(), Er
             Ok(())
         }
     }
+}
+
+/// The shipped holiday calendars plus every `YEAR.toml` in `dir` (a missing
+/// directory means the shipped ones alone); a bad file stops the start.
+fn load_calendar(dir: &std::path::Path) -> Result<Calendar, Error> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        tracing::info!(dir = %dir.display(), "no holiday directory: the shipped calendars only");
+        return Ok(Calendar::builtin());
+    };
+    let mut files = Vec::new();
+    for e in entries.flatten() {
+        let path = e.path();
+        if path.extension().is_some_and(|x| x == "toml") {
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| Error::Config(format!("cannot read {}: {e}", path.display())))?;
+            let name = e.file_name().to_string_lossy().into_owned();
+            files.push((name, text));
+        }
+    }
+    let cal = Calendar::with_files(files.iter().map(|(n, t)| (n.as_str(), t.as_str())))
+        .map_err(|e| Error::Config(format!("{}: {e}", dir.display())))?;
+    let years: Vec<i16> = cal.years().collect();
+    tracing::info!(dir = %dir.display(), ?years, "holiday calendars loaded");
+    Ok(cal)
 }

@@ -67,6 +67,7 @@ fn suggestion(rec: &Record, rules: &Rules, today: Date, m: &mut BTreeMap<String,
     put(m, "handler", v.handler);
     put(m, "round", v.round);
     put(m, "deadline", opt_date(&v.deadline));
+    put(m, "deadline_provisional", v.deadline_provisional);
     put(m, "overdue", v.is_overdue(today));
     put(m, "chain", join(view::handling_chain(rec).into_iter()));
     if let Some(a) = v.latest_answer {

@@ -262,6 +262,12 @@ pub struct Handling {
     pub forwards: History<Forward>,
     /// 并案: the suggestion this one is handled together with.
     pub merged_into: Lww<Option<Uuid>>,
+    /// 答复期限 of the current round, fixed by this handler when it set the
+    /// period (交办, 延期, 重新办理) with its rules and calendar, so every node
+    /// shows the same date.
+    pub deadline: Lww<Option<Date>>,
+    /// True if that date was fixed under a provisional holiday calendar.
+    pub deadline_provisional: Lww<bool>,
 }
 merge_fields!(Handling {
     at,
@@ -276,7 +282,9 @@ merge_fields!(Handling {
     returns,
     answers,
     forwards,
-    merged_into
+    merged_into,
+    deadline,
+    deadline_provisional
 });
 
 /// Supervision of one suggestion by a node whose region contains its origin.

@@ -64,8 +64,10 @@ pub struct View {
     pub round: u32,
     /// The stage of that round.
     pub stage: Stage,
-    /// When the current round must be answered, once assigned.
+    /// When the current round must be answered (答复期限), once assigned.
     pub deadline: Option<Date>,
+    /// True if the handler fixed that date under a provisional holiday calendar.
+    pub deadline_provisional: bool,
     /// The latest answer of the current round.
     pub latest_answer: Option<AnswerRef>,
     /// The deputy's rating of that answer.
@@ -121,8 +123,13 @@ pub fn latest_answer(h: &Handling) -> Option<(wuji_crdt::Stamp, &Answer)> {
         .map(|(at, a)| (*at, a))
 }
 
-/// The answer deadline of a handling section's current round.
+/// The answer deadline of a handling section's current round: the date the
+/// handler fixed, or for sections written before deadlines were stored, the
+/// period counted with `rules` (not moved off holidays).
 pub fn deadline(h: &Handling, rules: &Rules) -> Option<Date> {
+    if let Some(d) = *h.deadline.get() {
+        return Some(d);
+    }
     let months = |n: u8| jiff::Span::new().months(i64::from(n));
     if h.progress.0.round > 1 {
         let since = (*h.rehandle_since.get())?;
@@ -171,6 +178,7 @@ pub fn view(rec: &Record, rules: &Rules) -> View {
         round: progress.round,
         stage: progress.stage,
         deadline: h.and_then(|h| deadline(h, rules)),
+        deadline_provisional: h.is_some_and(|h| *h.deadline_provisional.get()),
         latest_answer: latest,
         rating,
     }

@@ -101,6 +101,15 @@ pub fn assign(ctx: &Ctx, rec: &Record, units: &[HandlingUnit]) -> Result<Record,
         h.units.add(u, ctx.at);
     }
     h.assigned_on = Lww::new(ctx.at, Some(ctx.today));
+    // A change of units in a running round keeps the round's 答复期限.
+    if v.stage != Stage::Assigned || cur.is_none_or(|c| c.deadline.get().is_none()) {
+        let months = if v.round > 1 {
+            ctx.rules.rehandle_months
+        } else {
+            ctx.rules.answer_months + cur.map_or(0, |c| *c.extension_months.get())
+        };
+        fix_deadline(ctx, &mut h, ctx.today, months);
+    }
     h.progress = Max(Progress {
         round: v.round,
         stage: Stage::Assigned,
@@ -158,8 +167,19 @@ pub fn co_view(ctx: &Ctx, rec: &Record, unit: &str, text: &str) -> Result<Record
     Ok(delta(ctx, rec, h))
 }
 
+/// The last day a unit may return the suggestion (退办), counted in working
+/// days from its assignment with this node's calendar.
+pub fn return_window(ctx: &Ctx, rec: &Record) -> Option<crate::calendar::Counted> {
+    let (_, cur) = at_handler(ctx, rec).ok()?;
+    let assigned = (*cur?.assigned_on.get())?;
+    let n = u32::from(ctx.rules.return_working_days);
+    Some(ctx.calendar.add_working_days(assigned, n))
+}
+
 /// 退办: a unit returns a suggestion outside its remit, within the configured
-/// number of working days after assignment.
+/// number of working days after assignment. A window counted through a year
+/// with only a provisional calendar never refuses: the official calendar may
+/// give more days off, so a late return is accepted and the caller warns.
 pub fn return_unit(ctx: &Ctx, rec: &Record, unit: &str, reason: &str) -> Result<Record, Error> {
     let (v, cur) = at_handler(ctx, rec)?;
     require_stage(&v, Stage::Assigned, "return to the sender (退办)")?;
@@ -174,16 +194,15 @@ pub fn return_unit(ctx: &Ctx, rec: &Record, unit: &str, reason: &str) -> Result<
             role: "assigned",
         });
     }
-    if let Some(assigned) = *cur.assigned_on.get() {
-        let n = u32::from(ctx.rules.return_working_days);
-        let last = ctx.calendar.add_working_days(assigned, n).date;
-        if ctx.today > last {
-            return Err(Error::ReturnTooLate {
-                unit: unit.to_string(),
-                days: n,
-                last_day: last,
-            });
-        }
+    if let Some(w) = return_window(ctx, rec)
+        && ctx.today > w.date
+        && w.provisional.is_empty()
+    {
+        return Err(Error::ReturnTooLate {
+            unit: unit.to_string(),
+            days: u32::from(ctx.rules.return_working_days),
+            last_day: w.date,
+        });
     }
     let mut h = blank(ctx);
     h.units = cur.units.clone();
@@ -209,7 +228,7 @@ pub fn return_unit(ctx: &Ctx, rec: &Record, unit: &str, reason: &str) -> Result<
 
 /// 延期: approves a longer time limit, up to the legal maximum.
 pub fn extend(ctx: &Ctx, rec: &Record, months: u8) -> Result<Record, Error> {
-    let (v, _) = at_handler(ctx, rec)?;
+    let (v, cur) = at_handler(ctx, rec)?;
     require_stage(&v, Stage::Assigned, "extend the time limit")?;
     if months == 0 || months > ctx.rules.max_extension_months {
         return Err(Error::ExtensionTooLong {
@@ -219,6 +238,21 @@ pub fn extend(ctx: &Ctx, rec: &Record, months: u8) -> Result<Record, Error> {
     }
     let mut h = blank(ctx);
     h.extension_months = Lww::new(ctx.at, months);
+    let since = cur
+        .and_then(|c| {
+            if v.round > 1 {
+                *c.rehandle_since.get()
+            } else {
+                *c.assigned_on.get()
+            }
+        })
+        .unwrap_or(ctx.today);
+    let base = if v.round > 1 {
+        ctx.rules.rehandle_months
+    } else {
+        ctx.rules.answer_months
+    };
+    fix_deadline(ctx, &mut h, since, base + months);
     Ok(delta(ctx, rec, h))
 }
 
@@ -314,6 +348,7 @@ pub fn rehandle(ctx: &Ctx, rec: &Record) -> Result<Record, Error> {
         stage: Stage::Assigned,
     });
     h.rehandle_since = Lww::new(ctx.at, Some(ctx.today));
+    fix_deadline(ctx, &mut h, ctx.today, ctx.rules.rehandle_months);
     Ok(delta(ctx, rec, h))
 }
 
@@ -481,6 +516,14 @@ fn has_unit(h: Option<&Handling>, name: &str, roles: &[UnitRole]) -> bool {
             .iter()
             .any(|u| u.name == name && roles.contains(&u.role))
     })
+}
+
+/// Fixes the 答复期限 of a period of `months` from `since` with this node's
+/// calendar: a last day off moves to the next working day.
+fn fix_deadline(ctx: &Ctx, h: &mut Handling, since: Date, months: u8) {
+    let end = ctx.calendar.period_end(since, months);
+    h.deadline = Lww::new(ctx.at, Some(end.date));
+    h.deadline_provisional = Lww::new(ctx.at, !end.provisional.is_empty());
 }
 
 fn blank(ctx: &Ctx) -> Handling {

@@ -88,6 +88,7 @@ impl pb::node_server::Node for Service {
             links,
             refusals: self.refusals.snapshot().into_iter().collect(),
             tls: self.tls,
+            calendar_notices: self.node.calendar().notices(crate::commit::today_cst()),
         }))
     }
 }

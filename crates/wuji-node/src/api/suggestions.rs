@@ -201,10 +201,29 @@ impl pb::suggestions_server::Suggestions for Service {
         req: Request<pb::ReturnRequest>,
     ) -> Result<Response<pb::RecordReply>, Status> {
         let r = req.into_inner();
-        self.on(r.id.as_ref(), move |c, rec| {
-            wf::return_unit(c, rec, &r.unit, &r.reason)
-        })
-        .await
+        let warning = std::sync::Arc::new(std::sync::Mutex::new(None));
+        let w = warning.clone();
+        let mut reply = self
+            .on(r.id.as_ref(), move |c, rec| {
+                let window = wf::return_window(c, rec);
+                let d = wf::return_unit(c, rec, &r.unit, &r.reason)?;
+                if let Some(win) = window.filter(|win| c.today > win.date) {
+                    let msg = format!(
+                        "退办 after the last day {} counted with a provisional calendar; \
+                         accepted: {}",
+                        win.date,
+                        win.warnings().join("; ")
+                    );
+                    tracing::warn!(unit = %r.unit, "{msg}");
+                    *w.lock().unwrap_or_else(|e| e.into_inner()) = Some(msg);
+                }
+                Ok(d)
+            })
+            .await?;
+        if let Some(msg) = warning.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            reply.get_mut().view.insert("warning".into(), msg);
+        }
+        Ok(reply)
     }
 
     async fn extend(

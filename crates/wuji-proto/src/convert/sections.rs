@@ -196,6 +196,8 @@ pub(crate) fn handling_to(h: &Handling) -> pb::Handling {
             on: d(v.on),
         }),
         merged_into: lww_to(&h.merged_into),
+        deadline: lww_to(&h.deadline),
+        deadline_provisional: lww_to(&h.deadline_provisional),
     }
 }
 
@@ -258,6 +260,8 @@ pub(crate) fn handling_from(p: pb::Handling) -> Result<Handling, Error> {
             ))
         })?,
         merged_into: lww_from(p.merged_into)?,
+        deadline: lww_from(p.deadline)?,
+        deadline_provisional: lww_from(p.deadline_provisional)?,
     })
 }
 

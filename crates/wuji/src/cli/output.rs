@@ -47,7 +47,8 @@ fn label(key: &str) -> (&str, &str) {
         "withdrawn_on" => ("撤回日期", "withdrawn on"),
         "handler" => ("承办人大", "handler"),
         "round" => ("办理轮次", "round"),
-        "deadline" => ("办理时限", "deadline"),
+        "deadline" => ("答复期限", "answer deadline"),
+        "warning" => ("提示", "warning"),
         "overdue" => ("超期", "overdue"),
         "chain" => ("办理链", "handling chain"),
         "number" => ("建议编号", "number"),
@@ -177,6 +178,20 @@ fn shown(key: &str, value: &str, en: bool) -> String {
     zh.to_string()
 }
 
+/// A field of a record's view as a person reads it: a deadline fixed under a
+/// provisional holiday calendar says so.
+fn cell(view: &std::collections::BTreeMap<String, String>, key: &str, en: bool) -> String {
+    let v = view.get(key).map(String::as_str).unwrap_or_default();
+    let s = shown(key, v, en);
+    let provisional = view
+        .get("deadline_provisional")
+        .is_some_and(|p| p == "true");
+    if key == "deadline" && !s.is_empty() && provisional {
+        return format!("{s}{}", if en { " (provisional)" } else { "（暂定）" });
+    }
+    s
+}
+
 /// The fields of a record reply, as a JSON object.
 pub fn record_json(r: &pb::RecordReply) -> Value {
     let mut m = Map::new();
@@ -207,11 +222,12 @@ pub fn record(out: Out, r: &pb::RecordReply, order: &[&str]) {
         .iter()
         .filter(|k| !shown(k, &r.view[k.as_str()], out.en).is_empty())
         .filter(|k| out.en || k.as_str() != "status")
+        .filter(|k| k.as_str() != "deadline_provisional")
         .map(|k| {
             let (zh, en) = label(k);
             vec![
                 if out.en { en } else { zh }.to_string(),
-                shown(k, &r.view[k.as_str()], out.en),
+                cell(&r.view, k, out.en),
             ]
         })
         .collect();
@@ -240,18 +256,7 @@ pub fn list(out: Out, l: &pb::RecordList, columns: &[&str]) {
     let rows: Vec<Vec<String>> = l
         .records
         .iter()
-        .map(|r| {
-            columns
-                .iter()
-                .map(|c| {
-                    shown(
-                        c,
-                        r.view.get(*c).map(String::as_str).unwrap_or_default(),
-                        out.en,
-                    )
-                })
-                .collect()
-        })
+        .map(|r| columns.iter().map(|c| cell(&r.view, c, out.en)).collect())
         .collect();
     table(&header, &rows);
     let n = l.records.len();

@@ -30,7 +30,7 @@ pub async fn run(a: StatusArgs) -> anyhow::Result<()> {
         let links: Vec<_> = r.links.iter().map(|l| json!({ "peer": l.peer, "role": l.role, "connected": l.connected, "acked": l.acked, "lag": l.lag, "sent": l.sent, "checks": l.checks, "repaired": l.repaired })).collect();
         say!(
             "{}",
-            json!({ "node": r.node, "last_seq": r.last_seq, "summary": s(&own), "below": r.below.iter().map(s).collect::<Vec<_>>(), "links": links, "tls": r.tls, "refusals": r.refusals })
+            json!({ "node": r.node, "last_seq": r.last_seq, "summary": s(&own), "below": r.below.iter().map(s).collect::<Vec<_>>(), "links": links, "tls": r.tls, "refusals": r.refusals, "calendar_notices": r.calendar_notices })
         );
         return Ok(());
     }
@@ -123,6 +123,14 @@ pub async fn run(a: StatusArgs) -> anyhow::Result<()> {
                 "明文开发模式：连接未加密、未认证（仅限本机回环地址）",
                 "plaintext dev mode: connections are neither encrypted nor authenticated (loopback only)"
             )
+        );
+    }
+    for notice in &r.calendar_notices {
+        // Each notice carries both languages, "中文 / English".
+        let (zh, en) = notice.split_once(" / ").unwrap_or((notice, notice));
+        say!(
+            "\n{}",
+            l(&format!("节假日：{zh}"), &format!("holidays: {en}"))
         );
     }
     if !r.refusals.is_empty() {
