@@ -18,6 +18,13 @@ pub use error::Error;
 pub use level::Level;
 pub use tree::{Division, Tree};
 
+/// The tree of the tables this crate embeds, built once per process: every
+/// division's code, name, parent and level, for showing names instead of codes.
+pub fn embedded() -> &'static Tree {
+    static TREE: std::sync::OnceLock<Tree> = std::sync::OnceLock::new();
+    TREE.get_or_init(|| Tree::embedded().expect("the embedded tables build a tree"))
+}
+
 /// The division tables the project keeps (`data/`, see its README and
 /// LICENSE): 31 provinces, 342 cities, 2,978 counties, 41,352 townships.
 /// Embedded only where used (the tests, [`Tree::embedded`]).

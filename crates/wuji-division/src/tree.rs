@@ -129,6 +129,32 @@ impl Tree {
         self.nodes.get(&code)
     }
 
+    /// The division's name (`雨花台区`), or the code itself where the tree does
+    /// not have it (divisions change every year; a new code still works).
+    pub fn name_of(&self, code: Code) -> String {
+        match self.nodes.get(&code) {
+            Some(d) => d.name.clone(),
+            None => code.to_string(),
+        }
+    }
+
+    /// The congress office as offices write it: `南京市人大常委会`, a 乡 or 镇's
+    /// `人大主席团`, a 街道's `人大工委`, `全国人大常委会`; the code where unknown.
+    pub fn office_of(&self, code: Code) -> String {
+        if code == Code::NATIONAL {
+            return "全国人大常委会".into();
+        }
+        let Some(d) = self.nodes.get(&code) else {
+            return code.to_string();
+        };
+        let suffix = match code.level() {
+            Level::Township if d.name.ends_with("街道") => "人大工委",
+            Level::Township => "人大主席团",
+            _ => "人大常委会",
+        };
+        format!("{}{suffix}", d.name)
+    }
+
     /// The divisions directly below a code.
     pub fn children(&self, code: Code) -> &[Code] {
         self.children.get(&code).map(Vec::as_slice).unwrap_or(&[])
@@ -244,6 +270,26 @@ mod tests {
         assert_eq!(tree.children(c("320100")), &[c("320114")]);
         assert_eq!(tree.count_by_level(), [1, 3, 2, 2, 2]);
         assert!(tree.iter().all(|d| d.code.value() != 110_100));
+    }
+
+    #[test]
+    fn names_and_offices_from_the_embedded_tables() {
+        let t = crate::embedded();
+        let c = |s: &str| Code::parse(s).unwrap();
+        assert_eq!(t.name_of(c("320114")), "雨花台区");
+        assert_eq!(t.office_of(c("320100")), "南京市人大常委会");
+        assert_eq!(t.office_of(c("320000")), "江苏省人大常委会");
+        assert_eq!(t.office_of(Code::NATIONAL), "全国人大常委会");
+        assert_eq!(t.office_of(c("320114001")), "雨花街道人大工委");
+        // A 镇 has a 人大主席团; an unknown code shows as itself.
+        let town = t
+            .iter()
+            .find(|d| d.code.level() == Level::Township && d.name.ends_with('镇'))
+            .unwrap();
+        assert_eq!(t.office_of(town.code), format!("{}人大主席团", town.name));
+        assert_eq!(t.name_of(c("320199")), "320199");
+        assert_eq!(t.count_by_level().iter().sum::<usize>(), t.len());
+        assert!(t.len() > 44_000, "{}", t.len());
     }
 
     #[test]

@@ -232,7 +232,7 @@ pub fn handling() -> impl Strategy<Value = Handling> {
             history(forward()),
             lww(uuid),
         ),
-        (lww(opt_date()), lww(proptest::bool::ANY)),
+        (lww(opt_date()), lww(proptest::bool::ANY), lww(opt_date())),
     )
         .prop_map(|(a, b, c, d)| Handling {
             at: a.0,
@@ -250,6 +250,7 @@ pub fn handling() -> impl Strategy<Value = Handling> {
             merged_into: c.4,
             deadline: d.0,
             deadline_provisional: d.1,
+            closed_on: d.2,
         })
 }
 

@@ -44,14 +44,20 @@ fn snake(s: &str) -> String {
     out
 }
 
-/// What one record adds to the summary of `holder`, the node holding it. Counts
-/// by status, category, handler and so on cover the holder's whole subtree
-/// (they are bounded by the number of values); counts per lead deputy and month
-/// cover only suggestions homed at the holder, so a summary stays small at any
-/// level: the deputies below are counted in their own congresses' summaries,
-/// which the holder also holds.
+/// What one record adds to the summary of `holder`, the node holding it. Only
+/// records homed in the holder's region count (not a deputy of a higher
+/// congress attached here, nor an assignment or a transfer received from
+/// above), so a node's figure is its own plus exactly its children's and the
+/// columns of `wuji status` add up. Counts by status, category, handler and so
+/// on cover the holder's whole subtree (they are bounded by the number of
+/// values); counts per lead deputy and month cover only suggestions homed at
+/// the holder, so a summary stays small at any level: the deputies below are
+/// counted in their own congresses' summaries, which the holder also holds.
 pub fn contribution(rec: &Record, rules: &Rules, holder: Code) -> BTreeMap<String, i64> {
     let mut m = BTreeMap::new();
+    if !holder.contains(rec.id.home) {
+        return m;
+    }
     let mut add = |k: String, v: i64| *m.entry(k).or_insert(0) += v;
     match rec.id.kind {
         RecordKind::Deputy => {
@@ -207,6 +213,43 @@ pub fn overdue(counts: &BTreeMap<String, u64>, today: crate::Date) -> u64 {
         .sum()
 }
 
+/// Suggestions in handling whose 答复期限 falls in the next `days` days after
+/// `today` (临期; 15 days in the offices' reports).
+pub fn due_within(counts: &BTreeMap<String, u64>, today: crate::Date, days: i64) -> u64 {
+    let until = today
+        .checked_add(jiff::Span::new().days(days))
+        .unwrap_or(today)
+        .strftime("%Y%m%d")
+        .to_string();
+    let today = today.strftime("%Y%m%d").to_string();
+    counts
+        .iter()
+        .filter_map(|(k, v)| k.strip_prefix("suggestion.deadline.").map(|d| (d, v)))
+        .filter(|(d, _)| *d >= today.as_str() && *d <= until.as_str())
+        .map(|(_, v)| *v)
+        .sum()
+}
+
+/// Each node's own figure of `key` where every summary counts its subtree:
+/// its count less the counts of the nearest nodes below it in `rows`, so the
+/// own figures of a node and everything below it add up to its subtree figure.
+pub fn own_counts(rows: &[(Code, &BTreeMap<String, u64>)], key: &str) -> Vec<u64> {
+    let get = |m: &BTreeMap<String, u64>| m.get(key).copied().unwrap_or(0);
+    let mut own: Vec<u64> = rows.iter().map(|(_, m)| get(m)).collect();
+    for (i, (code, m)) in rows.iter().enumerate() {
+        // The nearest row above this one: the deepest that contains it.
+        let above = rows
+            .iter()
+            .enumerate()
+            .filter(|(j, (c, _))| *j != i && *c != *code && code.is_inside(*c))
+            .max_by_key(|(_, (c, _))| c.level().depth());
+        if let Some((j, _)) = above {
+            own[j] = own[j].saturating_sub(get(m));
+        }
+    }
+    own
+}
+
 /// The counters of a summary record as plain numbers.
 pub fn counts(rec: &Record) -> BTreeMap<String, u64> {
     rec.summary(rec.id.home)
@@ -328,5 +371,24 @@ mod tests {
             d,
             BTreeMap::from([("y".to_string(), -2), ("z".to_string(), 1)])
         );
+    }
+
+    #[test]
+    fn own_figures_add_up_to_the_subtree_figure() {
+        let c = |v: u32| Code::from_value(v).unwrap();
+        let m = |n: u64| BTreeMap::from([("suggestion.total".to_string(), n)]);
+        // City 48 = its own 3 + county 320114's 40 (its own 25 + townships 10
+        // and 5) + county 320115's 5.
+        let (city, a, b, t1, t2) = (m(48), m(40), m(5), m(10), m(5));
+        let rows = [
+            (c(320_100), &city),
+            (c(320_114), &a),
+            (c(320_115), &b),
+            (c(320_114_001), &t1),
+            (c(320_114_002), &t2),
+        ];
+        let own = own_counts(&rows, "suggestion.total");
+        assert_eq!(own, vec![3, 25, 5, 10, 5]);
+        assert_eq!(own.iter().sum::<u64>(), 48);
     }
 }

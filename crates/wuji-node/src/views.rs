@@ -3,7 +3,10 @@
 //! for the CLI's tables, its `--json` output and other systems.
 
 use std::collections::BTreeMap;
-use wuji_model::suggestion::{AnswerClass, Satisfaction, SuggestionKind, UnitRole, view};
+use wuji_model::Code;
+use wuji_model::suggestion::{
+    AnswerClass, Direction, Satisfaction, SuggestionKind, UnitRole, view,
+};
 use wuji_model::{Date, Record, RecordKind, Rules, assignment, supervision};
 
 /// The derived fields of a record as of `today`.
@@ -125,14 +128,10 @@ fn suggestion(rec: &Record, rules: &Rules, today: Date, m: &mut BTreeMap<String,
     if let Some(h) = rec.handling(v.handler) {
         put(m, "number", h.number.get());
         put(m, "assigned_on", opt_date(h.assigned_on.get()));
-        let units = h.units.iter().map(|u| {
-            let role = match u.role {
-                UnitRole::Lead => "lead",
-                UnitRole::Co => "co",
-                UnitRole::Separate => "separate",
-            };
-            format!("{}({role})", u.name)
-        });
+        let units = h
+            .units
+            .iter()
+            .map(|u| format!("{}({})", u.name, role(u.role)));
         put(m, "units", join(units));
         put(m, "answers", h.answers.len());
         put(m, "returns", h.returns.len());
@@ -153,87 +152,119 @@ fn suggestion(rec: &Record, rules: &Rules, today: Date, m: &mut BTreeMap<String,
     put(m, "supervision", sup.join(","));
 }
 
-/// Every event of a suggestion, oldest first: "DATE NODE event detail".
+/// Every step of a suggestion, oldest first, one line each:
+/// `DATE<TAB>NODE<TAB>EVENT<TAB>DETAIL`, EVENT one of `submitted`,
+/// `registered`, `assigned`, `co_view`, `returned`, `extended`, `answered`,
+/// `feedback`, `rehandled`, `closed`, `withdrawn`, `merged`, `escalated`,
+/// `transferred`, `supervision_note` (the CLI shows the offices' terms and
+/// names). Steps that store no date of their own are dated by their stamp.
 fn history(rec: &Record) -> Vec<String> {
     let mut ev: Vec<(wuji_crdt::Stamp, String)> = Vec::new();
+    let mut add = |at: wuji_crdt::Stamp, on: Date, node: Code, event: &str, detail: String| {
+        let detail = detail.replace(['\t', '\n'], " ");
+        ev.push((at, format!("{on}\t{node}\t{event}\t{detail}")));
+    };
     let home = rec.id.home;
     if let Some(o) = rec.origin(home) {
         if let Some(d) = o.submitted_on.get() {
-            ev.push((
-                o.title.at,
-                format!("{d} {home} submitted {}", o.title.get()),
-            ));
+            add(o.title.at, *d, home, "submitted", o.title.get().clone());
         }
         for (a, f) in o.feedback.iter() {
             if let Some(f) = f.get() {
-                ev.push((
+                let r = snake(&format!("{:?}", f.rating));
+                add(
                     f_at(f, a),
-                    format!(
-                        "{} {home} feedback {:?} on the answer of {}",
-                        f.on, f.rating, a.handler
-                    ),
-                ));
+                    f.on,
+                    home,
+                    "feedback",
+                    format!("{r} {}", f.comment),
+                );
             }
         }
         if let Some(d) = o.withdrawn.0 {
-            ev.push((o.at.0, format!("{d} {home} withdrawn")));
+            add(o.at.0, d, home, "withdrawn", String::new());
         }
     }
     for (n, h) in rec.handlings() {
         if let Some(d) = h.registered_on.get() {
-            ev.push((
-                h.number.at,
-                format!("{d} {n} registered {}", h.number.get()),
-            ));
+            add(h.number.at, *d, n, "registered", h.number.get().clone());
         }
         if let Some(d) = h.assigned_on.get() {
-            let units = join(h.units.iter().map(|u| u.name.clone()));
-            ev.push((h.assigned_on.at, format!("{d} {n} assigned to {units}")));
+            let units = join(
+                h.units
+                    .iter()
+                    .map(|u| format!("{}({})", u.name, role(u.role))),
+            );
+            add(h.assigned_on.at, *d, n, "assigned", units);
         }
         for (at, v) in h.co_views.iter() {
-            ev.push((
-                *at,
-                format!("{} {n} co-unit view from {}: {}", v.on, v.unit, v.text),
-            ));
+            add(*at, v.on, n, "co_view", format!("{}: {}", v.unit, v.text));
         }
         for (at, r) in h.returns.iter() {
-            ev.push((
+            add(
                 *at,
-                format!("{} {n} returned by {}: {}", r.on, r.unit, r.reason),
-            ));
+                r.on,
+                n,
+                "returned",
+                format!("{}: {}", r.unit, r.reason),
+            );
+        }
+        if *h.extension_months.get() > 0 {
+            let at = h.extension_months.at;
+            add(
+                at,
+                stamp_date(at),
+                n,
+                "extended",
+                h.extension_months.get().to_string(),
+            );
         }
         for (at, a) in h.answers.iter() {
-            ev.push((
-                *at,
-                format!(
-                    "{} {n} answer {:?} (round {}) by {}: {}",
-                    a.on, a.class, a.round, a.unit, a.text
-                ),
-            ));
+            let detail = format!("{:?} {} {}: {}", a.class, a.round, a.unit, a.text);
+            add(*at, a.on, n, "answered", detail);
+        }
+        if let Some(d) = h.rehandle_since.get() {
+            let round = h.progress.0.round.to_string();
+            add(h.rehandle_since.at, *d, n, "rehandled", round);
+        }
+        if let Some(d) = h.closed_on.get() {
+            add(h.closed_on.at, *d, n, "closed", String::new());
+        }
+        if let Some(u) = h.merged_into.get() {
+            let at = h.merged_into.at;
+            add(at, stamp_date(at), n, "merged", u.to_string());
         }
         for (at, f) in h.forwards.iter() {
-            ev.push((
-                *at,
-                format!(
-                    "{} {n} {} to {}: {}",
-                    f.on,
-                    snake(&format!("{:?}", f.direction)),
-                    f.to,
-                    f.reason
-                ),
-            ));
+            let event = match f.direction {
+                Direction::Escalate => "escalated",
+                Direction::Transfer => "transferred",
+            };
+            add(*at, f.on, n, event, format!("{} {}", f.to, f.reason));
         }
     }
     for (n, s) in rec.supervisions() {
         for (at, note) in s.notes.iter() {
-            ev.push((
-                *at,
-                format!("{} {n} supervision note: {}", note.on, note.text),
-            ));
+            add(*at, note.on, n, "supervision_note", note.text.clone());
         }
     }
     ev.sort();
     ev.into_iter().map(|(_, e)| e).collect()
+}
+
+/// The date (China Standard Time) of a stamp's physical clock.
+fn stamp_date(at: wuji_crdt::Stamp) -> Date {
+    let days = ((at.hlc.physical_ms() / 1000) as i64 + 8 * 3600).div_euclid(86_400);
+    Date::constant(1970, 1, 1)
+        .checked_add(jiff::Span::new().days(days))
+        .unwrap_or(Date::constant(1970, 1, 1))
+}
+
+fn role(r: UnitRole) -> &'static str {
+    match r {
+        UnitRole::Lead => "lead",
+        UnitRole::Co => "co",
+        UnitRole::Separate => "separate",
+    }
 }
 
 /// Feedback has no stamp of its own in the entry; order it after the answer.

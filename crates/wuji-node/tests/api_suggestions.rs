@@ -160,20 +160,32 @@ async fn every_suggestion_call_round_trips_and_reads_back() {
     let read = view(s.get_suggestion(get(&v)).await.unwrap());
     assert_eq!(read["status"], "closed");
     assert_eq!(read["round"], "2");
-    // The full history, oldest first, as offices read it back.
-    let h: Vec<&str> = read["history"].lines().collect();
-    assert!(h[0].contains("submitted 增设公交站点"), "{h:?}");
-    for want in [
-        "registered N-1",
-        "co-unit view from 规划局",
-        "returned by 城管局",
-        "answer B (round 1)",
-        "feedback Dissatisfied",
-        "answer A (round 2)",
-        "supervision note: 跟踪",
+    // The full history, oldest first, every step: DATE, NODE, EVENT, DETAIL.
+    let h: Vec<Vec<&str>> = read["history"]
+        .lines()
+        .map(|l| l.split('\t').collect())
+        .collect();
+    assert!(h.iter().all(|e| e.len() == 4 && e[1] == "320114"), "{h:?}");
+    assert_eq!(h[0][2], "submitted", "{h:?}");
+    assert!(h[0][3].contains("增设公交站点"), "{h:?}");
+    for (event, detail) in [
+        ("registered", "N-1"),
+        ("assigned", "交通局(lead)"),
+        ("co_view", "规划局"),
+        ("returned", "城管局"),
+        ("answered", "B 1"),
+        ("feedback", "dissatisfied"),
+        ("rehandled", "2"),
+        ("answered", "A 2"),
+        ("supervision_note", "跟踪"),
+        ("closed", ""),
     ] {
-        assert!(h.iter().any(|e| e.contains(want)), "{want} in {h:?}");
+        assert!(
+            h.iter().any(|e| e[2] == event && e[3].contains(detail)),
+            "{event} {detail} in {h:?}"
+        );
     }
+    assert_eq!(h.last().unwrap()[2], "closed", "{h:?}");
 
     // Withdraw, merge, escalate and transfer on fresh suggestions.
     let sub = |t: &str| pb::SubmitRequest {

@@ -211,7 +211,7 @@ async fn replication_across_five_levels_in_separate_processes() {
     .unwrap();
     eventually("the township receives the whole record", || async {
         f.suggestion("320114002", &tid).await.is_some_and(|v| {
-            v["handler"] == "320114002" && v["history"].contains("registered 雨区-7")
+            v["handler"] == "320114002" && v["history"].contains("\tregistered\t雨区-7")
         })
     })
     .await;
@@ -314,5 +314,30 @@ async fn replication_across_five_levels_in_separate_processes() {
         [110_000, 320_000, 440_000],
         "the national node's links"
     );
+    // 7. `wuji status` at the province: each node's own figures add up to the
+    //    province's subtree figure, suggestions and deputies alike.
+    let pki = f.dir.path().join("pki");
+    let o = std::process::Command::new(WUJI)
+        .args(["status", "--json", "--addr", &f.addrs["320000"]])
+        .env("WUJI_CA", pki.join("ca.pem"))
+        .env("WUJI_CERT", pki.join("client-100000-reader.pem"))
+        .env("WUJI_KEY", pki.join("client-100000-reader.key"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let rows: Vec<&serde_json::Value> = std::iter::once(&v["summary"])
+        .chain(v["below"].as_array().unwrap())
+        .collect();
+    assert!(rows.len() >= 3, "{v}");
+    for key in ["suggestion.total", "deputy.total"] {
+        let own: u64 = rows.iter().map(|r| r["own"][key].as_u64().unwrap()).sum();
+        let subtree = v["summary"]["counts"][key].as_u64().unwrap();
+        assert!(subtree > 0, "{key}: {v}");
+        assert_eq!(
+            own, subtree,
+            "{key}: the own column sums to the subtree: {v}"
+        );
+    }
     let _ = ALL;
 }

@@ -268,6 +268,8 @@ pub struct Handling {
     pub deadline: Lww<Option<Date>>,
     /// True if that date was fixed under a provisional holiday calendar.
     pub deadline_provisional: Lww<bool>,
+    /// Date of 办结.
+    pub closed_on: Lww<Option<Date>>,
 }
 merge_fields!(Handling {
     at,
@@ -284,7 +286,8 @@ merge_fields!(Handling {
     forwards,
     merged_into,
     deadline,
-    deadline_provisional
+    deadline_provisional,
+    closed_on
 });
 
 /// Supervision of one suggestion by a node whose region contains its origin.

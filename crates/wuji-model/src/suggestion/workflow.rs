@@ -364,6 +364,7 @@ pub fn close(ctx: &Ctx, rec: &Record) -> Result<Record, Error> {
         round: v.round,
         stage: Stage::Closed,
     });
+    h.closed_on = Lww::new(ctx.at, Some(ctx.today));
     Ok(delta(ctx, rec, h))
 }
 

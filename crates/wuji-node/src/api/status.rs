@@ -42,8 +42,11 @@ impl pb::node_server::Node for Service {
         let mut below = Vec::new();
         for r in records {
             let mut counts = summary::counts(&r);
-            let overdue = summary::overdue(&counts, crate::commit::today_cst());
+            let today = crate::commit::today_cst();
+            let overdue = summary::overdue(&counts, today);
+            let due_soon = summary::due_within(&counts, today, 15);
             counts.insert("suggestion.overdue".into(), overdue);
+            counts.insert("suggestion.due_soon".into(), due_soon);
             let s = pb::NodeSummary {
                 code: r.id.home.value(),
                 counts: counts.into_iter().collect(),

@@ -198,6 +198,7 @@ pub(crate) fn handling_to(h: &Handling) -> pb::Handling {
         merged_into: lww_to(&h.merged_into),
         deadline: lww_to(&h.deadline),
         deadline_provisional: lww_to(&h.deadline_provisional),
+        closed_on: lww_to(&h.closed_on),
     }
 }
 
@@ -262,6 +263,7 @@ pub(crate) fn handling_from(p: pb::Handling) -> Result<Handling, Error> {
         merged_into: lww_from(p.merged_into)?,
         deadline: lww_from(p.deadline)?,
         deadline_provisional: lww_from(p.deadline_provisional)?,
+        closed_on: lww_from(p.closed_on)?,
     })
 }
 

@@ -22,6 +22,7 @@ mod deputy;
 mod digest;
 mod federation;
 mod ids;
+mod names;
 mod node;
 mod output;
 mod roster_io;
@@ -59,6 +60,9 @@ pub struct ClientOpts {
     /// Language of tables and messages: zh (default) or en.
     #[arg(long, env = "WUJI_LANG", default_value = "zh", value_parser = ["zh", "en"], global = true)]
     pub lang: String,
+    /// Show division codes instead of names (南京市人大常委会) in tables.
+    #[arg(long, global = true)]
+    pub codes: bool,
     /// The federation CA bundle (PEM): talk TLS to the node and check it.
     #[arg(long, env = "WUJI_CA", global = true, requires_all = ["cert", "key"])]
     pub ca: Option<std::path::PathBuf>,
@@ -79,6 +83,7 @@ impl ClientOpts {
         Out {
             json: self.json,
             en: self.lang == "en",
+            codes: self.codes,
         }
     }
 }

@@ -13,12 +13,14 @@ pub struct Out {
     pub json: bool,
     /// English labels instead of Chinese.
     pub en: bool,
+    /// Division codes instead of names in tables.
+    pub codes: bool,
 }
 
 /// Label of a field: (Chinese, English).
 fn label(key: &str) -> (&str, &str) {
     match key {
-        "id" => ("编号", "id"),
+        "id" => ("系统编号", "record id"),
         "home" => ("所属", "home"),
         "name" => ("姓名", "name"),
         "person_id" => ("人员编号", "person id"),
@@ -41,11 +43,11 @@ fn label(key: &str) -> (&str, &str) {
         "text" => ("内容", "text"),
         "category" => ("分类", "category"),
         "lead" => ("领衔代表", "lead submitter"),
-        "cosigners" => ("附议代表", "co-signers"),
-        "during_session" => ("会议期间", "during session"),
+        "cosigners" => ("联名代表", "co-signers"),
+        "during_session" => ("提出时间", "during session"),
         "submitted_on" => ("提出日期", "submitted on"),
         "withdrawn_on" => ("撤回日期", "withdrawn on"),
-        "handler" => ("承办人大", "handler"),
+        "handler" => ("交办机关", "handling office"),
         "round" => ("办理轮次", "round"),
         "deadline" => ("答复期限", "answer deadline"),
         "warning" => ("提示", "warning"),
@@ -180,9 +182,13 @@ fn shown(key: &str, value: &str, en: bool) -> String {
 
 /// A field of a record's view as a person reads it: a deadline fixed under a
 /// provisional holiday calendar says so.
-fn cell(view: &std::collections::BTreeMap<String, String>, key: &str, en: bool) -> String {
+fn cell(view: &std::collections::BTreeMap<String, String>, key: &str, out: Out) -> String {
+    let en = out.en;
     let v = view.get(key).map(String::as_str).unwrap_or_default();
-    let s = shown(key, v, en);
+    let s = match super::names::value(key, v, en, out.codes) {
+        Some(s) if !v.is_empty() => s,
+        _ => shown(key, v, en),
+    };
     let provisional = view
         .get("deadline_provisional")
         .is_some_and(|p| p == "true");
@@ -227,7 +233,7 @@ pub fn record(out: Out, r: &pb::RecordReply, order: &[&str]) {
             let (zh, en) = label(k);
             vec![
                 if out.en { en } else { zh }.to_string(),
-                cell(&r.view, k, out.en),
+                cell(&r.view, k, out),
             ]
         })
         .collect();
@@ -256,7 +262,7 @@ pub fn list(out: Out, l: &pb::RecordList, columns: &[&str]) {
     let rows: Vec<Vec<String>> = l
         .records
         .iter()
-        .map(|r| columns.iter().map(|c| cell(&r.view, c, out.en)).collect())
+        .map(|r| columns.iter().map(|c| cell(&r.view, c, out)).collect())
         .collect();
     table(&header, &rows);
     let n = l.records.len();

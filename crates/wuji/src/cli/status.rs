@@ -17,6 +17,70 @@ fn get(s: &pb::NodeSummary, k: &str) -> u64 {
     s.counts.get(k).copied().unwrap_or(0)
 }
 
+/// Figures each node holds of its own, where every summary counts its subtree.
+const OWN_KEYS: [&str; 3] = ["suggestion.total", "deputy.total", "assignment.total"];
+
+fn own_figures(all: &[pb::NodeSummary]) -> Vec<std::collections::BTreeMap<&'static str, u64>> {
+    let maps: Vec<(wuji_division::Code, std::collections::BTreeMap<String, u64>)> = all
+        .iter()
+        .filter_map(|s| {
+            let code = wuji_division::Code::from_value(s.code).ok()?;
+            Some((
+                code,
+                s.counts.iter().map(|(k, v)| (k.clone(), *v)).collect(),
+            ))
+        })
+        .collect();
+    let rows: Vec<_> = maps.iter().map(|(c, m)| (*c, m)).collect();
+    let per_key: Vec<Vec<u64>> = OWN_KEYS
+        .iter()
+        .map(|k| wuji_model::summary::own_counts(&rows, k))
+        .collect();
+    (0..rows.len())
+        .map(|i| {
+            OWN_KEYS
+                .iter()
+                .zip(&per_key)
+                .map(|(k, v)| (*k, v[i]))
+                .collect()
+        })
+        .collect()
+}
+
+fn satisfied(s: &pb::NodeSummary) -> u64 {
+    get(s, "suggestion.rating.satisfied") + get(s, "suggestion.rating.basic")
+}
+
+fn rated(s: &pb::NodeSummary) -> u64 {
+    satisfied(s) + get(s, "suggestion.rating.dissatisfied")
+}
+
+/// `part / whole`, or null when nothing to divide.
+fn ratio(part: u64, whole: u64) -> Option<f64> {
+    (whole > 0).then(|| part as f64 / whole as f64)
+}
+
+/// `part / whole` as a percentage with one decimal, `—` when nothing to divide.
+fn rate(part: u64, whole: u64) -> String {
+    if whole == 0 {
+        return "—".into();
+    }
+    format!("{:.1}%", part as f64 * 100.0 / whole as f64)
+}
+
+fn zh_term(k: &str) -> String {
+    match k {
+        "A" => "A类".into(),
+        "B" => "B类".into(),
+        "C" => "C类".into(),
+        "D" => "D类".into(),
+        "satisfied" => "满意".into(),
+        "basic" => "基本满意".into(),
+        "dissatisfied" => "不满意".into(),
+        other => other.to_string(),
+    }
+}
+
 /// Prints the status.
 pub async fn run(a: StatusArgs) -> anyhow::Result<()> {
     let out = a.opts.out();
@@ -26,7 +90,17 @@ pub async fn run(a: StatusArgs) -> anyhow::Result<()> {
         .into_inner();
     let own = r.own.clone().unwrap_or_default();
     if out.json {
-        let s = |n: &pb::NodeSummary| json!({ "code": n.code, "counts": n.counts });
+        let mut all = vec![own.clone()];
+        all.extend(r.below.iter().cloned());
+        let owns = own_figures(&all);
+        let s = |n: &pb::NodeSummary| {
+            let i = all.iter().position(|a| a.code == n.code).unwrap_or(0);
+            let rates = json!({
+                "closed": ratio(get(n, "suggestion.status.closed"), get(n, "suggestion.total")),
+                "satisfied": ratio(satisfied(n), rated(n)),
+            });
+            json!({ "code": n.code, "counts": n.counts, "own": owns[i], "rates": rates })
+        };
         let links: Vec<_> = r.links.iter().map(|l| json!({ "peer": l.peer, "role": l.role, "connected": l.connected, "acked": l.acked, "lag": l.lag, "sent": l.sent, "checks": l.checks, "repaired": l.repaired })).collect();
         say!(
             "{}",
@@ -48,33 +122,83 @@ pub async fn run(a: StatusArgs) -> anyhow::Result<()> {
         l("日志序号", "log seq"),
         r.last_seq
     );
+    let mut all = vec![own.clone()];
+    all.extend(r.below.iter().cloned());
+    let owns = own_figures(&all);
     let header = vec![
-        l("节点", "node"),
-        l("建议", "suggestions"),
-        l("办结", "closed"),
-        l("办理中", "in handling"),
+        l("人大", "congress"),
+        l("建议(本级)", "suggestions (own)"),
+        l("建议(含下级)", "suggestions (with below)"),
+        l("已办结", "closed"),
+        l("办结率", "closed %"),
         l("超期", "overdue"),
-        l("代表", "deputies"),
+        l("临期", "due ≤15 days"),
+        l("满意率", "satisfied %"),
+        l("代表(本级)", "deputies (own)"),
+        l("代表(含下级)", "deputies (with below)"),
         l("交办完成", "tasks done"),
     ];
-    let row = |s: &pb::NodeSummary| {
-        vec![
-            s.code.to_string(),
-            get(s, "suggestion.total").to_string(),
-            get(s, "suggestion.status.closed").to_string(),
-            get(s, "suggestion.status.assigned").to_string(),
-            get(s, "suggestion.overdue").to_string(),
-            get(s, "deputy.total").to_string(),
-            format!(
-                "{}/{}",
-                get(s, "assignment.targets_done"),
-                get(s, "assignment.targets")
-            ),
-        ]
+    let name = |code: u32| {
+        if out.codes {
+            code.to_string()
+        } else {
+            super::names::office(&code.to_string())
+        }
     };
-    let mut rows = vec![row(&own)];
-    rows.extend(r.below.iter().map(row));
+    let rows: Vec<Vec<String>> = all
+        .iter()
+        .zip(&owns)
+        .map(|(s, o)| {
+            vec![
+                name(s.code),
+                o["suggestion.total"].to_string(),
+                get(s, "suggestion.total").to_string(),
+                get(s, "suggestion.status.closed").to_string(),
+                rate(
+                    get(s, "suggestion.status.closed"),
+                    get(s, "suggestion.total"),
+                ),
+                get(s, "suggestion.overdue").to_string(),
+                get(s, "suggestion.due_soon").to_string(),
+                rate(satisfied(s), rated(s)),
+                o["deputy.total"].to_string(),
+                get(s, "deputy.total").to_string(),
+                format!(
+                    "{}/{}",
+                    get(s, "assignment.targets_done"),
+                    get(s, "assignment.targets")
+                ),
+            ]
+        })
+        .collect();
     output::table(&header, &rows);
+    let breakdown = |prefix: &str| -> String {
+        let mut v: Vec<(&String, &u64)> = own
+            .counts
+            .iter()
+            .filter(|(k, n)| k.starts_with(prefix) && **n > 0)
+            .collect();
+        v.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        v.iter()
+            .take(8)
+            .map(|(k, n)| {
+                let k = &k[prefix.len()..];
+                let k = if out.en { k.to_string() } else { zh_term(k) };
+                format!("{k} {n}")
+            })
+            .collect::<Vec<_>>()
+            .join(if out.en { ", " } else { "、" })
+    };
+    for (zh, en, prefix) in [
+        ("答复类别", "answer classes", "suggestion.class."),
+        ("代表评价", "ratings", "suggestion.rating."),
+        ("分类", "categories", "suggestion.category."),
+    ] {
+        let line = breakdown(prefix);
+        if !line.is_empty() {
+            say!("{}：{line}", l(zh, en));
+        }
+    }
     if !r.links.is_empty() {
         say!();
         let header = vec![
