@@ -68,6 +68,40 @@ fn init_writes_a_config_and_refuses_bad_input() {
         !dir.path().join("x").exists() && !dir.path().join("y").join("wuji.toml").exists(),
         "nothing written on error"
     );
+    // A code the shipped division tree lacks: refused unless allowed.
+    let z = dir.path().join("z");
+    let unknown = wuji(&["init", "--code", "320199", "--dir", z.to_str().unwrap()]);
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("--allow-unknown-code"));
+    assert!(!z.join("wuji.toml").exists());
+    let allowed = wuji(&[
+        "init",
+        "--code",
+        "320199",
+        "--dir",
+        z.to_str().unwrap(),
+        "--allow-unknown-code",
+    ]);
+    assert!(
+        allowed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&allowed.stderr)
+    );
+    // A county under its province, past its city: said plainly, still written.
+    let skip = wuji(&[
+        "init",
+        "--code",
+        "320114",
+        "--dir",
+        dir.path().join("s").to_str().unwrap(),
+        "--parent-code",
+        "320000",
+        "--parent-addr",
+        "10.1.1.1:7700",
+    ]);
+    assert!(skip.status.success());
+    let note = String::from_utf8_lossy(&skip.stderr);
+    assert!(note.contains("skips 南京市 (320100)"), "{note}");
 }
 
 #[test]

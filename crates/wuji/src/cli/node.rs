@@ -44,6 +44,10 @@ pub struct InitArgs {
     /// Overwrite an existing DIR/wuji.toml.
     #[arg(long)]
     force: bool,
+    /// Accept a code that the division tree shipped with wuji (2023
+    /// statistical codes) does not have: divisions change every year.
+    #[arg(long)]
+    allow_unknown_code: bool,
 }
 
 /// `wuji node …`.
@@ -69,6 +73,18 @@ pub enum NodeCommand {
 /// Writes DIR/wuji.toml.
 pub fn init(a: InitArgs) -> anyhow::Result<()> {
     let code = Code::parse(&a.code).context("--code")?;
+    let tree = wuji_division::embedded();
+    if tree.get(code).is_none() {
+        if !a.allow_unknown_code {
+            bail!(
+                "{code} is not in the division tree wuji ships (the 2023 statistical codes); \
+                 check the code, or if it is a new division add --allow-unknown-code"
+            );
+        }
+        eprintln!(
+            "note: {code} is not in the shipped division tree; accepted (--allow-unknown-code)"
+        );
+    }
     let mut config = Config::new(code);
     config.node.listen = a.listen;
     if let (Some(pc), Some(addr)) = (a.parent_code, a.parent_addr) {
@@ -105,6 +121,9 @@ pub fn init(a: InitArgs) -> anyhow::Result<()> {
         });
     }
     config.validate()?;
+    if let Some(p) = &config.parent {
+        skipped_levels(code, Code::parse(&p.code)?);
+    }
     std::fs::create_dir_all(&a.dir)
         .with_context(|| format!("cannot create {}", a.dir.display()))?;
     let path = a.dir.join("wuji.toml");
@@ -115,6 +134,30 @@ pub fn init(a: InitArgs) -> anyhow::Result<()> {
         .with_context(|| format!("cannot write {}", path.display()))?;
     say!("{}", path.display());
     Ok(())
+}
+
+/// Says plainly when the named parent is above a division that the tree has
+/// between it and `code` (e.g. a county under its province, past its city).
+fn skipped_levels(code: Code, parent: Code) {
+    let tree = wuji_division::embedded();
+    let mut between = Vec::new();
+    let mut at = tree.get(code).and_then(|d| d.parent);
+    while let Some(c) = at
+        && c != parent
+        && c.is_inside(parent)
+    {
+        between.push(format!("{} ({c})", tree.name_of(c)));
+        at = tree.get(c).and_then(|d| d.parent);
+    }
+    if !between.is_empty() {
+        eprintln!(
+            "note: the parent {} ({parent}) skips {} that the division tree has between it and {} ({code}); \
+             this node will sync with {parent} directly",
+            tree.name_of(parent),
+            between.join(", "),
+            tree.name_of(code),
+        );
+    }
 }
 
 /// Runs the node in the foreground.
