@@ -31,6 +31,20 @@ use wuji_store::{Batch, Kv, Layout, SledKv};
 mod storm;
 mod sync;
 
+/// Enrols `person` as a deputy of the node at `ch`: a suggestion's lead must
+/// be a deputy in office that its origin node holds.
+async fn enrol(ch: tonic::transport::Channel, person: &str) -> anyhow::Result<()> {
+    pb::deputies_client::DeputiesClient::new(ch)
+        .enrol(pb::EnrolRequest {
+            person_id: person.into(),
+            name: format!("代表{person}"),
+            term: 14,
+            ..Default::default()
+        })
+        .await?;
+    Ok(())
+}
+
 const BATCH: usize = 1_000;
 
 fn rss_mib() -> f64 {
@@ -93,6 +107,9 @@ async fn api_writes(clients: usize, seconds: u64) -> anyhow::Result<f64> {
     let channel = tonic::transport::Endpoint::from_shared(format!("http://{addr}"))?
         .connect()
         .await?;
+    for c in 0..clients {
+        enrol(channel.clone(), &format!("P-{c}")).await?;
+    }
     let done = Arc::new(AtomicU64::new(0));
     let end = Instant::now() + Duration::from_secs(seconds);
     let mut tasks = Vec::new();

@@ -269,7 +269,7 @@ async fn kill_and_restart(
     Ok(())
 }
 
-/// Every suggestion a node lists, page by page.
+/// Every suggestion (page by page) and deputy the node at `ch` holds.
 async fn list(ch: &Channel) -> anyhow::Result<Vec<wuji_model::Record>> {
     let mut s = SuggestionsClient::new(ch.clone()).max_decoding_message_size(64 << 20);
     let mut out = Vec::new();
@@ -291,10 +291,21 @@ async fn list(ch: &Channel) -> anyhow::Result<Vec<wuji_model::Record>> {
             )?);
         }
         if page.next.is_empty() {
-            return Ok(out);
+            break;
         }
         after = page.next;
     }
+    // And the deputies (the writers' lead), which summaries count too.
+    let deputies = pb::deputies_client::DeputiesClient::new(ch.clone())
+        .list_deputies(pb::ListDeputiesRequest::default())
+        .await?
+        .into_inner();
+    for r in &deputies.records {
+        out.push(wuji_proto::record_from_state(
+            r.state.as_ref().context("state")?,
+        )?);
+    }
+    Ok(out)
 }
 
 async fn digest(ch: &Channel, scope: Code) -> anyhow::Result<(u64, Vec<u8>)> {
@@ -323,6 +334,7 @@ async fn summary(ch: &Channel, of: Code) -> anyhow::Result<BTreeMap<String, u64>
         .map(|s| s.counts.into_iter().collect())
         .unwrap_or_default();
     c.remove("suggestion.overdue");
+    c.remove("suggestion.due_soon");
     c.retain(|_, v| *v != 0);
     Ok(c)
 }
@@ -355,6 +367,9 @@ pub async fn run(o: Options) -> anyhow::Result<()> {
         "storm: seed {}, {} kills of {victim} (parent {parent}, town {town}), {} writers",
         o.seed, o.kills, o.writers
     );
+    for code in [victim, town] {
+        crate::enrol(f.nodes[&code].ep.connect().await?, "P-1").await?;
+    }
     let stop = Arc::new(AtomicBool::new(false));
     let acked_victim: Arc<Mutex<Vec<String>>> = Arc::default();
     let acked_town: Arc<Mutex<Vec<String>>> = Arc::default();

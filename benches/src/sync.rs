@@ -485,6 +485,7 @@ async fn latency(samples: usize) -> anyhow::Result<()> {
     let mut n_client =
         pb::suggestions_client::SuggestionsClient::new(client(&national.addr).await?);
     tokio::time::sleep(Duration::from_millis(1500)).await; // links up
+    crate::enrol(operator(&town.addr, TOWN).await?, "P").await?;
     let mut lat = Vec::with_capacity(samples);
     for i in 0..samples {
         let t = Instant::now();

@@ -351,16 +351,49 @@ fn a_return_is_allowed_within_seven_working_days_across_the_national_day() {
     let h = rec.handling(c(t)).unwrap();
     assert!(h.units.iter().all(|u| u.name != "镇水利站"));
     assert_eq!(h.returns.len(), 1);
-    // Reassign to the unit that stays; the round keeps its 答复期限 (three
-    // months from 09-24 is Thu 12-24), it does not restart.
+    // The lead returned it: 待重新交办, its clock stopped (never overdue).
+    let v = view::view(&rec, &w.rules);
+    assert_eq!(v.status, Status::AwaitingReassignment);
+    assert!(!v.is_overdue(date(2027, 6, 1)));
+    assert_eq!(
+        rule(wf::answer(
+            &w.ctx(t, date(2026, 10, 14)),
+            &rec,
+            "镇农服中心",
+            AnswerClass::A,
+            "x",
+            &[]
+        )),
+        "unit-role",
+        "a co-unit cannot answer in the lead's place"
+    );
+    // Assigned again: the new lead's clock starts on 10-13 (three months:
+    // Wed 2027-01-13).
     step!(
         rec,
         wf::assign(&w.ctx(t, date(2026, 10, 13)), &rec, &[lead("镇农服中心")])
     );
+    let v = view::view(&rec, &w.rules);
     assert_eq!(
-        view::view(&rec, &w.rules).deadline,
-        Some(date(2026, 12, 24))
+        (v.status, v.deadline),
+        (Status::Assigned, Some(date(2027, 1, 13)))
     );
+    // A change of units while the lead stays keeps the round's 答复期限.
+    step!(
+        rec,
+        wf::assign(
+            &w.ctx(t, date(2026, 11, 2)),
+            &rec,
+            &[lead("镇农服中心"), co("镇水利站")]
+        )
+    );
+    assert_eq!(view::view(&rec, &w.rules).deadline, Some(date(2027, 1, 13)));
+    // A co-unit's 退办 leaves the lead answering: still 办理中.
+    step!(
+        rec,
+        wf::return_unit(&w.ctx(t, date(2026, 11, 3)), &rec, "镇水利站", "x")
+    );
+    assert_eq!(view::view(&rec, &w.rules).status, Status::Assigned);
 }
 
 #[test]

@@ -13,11 +13,12 @@ use wuji_proto::pb::{
 #[tokio::test]
 async fn bad_input_is_refused_with_the_right_code_and_nothing_is_stored() {
     let node = TestNode::start("320114", |c| c.api.max_message_bytes = 64 * 1024).await;
+    enrol(&node.channel, &["L-1"]).await;
     let mut s = SuggestionsClient::new(node.channel.clone());
     let mut d = DeputiesClient::new(node.channel.clone());
     let mut a = AssignmentsClient::new(node.channel.clone());
     let sub = |title: &str, text: &str| pb::SubmitRequest {
-        lead: "P-1".into(),
+        lead: "L-1".into(),
         title: title.into(),
         text: text.into(),
         ..Default::default()
@@ -263,8 +264,8 @@ async fn bad_input_is_refused_with_the_right_code_and_nothing_is_stored() {
         .into_inner();
     assert_eq!(
         roster.records.len(),
-        1,
-        "an import with a bad row stores nothing"
+        2,
+        "an import with a bad row stores nothing (P-1 and the lead L-1 only)"
     );
 
     // A write to a section this node does not own: the county acknowledging its
@@ -344,6 +345,7 @@ async fn a_digest_of_an_unknown_kind_is_refused_not_answered_with_zeros() {
 #[tokio::test]
 async fn invisible_titles_control_characters_and_numbers_out_of_range_are_refused() {
     let node = TestNode::start("320114", |_| {}).await;
+    enrol(&node.channel, &["L-1"]).await;
     let mut s = SuggestionsClient::new(node.channel.clone());
     let mut d = DeputiesClient::new(node.channel.clone());
     for (title, rule) in [
@@ -353,7 +355,7 @@ async fn invisible_titles_control_characters_and_numbers_out_of_range_are_refuse
     ] {
         let r = s
             .submit(pb::SubmitRequest {
-                lead: "P-1".into(),
+                lead: "L-1".into(),
                 title: title.into(),
                 text: "x".into(),
                 ..Default::default()
@@ -383,6 +385,61 @@ async fn invisible_titles_control_characters_and_numbers_out_of_range_are_refuse
             .into_inner()
             .records
             .len();
-    assert_eq!(listed, 0, "nothing refused was stored");
+    assert_eq!(listed, 1, "nothing refused was stored (only the lead, L-1)");
+    node.stop().await;
+}
+
+#[tokio::test]
+async fn the_lead_deputy_and_co_signers_must_be_deputies_in_office_here() {
+    let node = TestNode::start("320114", |_| {}).await;
+    enrol(&node.channel, &["L-1", "L-2"]).await;
+    let mut s = SuggestionsClient::new(node.channel.clone());
+    let mut d = DeputiesClient::new(node.channel.clone());
+    let sub = |lead: &str, cosigners: &[&str]| pb::SubmitRequest {
+        lead: lead.into(),
+        cosigners: cosigners.iter().map(|c| c.to_string()).collect(),
+        title: "路灯".into(),
+        text: "x".into(),
+        ..Default::default()
+    };
+    // Unknown lead, unknown co-signer: refused, naming the person.
+    for (req, who) in [
+        (sub("X-9", &[]), "lead X-9"),
+        (sub("L-1", &["Y-7"]), "cosigner Y-7"),
+    ] {
+        let e = s.submit(req).await.unwrap_err();
+        assert_eq!(detail_rule(&e), "deputy-unknown", "{e:?}");
+        assert!(e.message().contains(who), "{}", e.message());
+    }
+    // A deputy who resigned may no longer submit.
+    let l2 = d
+        .list_deputies(pb::ListDeputiesRequest {
+            person_id: "L-2".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .records
+        .remove(0);
+    d.change_status(pb::ChangeStatusRequest {
+        id: l2.state.unwrap().id,
+        status: pb::DeputyStatus::Resigned as i32,
+    })
+    .await
+    .unwrap();
+    let e = s.submit(sub("L-2", &[])).await.unwrap_err();
+    assert_eq!(detail_rule(&e), "deputy-not-in-office", "{e:?}");
+    assert!(e.message().contains("辞职"), "{}", e.message());
+    // Deputies in office submit; nothing refused was stored.
+    s.submit(sub("L-1", &["L-1"])).await.unwrap();
+    let n = s
+        .list_suggestions(pb::ListSuggestionsRequest::default())
+        .await
+        .unwrap()
+        .into_inner()
+        .records
+        .len();
+    assert_eq!(n, 1);
     node.stop().await;
 }

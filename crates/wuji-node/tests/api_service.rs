@@ -83,6 +83,7 @@ async fn health_and_reflection_answer_standard_clients() {
 #[tokio::test]
 async fn a_restarted_node_has_everything_and_refuses_another_nodes_directory() {
     let node = TestNode::start("320114", |_| {}).await;
+    enrol(&node.channel, &["P"]).await;
     let mut s = SuggestionsClient::new(node.channel.clone());
     let v = view(
         s.submit(pb::SubmitRequest {

@@ -10,6 +10,7 @@ use wuji_proto::pb::{self};
 #[tokio::test]
 async fn every_suggestion_call_round_trips_and_reads_back() {
     let node = TestNode::start("320114", |_| {}).await;
+    enrol(&node.channel, &["P-1", "P-2"]).await;
     let mut s = SuggestionsClient::new(node.channel.clone());
     let v = view(
         s.submit(pb::SubmitRequest {

@@ -30,6 +30,7 @@ async fn changes_flow_up_to_ancestors_back_to_the_origin_and_never_to_siblings()
     let town_b = child("320114002", &county.addr, "320114").await;
 
     // A suggestion submitted at township A and escalated to the county.
+    enrol(&town_a.channel, &["P"]).await;
     let mut a = SuggestionsClient::new(town_a.channel.clone());
     let v = a
         .submit(pb::SubmitRequest {
@@ -341,8 +342,9 @@ async fn catch_up_after_a_partition_sends_each_changed_record_once() {
     }
     let s = status(town.channel.clone()).await;
     let sent = s.links.iter().find(|l| l.peer == 320_114).unwrap().sent;
-    // 600 suggestions and the township's summary record, each once.
-    assert_eq!(sent, 601, "records sent to catch up the county");
+    // 600 suggestions, their lead deputy and the township's summary record,
+    // each once.
+    assert_eq!(sent, 602, "records sent to catch up the county");
     for n in [town, county] {
         n.stop().await;
     }

@@ -140,6 +140,17 @@ fn node_run_stops_cleanly_on_sigterm_and_names_bad_config_keys() {
         std::thread::sleep(Duration::from_millis(50));
     }
     let o = wuji(&[
+        "deputy",
+        "enrol",
+        "--addr",
+        &addr,
+        "--person-id",
+        "P",
+        "--name",
+        "代表",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = wuji(&[
         "suggestion",
         "submit",
         "--addr",
@@ -355,6 +366,10 @@ fn a_node_set_up_with_the_ca_commands_serves_mutual_tls_only() {
         "--text",
         "x",
     ];
+    ok(&as_(
+        "operator",
+        &["deputy", "enrol", "--person-id", "P", "--name", "代表"],
+    ));
     ok(&as_("operator", &submit));
     let o = as_("reader", &submit);
     assert!(!o.status.success());

@@ -3,6 +3,8 @@
 //! again, then restarted on the same directory. Every acknowledged write must be
 //! there, none duplicated, and the store must open cleanly every time.
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -92,6 +94,9 @@ async fn acknowledged_writes_survive_repeated_kill_9() {
     for round in 0..KILLS {
         let mut child = start(&config, &log);
         let channel = connect(&addr, &mut child).await;
+        if round == 0 {
+            common::enrol(channel.clone(), "P").await;
+        }
         let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let mut writers = Vec::new();
         for w in 0..WRITERS {

@@ -35,9 +35,13 @@ async fn replication_across_five_levels_in_separate_processes() {
     // 1. The seeded suggestion from 雨花街道 was escalated to 雨花台区; escalate it
     //    on to 南京市, answer it there: the answer reaches the origin township.
     let town = "320114001";
-    eventually("the county has the seeded suggestion", || async {
-        f.suggestions("320114").await.len() == 1
-    })
+    eventually(
+        "the county has the seeded suggestion and handles it",
+        || async {
+            let l = f.suggestions("320114").await;
+            l.len() == 1 && l[0]["handler"] == "320114"
+        },
+    )
     .await;
     let id = f.suggestions("320114").await[0]["id"].clone();
     let mut county = SuggestionsClient::new(f.ch("320114").await);
@@ -221,6 +225,7 @@ async fn replication_across_five_levels_in_separate_processes() {
     );
 
     // 5. Skipped levels: 东城区 sits directly under 北京市; 东莞's town under 东莞市.
+    f.enrol("110101", "BJ-1").await;
     let mut d = SuggestionsClient::new(f.ch("110101").await);
     let bid = d
         .submit(pb::SubmitRequest {

@@ -86,6 +86,9 @@ async fn kill_9_of_a_middle_node_under_write_load_loses_nothing_and_every_level_
     let log = f.dir.path().join("county-restarts.log");
     let stop = Arc::new(AtomicBool::new(false));
     let acked: Arc<Mutex<BTreeSet<String>>> = Arc::default();
+    for code in ["320114001", "320114"] {
+        f.enrol(code, "P").await;
+    }
     let town_writer = writer(
         f.endpoint("320114001"),
         stop.clone(),

@@ -6,7 +6,7 @@
 //! handler is the target of the latest forward (a later escalation wins over an
 //! earlier one), or the origin if nothing was forwarded.
 
-use super::{Answer, AnswerRef, Handling, Satisfaction, Stage};
+use super::{Answer, AnswerRef, Handling, Satisfaction, Stage, UnitRole};
 use crate::{Date, Record, Rules};
 use std::collections::BTreeSet;
 use wuji_division::Code;
@@ -20,6 +20,9 @@ pub enum Status {
     Registered,
     /// 办理中: assigned to units, deadline running.
     Assigned,
+    /// 待重新交办: the lead unit (or every unit) returned it (退办); its clock
+    /// stops until the handler assigns it again.
+    AwaitingReassignment,
     /// 已答复.
     Answered,
     /// 不满意待重办: the deputy rated the latest answer dissatisfied.
@@ -39,9 +42,10 @@ impl Status {
             Status::Submitted => "待登记",
             Status::Registered => "已登记",
             Status::Assigned => "办理中",
+            Status::AwaitingReassignment => "待重新交办",
             Status::Answered => "已答复",
             Status::AwaitingRehandling => "待重办",
-            Status::Closed => "办结",
+            Status::Closed => "已办结",
             Status::Withdrawn => "已撤回",
             Status::Merged => "已并案",
         }
@@ -141,6 +145,13 @@ pub fn deadline(h: &Handling, rules: &Rules) -> Option<Date> {
     }
 }
 
+/// True when no unit is left to answer: every unit returned it, or the lead
+/// of a lead-and-co assignment did.
+pub fn needs_reassignment(h: &Handling) -> bool {
+    let roles: Vec<UnitRole> = h.units.iter().map(|u| u.role).collect();
+    roles.is_empty() || (!roles.contains(&UnitRole::Separate) && !roles.contains(&UnitRole::Lead))
+}
+
 /// Derives the full view of a suggestion.
 pub fn view(rec: &Record, rules: &Rules) -> View {
     let handler = current_handler(rec);
@@ -164,6 +175,7 @@ pub fn view(rec: &Record, rules: &Rules) -> View {
         match progress.stage {
             Stage::New => Status::Submitted,
             Stage::Registered => Status::Registered,
+            Stage::Assigned if h.is_some_and(needs_reassignment) => Status::AwaitingReassignment,
             Stage::Assigned => Status::Assigned,
             Stage::Answered if rating == Some(Satisfaction::Dissatisfied) => {
                 Status::AwaitingRehandling

@@ -101,8 +101,9 @@ pub fn assign(ctx: &Ctx, rec: &Record, units: &[HandlingUnit]) -> Result<Record,
         h.units.add(u, ctx.at);
     }
     h.assigned_on = Lww::new(ctx.at, Some(ctx.today));
-    // A change of units in a running round keeps the round's 答复期限.
-    if v.stage != Stage::Assigned || cur.is_none_or(|c| c.deadline.get().is_none()) {
+    // A change of units in a running round keeps the round's 答复期限; after a
+    // 退办 left no unit to answer (待重新交办) the new units' clock starts today.
+    if v.status != Status::Assigned || cur.is_none_or(|c| c.deadline.get().is_none()) {
         let months = if v.round > 1 {
             ctx.rules.rehandle_months
         } else {

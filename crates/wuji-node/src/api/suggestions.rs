@@ -7,6 +7,7 @@ use crate::index::{self, kind_byte, region};
 use crate::{Error, Node, Op};
 use tonic::{Request, Response, Status};
 use wuji_crdt::{Hlc, Stamp, WriterId};
+use wuji_model::deputy::DeputyStatus;
 use wuji_model::suggestion::view::{self, Status as S};
 use wuji_model::suggestion::workflow::{self as wf, Draft};
 use wuji_model::suggestion::{
@@ -38,6 +39,49 @@ impl Service {
         + 'static,
     ) -> Result<Response<pb::RecordReply>, Status> {
         step(&self.node, RecordKind::Suggestion, "suggestion", rid, f).await
+    }
+
+    /// The lead deputy (领衔) and every co-signer must be a deputy in office
+    /// that this node holds (its own roster, the congresses below it, or a
+    /// higher congress's deputy attached here); the refusal names the person.
+    fn check_deputy(&self, role: &str, person: &str) -> Result<(), Status> {
+        let person = person.trim();
+        if person.is_empty() {
+            return Ok(()); // left to the workflow's own check of empty text
+        }
+        let mut key = person.as_bytes().to_vec();
+        key.push(0);
+        let (found, _) = self
+            .node
+            .scan(&index_prefix(index::PERSON, &key), None, 64, |r| {
+                r.id.kind == RecordKind::Deputy
+            })
+            .map_err(Status::from)?;
+        let statuses: Vec<DeputyStatus> = found
+            .iter()
+            .filter_map(|r| r.roster(r.id.home))
+            .filter(|r| r.person_id.get().trim() == person)
+            .map(|r| r.status.0.status)
+            .collect();
+        if statuses.contains(&DeputyStatus::InOffice) {
+            return Ok(());
+        }
+        Err(Status::from(match statuses.first() {
+            None => Error::bad(
+                "deputy-unknown",
+                format!(
+                    "{role} {person}: 本节点没有此代表 / no deputy with this person id \
+                     is known at this node (enrol them first: wuji deputy enrol)"
+                ),
+            ),
+            Some(s) => Error::bad(
+                "deputy-not-in-office",
+                format!(
+                    "{role} {person}: 代表{} / the deputy is not in office ({s:?})",
+                    s.zh()
+                ),
+            ),
+        }))
     }
 }
 
@@ -101,6 +145,7 @@ pub fn status_named(name: &str) -> Result<S, Error> {
         S::Submitted,
         S::Registered,
         S::Assigned,
+        S::AwaitingReassignment,
         S::Answered,
         S::AwaitingRehandling,
         S::Closed,
@@ -108,7 +153,11 @@ pub fn status_named(name: &str) -> Result<S, Error> {
         S::Merged,
     ];
     all.into_iter()
-        .find(|s| crate::views::snake(&format!("{s:?}")) == name || s.zh() == name)
+        .find(|s| {
+            crate::views::snake(&format!("{s:?}")) == name
+                || s.zh() == name
+                || (*s == S::Closed && name == "办结")
+        })
         .ok_or_else(|| Error::bad("enum-value", format!("unknown status {name:?}")))
 }
 
@@ -130,6 +179,10 @@ impl pb::suggestions_server::Suggestions for Service {
                 )));
             }
         };
+        self.check_deputy("lead", &r.lead)?;
+        for c in &r.cosigners {
+            self.check_deputy("cosigner", c)?;
+        }
         let draft = Draft {
             kind,
             lead: r.lead,

@@ -172,8 +172,28 @@ pub fn detail_rule(s: &tonic::Status) -> String {
     detail.rule
 }
 
-/// Submits a suggestion (lead P, text x) and returns its id.
+/// Enrols each person as a deputy of the node at `ch` (once: a person already
+/// on its roster is left as is), so they may submit suggestions there.
+pub async fn enrol(ch: &Channel, persons: &[&str]) {
+    let mut d = pb::deputies_client::DeputiesClient::new(ch.clone());
+    for p in persons {
+        let r = d
+            .enrol(pb::EnrolRequest {
+                person_id: p.to_string(),
+                name: format!("代表{p}"),
+                term: 14,
+                ..Default::default()
+            })
+            .await;
+        if let Err(e) = r {
+            assert_eq!(detail_rule(&e), "person-id-unique", "{e:?}");
+        }
+    }
+}
+
+/// Submits a suggestion (lead P, enrolled first; text x) and returns its id.
 pub async fn submit(ch: &Channel, title: &str) -> String {
+    enrol(ch, &["P"]).await;
     let mut s = wuji_proto::pb::suggestions_client::SuggestionsClient::new(ch.clone());
     s.submit(pb::SubmitRequest {
         lead: "P".into(),
@@ -189,7 +209,7 @@ pub async fn submit(ch: &Channel, title: &str) -> String {
 }
 
 /// The counters of `of`'s summary as the node at `ch` holds it (its own, or
-/// one from below), without the derived `suggestion.overdue`.
+/// one from below), without the derived `suggestion.overdue` and `suggestion.due_soon`.
 pub async fn summary_of(ch: &Channel, of: u32) -> BTreeMap<String, u64> {
     let st = pb::node_client::NodeClient::new(ch.clone())
         .status(pb::StatusRequest {})
@@ -205,6 +225,7 @@ pub async fn summary_of(ch: &Channel, of: u32) -> BTreeMap<String, u64> {
         .map(|s| s.counts.into_iter().collect())
         .unwrap_or_default();
     counts.remove("suggestion.overdue");
+    counts.remove("suggestion.due_soon");
     counts.retain(|_, v| *v != 0);
     counts
 }

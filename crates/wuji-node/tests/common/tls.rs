@@ -132,6 +132,21 @@ pub async fn submit_via(ep: &Endpoint, title: &str) -> Result<String, tonic::Sta
         .connect()
         .await
         .map_err(|e| tonic::Status::unavailable(format!("{e:?}")))?;
+    // The lead must be a deputy of the node: enrol P first (a caller refused
+    // here is refused for the same reason as the submission would be).
+    let enrolled = wuji_proto::pb::deputies_client::DeputiesClient::new(ch.clone())
+        .enrol(pb::EnrolRequest {
+            person_id: "P".into(),
+            name: "代表P".into(),
+            term: 14,
+            ..Default::default()
+        })
+        .await;
+    if let Err(e) = enrolled
+        && wuji_proto::error_detail(&e).is_none_or(|d| d.rule != "person-id-unique")
+    {
+        return Err(e);
+    }
     let r = SuggestionsClient::new(ch)
         .submit(pb::SubmitRequest {
             lead: "P".into(),

@@ -425,17 +425,28 @@ async fn seed(nodes: &[Running]) -> anyhow::Result<()> {
         .await?;
     }
     let mut s = SuggestionsClient::new(channel(at("320114001")).await?);
-    let v = s
-        .submit(pb::SubmitRequest {
-            lead: "YH-001".into(),
-            category: "交通".into(),
-            title: "关于增设公交站点的建议".into(),
-            text: "居民出行不便，建议增设公交站点。".into(),
-            ..Default::default()
-        })
-        .await?
-        .into_inner()
-        .view;
+    // The town knows the district's deputy once the record has come down.
+    let first = pb::SubmitRequest {
+        lead: "YH-001".into(),
+        category: "交通".into(),
+        title: "关于增设公交站点的建议".into(),
+        text: "居民出行不便，建议增设公交站点。".into(),
+        ..Default::default()
+    };
+    let mut tries = 0;
+    let v = loop {
+        match s.submit(first.clone()).await {
+            Ok(r) => break r.into_inner().view,
+            Err(e)
+                if tries < 100
+                    && wuji_proto::error_detail(&e).is_some_and(|d| d.rule == "deputy-unknown") =>
+            {
+                tries += 1;
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    };
     s.register(pb::RegisterRequest {
         id: id_of(&v),
         number: "雨花2026-001".into(),
@@ -447,6 +458,14 @@ async fn seed(nodes: &[Running]) -> anyhow::Result<()> {
         reason: "需区级协调".into(),
     })
     .await?;
+    DeputiesClient::new(channel(at("441900003")).await?)
+        .enrol(pb::EnrolRequest {
+            person_id: "DG-001".into(),
+            name: "林海".into(),
+            term: 8,
+            ..Default::default()
+        })
+        .await?;
     let mut s = SuggestionsClient::new(channel(at("441900003")).await?);
     s.submit(pb::SubmitRequest {
         lead: "DG-001".into(),

@@ -218,7 +218,7 @@ pub enum Command {
     },
     /// List suggestions.
     List {
-        /// Status (repeatable): submitted|registered|assigned|answered|awaiting_rehandling|closed|withdrawn|merged or 待登记, 办理中, 办结 ...
+        /// Status (repeatable): submitted|registered|assigned|awaiting_reassignment|answered|awaiting_rehandling|closed|withdrawn|merged or 待登记, 办理中, 待重新交办, 已办结 ...
         #[arg(long)]
         status: Vec<String>,
         /// Current handler.

@@ -103,6 +103,20 @@ pub async fn up() -> Federation {
     }
 }
 
+/// Enrols `person` as a deputy of the node at `ch` (the lead of a suggestion
+/// must be a deputy in office that its origin node holds).
+pub async fn enrol(ch: Channel, person: &str) {
+    pb::deputies_client::DeputiesClient::new(ch)
+        .enrol(pb::EnrolRequest {
+            person_id: person.into(),
+            name: format!("代表{person}"),
+            term: 14,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+}
+
 /// An endpoint for `addr` over mutual TLS with the client files in `files`
 /// (a federation.json entry: ca, cert, key), checking that the server is `code`.
 pub fn tls_endpoint(addr: &str, code: &str, files: &serde_json::Value) -> Endpoint {
@@ -127,6 +141,11 @@ impl Federation {
 
     pub async fn ch(&self, code: &str) -> Channel {
         self.endpoint(code).connect().await.unwrap()
+    }
+
+    /// Enrols `person` as a deputy of node `code`, so they may submit there.
+    pub async fn enrol(&self, code: &str, person: &str) {
+        enrol(self.ch(code).await, person).await;
     }
 
     pub async fn suggestions(&self, code: &str) -> Vec<BTreeMap<String, String>> {
