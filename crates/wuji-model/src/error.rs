@@ -160,6 +160,9 @@ pub enum Error {
     /// Closing while the deputy is dissatisfied.
     #[error("the deputy is dissatisfied with the latest answer: re-handle it before closing")]
     Dissatisfied,
+    /// 办结 of a merged suggestion before its deputy rated the joined answer.
+    #[error("并案: the deputy has not rated the answer of the suggestion it joined yet")]
+    NotRated,
     /// 并案 with itself.
     #[error("a suggestion cannot be merged into itself")]
     MergeIntoSelf,
@@ -247,6 +250,7 @@ impl Error {
             Error::IllegalStatusStep { .. } => "deputy-status-step",
             Error::NotHandler { .. } => "current-handler",
             Error::Final { .. } => "final-status",
+            Error::NotRated => "rating-required",
             Error::AlreadyRegistered { .. } => "register-once",
             Error::WrongStage { .. } => "stage-order",
             Error::BadUnits { .. } => "handling-units",

@@ -212,7 +212,16 @@ fn forward() -> impl Strategy<Value = Forward> {
 
 /// A handling section.
 pub fn handling() -> impl Strategy<Value = Handling> {
-    let uuid = proptest::option::of((0u128..3).prop_map(Uuid::from_u128));
+    let target = proptest::option::of(
+        (
+            proptest::option::of(Just(Code::from_value(320_100).expect("a code"))),
+            0u128..3,
+        )
+            .prop_map(|(home, u)| MergeTarget {
+                home,
+                uuid: Uuid::from_u128(u),
+            }),
+    );
     (
         (max(stamp()), lww(text()), lww(opt_date()), orset(unit())),
         (
@@ -230,7 +239,7 @@ pub fn handling() -> impl Strategy<Value = Handling> {
             ),
             history(answer()),
             history(forward()),
-            lww(uuid),
+            lww(target),
         ),
         (lww(opt_date()), lww(proptest::bool::ANY), lww(opt_date())),
     )

@@ -285,7 +285,7 @@ fn registration_assignment_and_units_follow_their_rules() {
         "rehandle-needs-dissatisfied"
     );
     assert_eq!(
-        rule(wf::merge_into(&w.ctx(t, D0), &rec, rec.id.uuid)),
+        rule(wf::merge_into(&w.ctx(t, D0), &rec, rec.id)),
         "merge-other"
     );
     assert_eq!(
@@ -397,7 +397,7 @@ fn a_return_is_allowed_within_seven_working_days_across_the_national_day() {
 }
 
 #[test]
-fn withdrawal_ends_handling_everywhere_and_merge_is_final() {
+fn withdrawal_ends_handling_everywhere_and_a_merged_item_takes_no_handling_steps() {
     let mut w = World::new();
     let mut rec = submitted(&mut w);
     step!(
@@ -420,7 +420,14 @@ fn withdrawal_ends_handling_everywhere_and_merge_is_final() {
 
     step!(
         merged,
-        wf::merge_into(&w.ctx("320114", D0), &merged, Uuid::from_u128(2))
+        wf::merge_into(
+            &w.ctx("320114", D0),
+            &merged,
+            RecordId {
+                uuid: Uuid::from_u128(2),
+                ..merged.id
+            }
+        )
     );
     assert_eq!(view::view(&merged, &w.rules).status, Status::Merged);
     assert_eq!(

@@ -136,8 +136,9 @@ fn suggestion(rec: &Record, rules: &Rules, today: Date, m: &mut BTreeMap<String,
         put(m, "answers", h.answers.len());
         put(m, "returns", h.returns.len());
         put(m, "co_views", h.co_views.len());
-        if let Some(u) = h.merged_into.get() {
-            put(m, "merged_into", u);
+        if let Some(t) = h.merged_into.get() {
+            let id = t.id(rec.id.home);
+            put(m, "merged_into", format!("{}:{}", id.home, id.uuid));
         }
     }
     put(m, "history", history(rec).join("\n"));
@@ -230,9 +231,15 @@ fn history(rec: &Record) -> Vec<String> {
         if let Some(d) = h.closed_on.get() {
             add(h.closed_on.at, *d, n, "closed", String::new());
         }
-        if let Some(u) = h.merged_into.get() {
-            let at = h.merged_into.at;
-            add(at, stamp_date(at), n, "merged", u.to_string());
+        if let Some(t) = h.merged_into.get() {
+            let (at, id) = (h.merged_into.at, t.id(home));
+            add(
+                at,
+                stamp_date(at),
+                n,
+                "merged",
+                format!("{}:{}", id.home, id.uuid),
+            );
         }
         for (at, f) in h.forwards.iter() {
             let event = match f.direction {

@@ -4,6 +4,7 @@
 mod common;
 
 use common::*;
+use tonic::Code as G;
 use wuji_proto::pb::suggestions_client::SuggestionsClient;
 use wuji_proto::pb::{self};
 
@@ -200,17 +201,72 @@ async fn every_suggestion_call_round_trips_and_reads_back() {
         view(s.withdraw(get(&w)).await.unwrap())["status"],
         "withdrawn"
     );
+    // 并案: into a closed suggestion or one this node does not hold, refused;
+    // into an open one, the merged suggestion's deputy rates its answer.
     let m = view(s.submit(sub("并案")).await.unwrap());
-    let into = uuid::Uuid::parse_str(read["id"].split_once(':').unwrap().1).unwrap();
-    let mv = view(
-        s.merge_into(pb::MergeRequest {
+    let closed = uuid::Uuid::parse_str(read["id"].split_once(':').unwrap().1).unwrap();
+    let merge = |into: Option<pb::RecordId>, bytes: Vec<u8>| pb::MergeRequest {
+        id: vid(&m),
+        into: bytes,
+        into_id: into,
+    };
+    let e = s.merge_into(merge(None, closed.as_bytes().to_vec())).await;
+    assert_eq!(code_of(e), (G::InvalidArgument, "merge-target".into()));
+    let missing = rid(&format!("320114:{}", uuid::Uuid::now_v7()));
+    let e = s.merge_into(merge(missing, vec![])).await;
+    assert_eq!(code_of(e), (G::NotFound, "not-found".into()));
+    let j = view(s.submit(sub("被并案")).await.unwrap());
+    s.register(pb::RegisterRequest {
+        id: vid(&j),
+        number: "N-9".into(),
+    })
+    .await
+    .unwrap();
+    let unit = pb::Unit {
+        name: "交通局".into(),
+        role: 0,
+    };
+    s.assign(pb::AssignRequest {
+        id: vid(&j),
+        units: vec![unit],
+    })
+    .await
+    .unwrap();
+    s.answer_suggestion(pb::AnswerRequest {
+        id: vid(&j),
+        unit: "交通局".into(),
+        class: 0,
+        text: "一并解决".into(),
+        promises: vec![],
+    })
+    .await
+    .unwrap();
+    let mv = view(s.merge_into(merge(vid(&j), vec![])).await.unwrap());
+    assert_eq!(mv["status"], "merged");
+    assert_eq!(mv["merged_into"], j["id"]);
+    assert_eq!(
+        mv["answer_text"], "一并解决",
+        "the joined answer is its answer"
+    );
+    let e = s.close(get(&mv)).await;
+    assert_eq!(
+        code_of(e),
+        (G::FailedPrecondition, "rating-required".into())
+    );
+    let rated = view(
+        s.feedback(pb::FeedbackRequest {
             id: vid(&m),
-            into: into.as_bytes().to_vec(),
+            rating: 2,
+            ..Default::default()
         })
         .await
         .unwrap(),
     );
-    assert_eq!(mv["status"], "merged");
+    assert_eq!(
+        (rated["status"].as_str(), rated["rating"].as_str()),
+        ("merged", "satisfied")
+    );
+    assert_eq!(view(s.close(get(&mv)).await.unwrap())["status"], "closed");
     let e = view(s.submit(sub("上报")).await.unwrap());
     let ev = view(
         s.escalate(pb::ForwardRequest {
@@ -240,13 +296,13 @@ async fn every_suggestion_call_round_trips_and_reads_back() {
         async move { s.list_suggestions(req).await.unwrap().into_inner() }
     };
     let all = list(pb::ListSuggestionsRequest::default()).await;
-    assert_eq!(all.records.len(), 5);
+    assert_eq!(all.records.len(), 6);
     let closed = list(pb::ListSuggestionsRequest {
         status: vec!["closed".into()],
         ..Default::default()
     })
     .await;
-    assert_eq!(closed.records.len(), 1);
+    assert_eq!(closed.records.len(), 2, "the first, and the merged one");
     let zh = list(pb::ListSuggestionsRequest {
         status: vec!["已撤回".into()],
         ..Default::default()
@@ -270,7 +326,7 @@ async fn every_suggestion_call_round_trips_and_reads_back() {
         ..Default::default()
     })
     .await;
-    assert_eq!(by_area.records.len(), 5);
+    assert_eq!(by_area.records.len(), 6);
     let elsewhere = list(pb::ListSuggestionsRequest {
         area: 320_115,
         ..Default::default()
@@ -289,7 +345,7 @@ async fn every_suggestion_call_round_trips_and_reads_back() {
         ..Default::default()
     })
     .await;
-    assert_eq!(dated.records.len(), 5);
+    assert_eq!(dated.records.len(), 6);
     let old = list(pb::ListSuggestionsRequest {
         to: "2020-01-01".into(),
         ..Default::default()
@@ -313,7 +369,7 @@ async fn every_suggestion_call_round_trips_and_reads_back() {
         ..Default::default()
     })
     .await;
-    assert_eq!(p2.records.len(), 3);
+    assert_eq!(p2.records.len(), 4);
     assert!(p2.next.is_empty());
     node.stop().await;
 }

@@ -3,7 +3,9 @@
 use crate::Error;
 use wuji_division::Code;
 use wuji_model::deputy::Gender;
-use wuji_model::suggestion::{HandlingUnit, SuggestionKind, SupervisionMode, UnitRole};
+use wuji_model::suggestion::{
+    HandlingUnit, MergeTarget, SuggestionKind, SupervisionMode, UnitRole,
+};
 use wuji_model::{Date, Uuid};
 
 /// A value carried as `(s, i)` in `Lww` and `OrEntry` messages.
@@ -159,6 +161,31 @@ impl Scalar for Option<Uuid> {
         Uuid::parse_str(&s)
             .map(Some)
             .map_err(|e| Error::bad("uuid", e))
+    }
+}
+
+/// A 并案 target: the UUID in `s`, its home's code in `i` (0 in sections
+/// written before the home was kept).
+impl Scalar for Option<MergeTarget> {
+    fn to_wire(&self) -> (String, i64) {
+        match self {
+            Some(t) => (
+                t.uuid.to_string(),
+                t.home.map_or(0, |h| i64::from(h.value())),
+            ),
+            None => (String::new(), 0),
+        }
+    }
+    fn from_wire(s: String, i: i64) -> Result<Self, Error> {
+        let Some(uuid) = Option::<Uuid>::from_wire(s, 0)? else {
+            return Ok(None);
+        };
+        let home = if i == 0 {
+            None
+        } else {
+            Some(Code::from_wire(String::new(), i)?)
+        };
+        Ok(Some(MergeTarget { home, uuid }))
     }
 }
 

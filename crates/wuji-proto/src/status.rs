@@ -41,6 +41,7 @@ pub fn to_status(err: &E) -> tonic::Status {
         | E::ReturnTooLate { .. }
         | E::NotDissatisfied
         | E::Dissatisfied
+        | E::NotRated
         | E::AlreadyAcknowledged
         | E::AlreadyDone => Code::FailedPrecondition,
     };

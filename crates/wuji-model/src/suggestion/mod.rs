@@ -167,6 +167,27 @@ pub struct Feedback {
     pub on: Date,
 }
 
+/// 并案: the suggestion this one is handled together with, by full record id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct MergeTarget {
+    /// Its home; `None` in sections written before the home was kept (then
+    /// it is the merged suggestion's own home).
+    pub home: Option<Code>,
+    /// Its UUID.
+    pub uuid: Uuid,
+}
+
+impl MergeTarget {
+    /// The target as a record id, for a suggestion homed at `own_home`.
+    pub fn id(&self, own_home: Code) -> crate::RecordId {
+        crate::RecordId {
+            kind: crate::RecordKind::Suggestion,
+            home: self.home.unwrap_or(own_home),
+            uuid: self.uuid,
+        }
+    }
+}
+
 /// Names one answer: the handler whose section holds it, and its stamp there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct AnswerRef {
@@ -261,7 +282,7 @@ pub struct Handling {
     /// Escalations and transfers made by this node, grow-only.
     pub forwards: History<Forward>,
     /// 并案: the suggestion this one is handled together with.
-    pub merged_into: Lww<Option<Uuid>>,
+    pub merged_into: Lww<Option<MergeTarget>>,
     /// 答复期限 of the current round, fixed by this handler when it set the
     /// period (交办, 延期, 重新办理) with its rules and calendar, so every node
     /// shows the same date.

@@ -31,7 +31,8 @@ pub enum Status {
     Closed,
     /// 已撤回.
     Withdrawn,
-    /// 已并案: handled together with another suggestion.
+    /// 已并案: handled together with another suggestion; it stays open until
+    /// its own deputy has rated the answer of that suggestion and it is closed.
     Merged,
 }
 
@@ -53,7 +54,7 @@ impl Status {
 
     /// True when nothing more will happen to it.
     pub fn is_final(self) -> bool {
-        matches!(self, Status::Closed | Status::Withdrawn | Status::Merged)
+        matches!(self, Status::Closed | Status::Withdrawn)
     }
 }
 
@@ -161,15 +162,30 @@ pub fn view(rec: &Record, rules: &Rules) -> View {
     let latest = h
         .and_then(latest_answer)
         .map(|(at, _)| AnswerRef { handler, at });
-    let rating = latest.and_then(|r| {
-        origin
-            .and_then(|o| o.feedback.get(&r))
-            .and_then(|f| f.get().as_ref())
-            .map(|f| f.rating)
-    });
+    let merged = h.is_some_and(|h| h.merged_into.get().is_some());
+    let rating = if merged {
+        // A merged suggestion's deputy rates the answer of the one it joined:
+        // the latest rating given.
+        origin.and_then(|o| {
+            o.feedback
+                .iter()
+                .filter_map(|(_, f)| f.get().as_ref().map(|x| (f.at, x.rating)))
+                .max()
+                .map(|(_, r)| r)
+        })
+    } else {
+        latest.and_then(|r| {
+            origin
+                .and_then(|o| o.feedback.get(&r))
+                .and_then(|f| f.get().as_ref())
+                .map(|f| f.rating)
+        })
+    };
     let status = if origin.is_some_and(|o| o.withdrawn.0.is_some()) {
         Status::Withdrawn
-    } else if h.is_some_and(|h| h.merged_into.get().is_some()) {
+    } else if merged && progress.stage == Stage::Closed {
+        Status::Closed
+    } else if merged {
         Status::Merged
     } else {
         match progress.stage {

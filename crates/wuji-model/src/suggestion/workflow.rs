@@ -324,6 +324,11 @@ pub fn feedback(
     if !exists {
         return Err(Error::NoSuchAnswer);
     }
+    Ok(rate(ctx, rec, answer, rating, comment))
+}
+
+/// The origin's delta recording a rating of `answer`.
+fn rate(ctx: &Ctx, rec: &Record, answer: AnswerRef, rating: Satisfaction, comment: &str) -> Record {
     let mut o = Origin {
         at: Max(ctx.at),
         ..Origin::default()
@@ -334,7 +339,7 @@ pub fn feedback(
         on: ctx.today,
     };
     o.feedback.entry(answer).set(ctx.at, Some(fb));
-    Ok(Record::delta(rec.id, ctx.node, Section::Origin(o)))
+    Record::delta(rec.id, ctx.node, Section::Origin(o))
 }
 
 /// 重新办理: after a dissatisfied rating the handler opens a new round.
@@ -353,8 +358,30 @@ pub fn rehandle(ctx: &Ctx, rec: &Record) -> Result<Record, Error> {
     Ok(delta(ctx, rec, h))
 }
 
-/// 办结: closes an answered suggestion the deputy is not dissatisfied with.
+/// 办结: closes an answered suggestion the deputy is not dissatisfied with;
+/// a merged one once its deputy has rated the joined suggestion's answer.
 pub fn close(ctx: &Ctx, rec: &Record) -> Result<Record, Error> {
+    let merged = view::view(rec, ctx.rules);
+    if merged.status == Status::Merged {
+        if merged.handler != ctx.node {
+            return Err(Error::NotHandler {
+                node: ctx.node,
+                handler: merged.handler,
+            });
+        }
+        match merged.rating {
+            None => return Err(Error::NotRated),
+            Some(Satisfaction::Dissatisfied) => return Err(Error::Dissatisfied),
+            Some(_) => {}
+        }
+        let mut h = blank(ctx);
+        h.progress = Max(Progress {
+            round: merged.round,
+            stage: Stage::Closed,
+        });
+        h.closed_on = Lww::new(ctx.at, Some(ctx.today));
+        return Ok(delta(ctx, rec, h));
+    }
     let (v, _) = at_handler(ctx, rec)?;
     require_stage(&v, Stage::Answered, "close (办结)")?;
     if v.rating == Some(Satisfaction::Dissatisfied) {
@@ -385,15 +412,49 @@ pub fn withdraw(ctx: &Ctx, rec: &Record) -> Result<Record, Error> {
     Ok(Record::delta(rec.id, ctx.node, Section::Origin(o)))
 }
 
-/// 并案: handles this suggestion together with another one.
-pub fn merge_into(ctx: &Ctx, rec: &Record, other: uuid::Uuid) -> Result<Record, Error> {
+/// 并案: handles this suggestion together with `other` (a suggestion the
+/// caller has checked exists here). It stays open for its own deputy: the
+/// answer of `other` is its answer ([`feedback_merged`]), then it is closed.
+pub fn merge_into(ctx: &Ctx, rec: &Record, other: RecordId) -> Result<Record, Error> {
     at_handler(ctx, rec)?;
-    if other == rec.id.uuid {
+    expect_kind(other, RecordKind::Suggestion)?;
+    if other == rec.id {
         return Err(Error::MergeIntoSelf);
     }
     let mut h = blank(ctx);
-    h.merged_into = Lww::new(ctx.at, Some(other));
+    let target = MergeTarget {
+        home: Some(other.home),
+        uuid: other.uuid,
+    };
+    h.merged_into = Lww::new(ctx.at, Some(target));
     Ok(delta(ctx, rec, h))
+}
+
+/// The suggestion a merged one joined (并案), if it is merged.
+pub fn merged_target(rec: &Record) -> Option<RecordId> {
+    let t = (*rec.handling(view::current_handler(rec))?.merged_into.get())?;
+    Some(t.id(rec.id.home))
+}
+
+/// 代表反馈 on a merged suggestion: its deputy rates the latest answer of the
+/// suggestion it joined (`joined`, as this node holds it).
+pub fn feedback_merged(
+    ctx: &Ctx,
+    rec: &Record,
+    joined: &Record,
+    rating: Satisfaction,
+    comment: &str,
+) -> Result<Record, Error> {
+    expect_kind(rec.id, RecordKind::Suggestion)?;
+    crate::common::require_home(ctx, rec.id.home, "record the deputy's feedback")?;
+    let v = view::view(rec, ctx.rules);
+    if v.status != Status::Merged || merged_target(rec) != Some(joined.id) {
+        return Err(Error::NoSuchAnswer);
+    }
+    let answer = view::view(joined, ctx.rules)
+        .latest_answer
+        .ok_or(Error::NoSuchAnswer)?;
+    Ok(rate(ctx, rec, answer, rating, comment))
 }
 
 /// 督办: a congress whose region contains the origin puts the suggestion under

@@ -69,11 +69,28 @@ pub fn date(field: &str, s: &str) -> Result<Option<Date>, Error> {
 
 /// The reply for one record.
 pub fn reply(node: &Node, rec: &Record, seq: u64) -> pb::RecordReply {
+    let mut view = views::fields(rec, node.rules(), today_cst());
+    // 并案: the answer of the suggestion it joined is its answer.
+    if let Some(t) = wuji_model::suggestion::workflow::merged_target(rec)
+        && let Ok(Some(joined)) = node.read(&t)
+    {
+        let j = views::fields(&joined, node.rules(), today_cst());
+        for k in [
+            "answer_class",
+            "answer_text",
+            "answer_unit",
+            "promises",
+            "latest_answer",
+        ] {
+            if let Some(v) = j.get(k) {
+                view.insert(k.to_string(), v.clone());
+            }
+        }
+        view.insert("joined_status".into(), j["status"].clone());
+    }
     pb::RecordReply {
         state: Some(record_to_state(rec)),
-        view: views::fields(rec, node.rules(), today_cst())
-            .into_iter()
-            .collect(),
+        view: view.into_iter().collect(),
         seq,
     }
 }

@@ -315,6 +315,19 @@ impl pb::suggestions_server::Suggestions for Service {
             }),
             _ => None,
         };
+        // A merged suggestion's deputy rates the answer of the one it joined.
+        let this = id(RecordKind::Suggestion, r.id.as_ref())?;
+        let joined = match self.node.read(&this)?.as_ref().and_then(wf::merged_target) {
+            Some(t) => self.node.read(&t)?,
+            None => None,
+        };
+        if let Some(joined) = joined {
+            return self
+                .on(r.id.as_ref(), move |c, rec| {
+                    wf::feedback_merged(c, rec, &joined, rt, &r.comment)
+                })
+                .await;
+        }
         self.on(r.id.as_ref(), move |c, rec| {
             // Without an answer named, rate the latest answer of the current round.
             let answer = match given {
@@ -345,9 +358,33 @@ impl pb::suggestions_server::Suggestions for Service {
         req: Request<pb::MergeRequest>,
     ) -> Result<Response<pb::RecordReply>, Status> {
         let r = req.into_inner();
-        let other = Uuid::from_slice(&r.into)
-            .map_err(|e| Status::from(Error::bad("record-id", format!("into: {e}"))))?;
-        self.on(r.id.as_ref(), move |c, rec| wf::merge_into(c, rec, other))
+        let this = id(RecordKind::Suggestion, r.id.as_ref())?;
+        let target = match &r.into_id {
+            Some(t) => id(RecordKind::Suggestion, Some(t))?,
+            None => wuji_model::RecordId {
+                uuid: Uuid::from_slice(&r.into)
+                    .map_err(|e| Status::from(Error::bad("record-id", format!("into: {e}"))))?,
+                ..this
+            },
+        };
+        // The suggestion it joins must exist here and still be open.
+        let joined = self
+            .node
+            .read(&target)?
+            .ok_or_else(|| Error::not_found("suggestion to merge into", &target))?;
+        let status = view::view(&joined, self.node.rules()).status;
+        if matches!(status, S::Withdrawn | S::Merged | S::Closed) {
+            return Err(Status::from(Error::bad(
+                "merge-target",
+                format!(
+                    "并案: {}:{} is {} and cannot take another suggestion",
+                    target.home,
+                    target.uuid,
+                    status.zh()
+                ),
+            )));
+        }
+        self.on(r.id.as_ref(), move |c, rec| wf::merge_into(c, rec, target))
             .await
     }
 

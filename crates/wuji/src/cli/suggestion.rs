@@ -393,13 +393,23 @@ pub async fn run(opts: &ClientOpts, cmd: Command) -> anyhow::Result<()> {
         Command::Close { id } => c.close(get(&id)?).await?,
         Command::Withdraw { id } => c.withdraw(get(&id)?).await?,
         Command::Merge { id, into } => {
-            let uuid = into.rsplit(':').next().unwrap_or(&into);
-            let uuid = uuid::Uuid::parse_str(uuid).context("--into")?;
-            c.merge_into(pb::MergeRequest {
-                id: id_of(&id)?,
-                into: uuid.as_bytes().to_vec(),
-            })
-            .await?
+            // HOME:UUID names the suggestion fully; a bare UUID means one of
+            // the same home as ID.
+            let req = if into.contains(':') {
+                pb::MergeRequest {
+                    id: id_of(&id)?,
+                    into: Vec::new(),
+                    into_id: id_of(&into).context("--into")?,
+                }
+            } else {
+                let uuid = uuid::Uuid::parse_str(&into).context("--into")?;
+                pb::MergeRequest {
+                    id: id_of(&id)?,
+                    into: uuid.as_bytes().to_vec(),
+                    into_id: None,
+                }
+            };
+            c.merge_into(req).await?
         }
         Command::Escalate { id, to, reason } => {
             let to = to.as_deref().map(code).transpose()?.unwrap_or(0);
