@@ -15,6 +15,7 @@ pub mod calendar;
 mod common;
 pub mod deputy;
 mod error;
+mod error_zh;
 pub mod names;
 mod record;
 pub mod routing;

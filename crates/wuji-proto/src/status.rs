@@ -45,7 +45,7 @@ pub fn to_status(err: &E) -> tonic::Status {
         | E::AlreadyAcknowledged
         | E::AlreadyDone => Code::FailedPrecondition,
     };
-    refusal(code, err.rule(), err.to_string())
+    refusal_zh(code, err.rule(), err.to_string(), err.zh())
 }
 
 /// `google.rpc.Status`, as the gRPC rich error model puts it in the details.
@@ -74,11 +74,22 @@ pub const ERROR_DETAIL_TYPE: &str = "type.googleapis.com/wuji.v1.ErrorDetail";
 /// A refusal: `code`, `message`, and the rule in the details (an
 /// `ErrorDetail`) and in the `wuji-rule` metadata.
 pub fn refusal(code: tonic::Code, rule: &str, message: impl Into<String>) -> tonic::Status {
+    refusal_zh(code, rule, message, String::new())
+}
+
+/// [`refusal`] with the message in Chinese too (`ErrorDetail.message_zh`).
+pub fn refusal_zh(
+    code: tonic::Code,
+    rule: &str,
+    message: impl Into<String>,
+    message_zh: String,
+) -> tonic::Status {
     use prost::Message;
     let message = message.into();
     let detail = crate::pb::ErrorDetail {
         rule: rule.to_string(),
         message: message.clone(),
+        message_zh,
     };
     let details = RpcStatus {
         code: code as i32,

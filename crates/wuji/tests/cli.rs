@@ -164,6 +164,27 @@ fn node_run_stops_cleanly_on_sigterm_and_names_bad_config_keys() {
         "--json",
     ]);
     assert!(o.status.success());
+    // A refusal in the offices' words, and in English with --lang en.
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let id = v["id"].as_str().unwrap().to_string();
+    let register = |lang: &str| {
+        let args = ["suggestion", "register", &id, "--number", "N-1"];
+        wuji(&[&args[..], &["--addr", &addr, "--lang", lang]].concat())
+    };
+    assert!(register("zh").status.success());
+    let zh = register("zh");
+    let err = String::from_utf8_lossy(&zh.stderr);
+    assert!(!zh.status.success());
+    assert!(
+        err.contains("[register-once]") && err.contains("已登记此建议"),
+        "{err}"
+    );
+    let en = register("en");
+    let err = String::from_utf8_lossy(&en.stderr);
+    assert!(
+        err.contains("has already registered this suggestion"),
+        "{err}"
+    );
     assert!(
         Command::new("kill")
             .args(["-TERM", &child.id().to_string()])

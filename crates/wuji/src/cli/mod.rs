@@ -163,6 +163,13 @@ pub fn main() -> ExitCode {
         Command::Digest(_) | Command::Status(_) => std::env::args().any(|a| a == "--json"),
         _ => false,
     };
+    let en = match &cli.command {
+        Command::Deputy { opts, .. }
+        | Command::Suggestion { opts, .. }
+        | Command::Assignment { opts, .. }
+        | Command::Supervision { opts, .. } => opts.lang == "en",
+        _ => std::env::var("WUJI_LANG").is_ok_and(|l| l == "en"),
+    };
     let rt = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -189,14 +196,14 @@ pub fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            report(&e, json);
+            report(&e, json, en);
             ExitCode::from(1)
         }
     }
 }
 
 /// Prints an error for a person (stderr) or a script (`--json`, still stderr).
-fn report(e: &anyhow::Error, json: bool) {
+fn report(e: &anyhow::Error, json: bool, en: bool) {
     let (code, rule, msg) = match e.downcast_ref::<tonic::Status>() {
         Some(s) => (
             format!("{:?}", s.code()),
@@ -215,6 +222,11 @@ fn report(e: &anyhow::Error, json: bool) {
         ),
         None => ("Error".to_string(), String::new(), format!("{e:#}")),
     };
+    let zh = e
+        .downcast_ref::<tonic::Status>()
+        .and_then(wuji_proto::error_detail)
+        .map(|d| d.message_zh)
+        .unwrap_or_default();
     let msg = if code == "Unavailable" {
         format!(
             "cannot reach a wuji node: {msg} (is `wuji node run` running there? set --addr or WUJI_ADDR)"
@@ -222,12 +234,17 @@ fn report(e: &anyhow::Error, json: bool) {
     } else {
         msg
     };
+    // A person reading Chinese gets the refusal's Chinese message, if any.
+    let shown = if en || zh.is_empty() { &msg } else { &zh };
     if json {
         eprintln!(
             "{}",
-            serde_json::json!({ "error": { "code": code, "rule": rule, "message": msg } })
+            serde_json::json!({ "error": { "code": code, "rule": rule, "message": msg, "message_zh": zh } })
         );
-    } else if rule.is_empty() {
+        return;
+    }
+    let msg = shown;
+    if rule.is_empty() {
         eprintln!("错误 error: {msg}");
     } else {
         eprintln!("错误 error [{rule}]: {msg}");

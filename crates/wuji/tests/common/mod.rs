@@ -54,27 +54,36 @@ fn free_base() -> u16 {
 
 pub async fn up() -> Federation {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let dir = tempfile::tempdir().unwrap();
-    let base = free_base();
-    let child = Command::new(WUJI)
-        .args([
-            "federation",
-            "up",
-            "--dir",
-            dir.path().to_str().unwrap(),
-            "--base-port",
-            &base.to_string(),
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let file = dir.path().join("federation.json");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !file.exists() {
-        assert!(Instant::now() < deadline, "federation did not come up");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    // Another test may take one of the free ports before the nodes bind them:
+    // the launcher then exits, and we try again on other ports, afresh.
+    let mut attempts = 0;
+    let (child, dir, file) = loop {
+        attempts += 1;
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("federation.json");
+        let mut child = Command::new(WUJI)
+            .args(["federation", "up", "--dir", dir.path().to_str().unwrap()])
+            .args(["--base-port", &free_base().to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let exited = loop {
+            if file.exists() {
+                break false;
+            }
+            if let Ok(Some(_)) = child.try_wait() {
+                break true;
+            }
+            assert!(Instant::now() < deadline, "federation did not come up");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        if !exited {
+            break (child, dir, file);
+        }
+        assert!(attempts < 3, "federation up exited three times");
+    };
     tokio::time::sleep(Duration::from_millis(200)).await;
     let v: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
