@@ -163,6 +163,14 @@ pub enum Error {
     /// 办结 of a merged suggestion before its deputy rated the joined answer.
     #[error("并案: the deputy has not rated the answer of the suggestion it joined yet")]
     NotRated,
+    /// An answer class the congress's scheme does not have.
+    #[error("answer class {class:?} is not in this congress's scheme {}", scheme.name())]
+    ClassNotInScheme {
+        /// The class given.
+        class: crate::suggestion::AnswerClass,
+        /// The scheme.
+        scheme: crate::suggestion::ClassScheme,
+    },
     /// 并案 with itself.
     #[error("a suggestion cannot be merged into itself")]
     MergeIntoSelf,
@@ -251,6 +259,7 @@ impl Error {
             Error::NotHandler { .. } => "current-handler",
             Error::Final { .. } => "final-status",
             Error::NotRated => "rating-required",
+            Error::ClassNotInScheme { .. } => "answer-class-scheme",
             Error::AlreadyRegistered { .. } => "register-once",
             Error::WrongStage { .. } => "stage-order",
             Error::BadUnits { .. } => "handling-units",

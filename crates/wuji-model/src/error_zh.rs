@@ -89,6 +89,9 @@ impl Error {
             Error::NotDissatisfied => "代表对最新答复“不满意”后才能重新办理".into(),
             Error::Dissatisfied => "代表对最新答复不满意：应重新办理后再办结".into(),
             Error::NotRated => "并案：代表尚未评价所并建议的答复，不能办结".into(),
+            Error::ClassNotInScheme { class, scheme } => {
+                format!("答复类别{class:?}不在本级人大的分类（{}）中", scheme.name())
+            }
             Error::MergeIntoSelf => "建议不能与自身并案".into(),
             Error::NotAbove { node, to } => {
                 format!("{to} 不是 {node} 的上级：只能上报到包含本区域的上级人大")

@@ -15,6 +15,8 @@ pub struct Rules {
     pub rehandle_months: u8,
     /// 退办: working days after assignment within which a unit may return it.
     pub return_working_days: u8,
+    /// 答复类别: the scheme of answer classes (ABC, ABCD or 甲乙丙).
+    pub answer_classes: crate::suggestion::ClassScheme,
     /// Longest title, in characters.
     pub max_title_chars: usize,
     /// Longest body text, in characters.
@@ -28,6 +30,7 @@ impl Default for Rules {
             max_extension_months: 3,
             rehandle_months: 2,
             return_working_days: 7,
+            answer_classes: crate::suggestion::ClassScheme::Abc,
             max_title_chars: 200,
             max_text_chars: 20_000,
         }

@@ -182,22 +182,28 @@ fn answer() -> impl Strategy<Value = Answer> {
         AnswerClass::C,
         AnswerClass::D,
     ]);
+    let scheme = select(vec![
+        ClassScheme::Abc,
+        ClassScheme::Abcd,
+        ClassScheme::JiaYiBing,
+    ]);
     (
-        0u32..3,
-        text(),
-        class,
+        (0u32..3, text(), class, scheme),
         text(),
         proptest::collection::vec(text(), 0..2),
         date(),
     )
-        .prop_map(|(round, unit, class, text, promises, on)| Answer {
-            round,
-            unit,
-            class,
-            text,
-            promises,
-            on,
-        })
+        .prop_map(
+            |((round, unit, class, scheme), text, promises, on)| Answer {
+                round,
+                unit,
+                class,
+                scheme,
+                text,
+                promises,
+                on,
+            },
+        )
 }
 
 fn forward() -> impl Strategy<Value = Forward> {

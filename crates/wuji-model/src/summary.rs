@@ -101,7 +101,10 @@ pub fn contribution(rec: &Record, rules: &Rules, holder: Code) -> BTreeMap<Strin
             if let Some(a) = v.latest_answer
                 && let Some(ans) = rec.handling(a.handler).and_then(|h| h.answers.get(&a.at))
             {
-                add(format!("suggestion.class.{:?}", ans.class), 1);
+                add(
+                    format!("suggestion.class.{}.{:?}", ans.scheme.name(), ans.class),
+                    1,
+                );
             }
             if let Some(r) = v.rating {
                 add(format!("suggestion.rating.{}", snake(&format!("{r:?}"))), 1);

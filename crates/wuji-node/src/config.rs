@@ -401,6 +401,7 @@ impl Config {
              # Longest approved extension (answer_months + this <= 6).\nmax_extension_months = {ext}\n\
              # Months to answer again after a 不满意 rating.\nrehandle_months = {rh}\n\
              # 退办: working days after 交办 within which a unit may return a suggestion.\nreturn_working_days = {ret}\n\
+             # 答复类别: this congress's scheme of answer classes, ABC, ABCD or 甲乙丙.\nanswer_classes = \"{cls}\"\n\
              # Longest title and text, in characters.\nmax_title_chars = {mt}\nmax_text_chars = {mx}\n",
             level = code.zh(),
             code = self.node.code,
@@ -416,6 +417,7 @@ impl Config {
             ext = self.rules.max_extension_months,
             rh = self.rules.rehandle_months,
             ret = self.rules.return_working_days,
+            cls = self.rules.answer_classes.name(),
             mt = self.rules.max_title_chars,
             mx = self.rules.max_text_chars,
         )

@@ -90,6 +90,7 @@ fn suggestion(rec: &Record, rules: &Rules, today: Date, m: &mut BTreeMap<String,
                     AnswerClass::D => "D",
                 },
             );
+            put(m, "answer_scheme", ans.scheme.name());
             put(m, "answer_text", &ans.text);
             put(m, "answer_unit", &ans.unit);
             put(m, "promises", ans.promises.join(";"));

@@ -21,6 +21,7 @@ pub fn to_status(err: &E) -> tonic::Status {
         | E::BadUnits { .. }
         | E::ExtensionTooLong { .. }
         | E::MergeIntoSelf
+        | E::ClassNotInScheme { .. }
         | E::NotAbove { .. }
         | E::NotBelow { .. }
         | E::NoTargets

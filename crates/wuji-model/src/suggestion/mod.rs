@@ -58,6 +58,71 @@ pub enum AnswerClass {
     D,
 }
 
+/// A congress's scheme of answer classes (答复类别): a rule of each congress,
+/// carried on every answer so that counts rolling up the tree never add
+/// classes of different meanings.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ClassScheme {
+    /// A 已解决或采纳, B 正在解决或列入计划, C 因条件限制留作参考.
+    #[default]
+    Abc,
+    /// A to D (D 留作参考, as the national rules had it).
+    Abcd,
+    /// 甲乙丙 (stored as A, B, C).
+    JiaYiBing,
+}
+
+impl ClassScheme {
+    /// Its name in config files, on the wire and in summary keys.
+    pub fn name(self) -> &'static str {
+        match self {
+            ClassScheme::Abc => "ABC",
+            ClassScheme::Abcd => "ABCD",
+            ClassScheme::JiaYiBing => "甲乙丙",
+        }
+    }
+
+    /// The scheme of a name; unknown names are refused.
+    pub fn parse(s: &str) -> Option<ClassScheme> {
+        [ClassScheme::Abc, ClassScheme::Abcd, ClassScheme::JiaYiBing]
+            .into_iter()
+            .find(|c| c.name().eq_ignore_ascii_case(s.trim()))
+    }
+
+    /// Whether the scheme has the class.
+    pub fn allows(self, class: AnswerClass) -> bool {
+        class != AnswerClass::D || self == ClassScheme::Abcd
+    }
+
+    /// The class as the congress writes it (`A类`, `甲类`).
+    pub fn label(self, class: AnswerClass) -> &'static str {
+        match (self, class) {
+            (ClassScheme::JiaYiBing, AnswerClass::A) => "甲类",
+            (ClassScheme::JiaYiBing, AnswerClass::B) => "乙类",
+            (ClassScheme::JiaYiBing, _) => "丙类",
+            (_, AnswerClass::A) => "A类",
+            (_, AnswerClass::B) => "B类",
+            (_, AnswerClass::C) => "C类",
+            (_, AnswerClass::D) => "D类",
+        }
+    }
+}
+
+impl serde::Serialize for ClassScheme {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ClassScheme {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        ClassScheme::parse(&s).ok_or_else(|| {
+            serde::de::Error::custom(format!("{s:?}: the answer classes are ABC, ABCD or 甲乙丙"))
+        })
+    }
+}
+
 /// The deputy's rating of an answer (满意度).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Satisfaction {
@@ -104,6 +169,8 @@ pub struct Answer {
     pub unit: String,
     /// A/B/C/D.
     pub class: AnswerClass,
+    /// The scheme the class belongs to (the answering congress's rule).
+    pub scheme: ClassScheme,
     /// The answer text.
     pub text: String,
     /// What the answer promises, each tracked until done (答复承诺解决事项台账).

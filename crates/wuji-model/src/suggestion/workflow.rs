@@ -275,6 +275,10 @@ pub fn answer(
             stage: v.stage,
         });
     }
+    let scheme = ctx.rules.answer_classes;
+    if !scheme.allows(class) {
+        return Err(Error::ClassNotInScheme { class, scheme });
+    }
     if !has_unit(cur, unit, &[UnitRole::Lead, UnitRole::Separate]) {
         return Err(Error::NotUnit {
             unit: unit.to_string(),
@@ -292,6 +296,7 @@ pub fn answer(
             round: v.round,
             unit: unit.to_string(),
             class,
+            scheme,
             text: text.trim().to_string(),
             promises: promises.iter().map(|p| p.trim().to_string()).collect(),
             on: ctx.today,

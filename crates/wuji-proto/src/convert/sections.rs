@@ -184,6 +184,7 @@ pub(crate) fn handling_to(h: &Handling) -> pb::Handling {
             round: v.round,
             unit: v.unit.clone(),
             class: class_to(v.class),
+            scheme: v.scheme.name().to_string(),
             text: v.text.clone(),
             promises: v.promises.clone(),
             on: d(v.on),
@@ -243,6 +244,12 @@ pub(crate) fn handling_from(p: pb::Handling) -> Result<Handling, Error> {
                     round: v.round,
                     unit: v.unit,
                     class: class_from(v.class)?,
+                    scheme: if v.scheme.is_empty() {
+                        ClassScheme::Abcd
+                    } else {
+                        ClassScheme::parse(&v.scheme)
+                            .ok_or_else(|| Error::bad("answer class scheme", &v.scheme))?
+                    },
                     text: v.text,
                     promises: v.promises,
                     on: date(v.on)?,

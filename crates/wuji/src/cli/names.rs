@@ -4,6 +4,7 @@
 //! these unless `--codes`; `--json` always keeps the codes and keys.
 
 use wuji_division::{Code, embedded};
+use wuji_model::suggestion::{AnswerClass, ClassScheme};
 
 /// The office of a code given as text (`320100` → `南京市人大常委会`); text
 /// that is not a code stays as it is.
@@ -149,6 +150,26 @@ fn history_line(line: &str, en: bool, names: bool) -> String {
     }
 }
 
+/// An answer class as its congress's scheme writes it: `A类（已解决或采纳）`
+/// under ABC, `甲类` under 甲乙丙.
+pub fn class_label(scheme: &str, class: &str) -> String {
+    let c = match class {
+        "A" => AnswerClass::A,
+        "B" => AnswerClass::B,
+        "C" => AnswerClass::C,
+        "D" => AnswerClass::D,
+        other => return other.to_string(),
+    };
+    let scheme = ClassScheme::parse(scheme).unwrap_or(ClassScheme::Abcd);
+    let label = scheme.label(c);
+    match (scheme, c) {
+        (ClassScheme::Abc, AnswerClass::A) => format!("{label}（已解决或采纳）"),
+        (ClassScheme::Abc, AnswerClass::B) => format!("{label}（正在解决或列入计划）"),
+        (ClassScheme::Abc, AnswerClass::C) => format!("{label}（因条件限制留作参考）"),
+        _ => label.to_string(),
+    }
+}
+
 /// A field's value for a table: names for codes (unless `codes`), the
 /// offices' terms for keys (unless `en`).
 pub fn value(key: &str, v: &str, en: bool, codes: bool) -> Option<String> {
@@ -170,12 +191,7 @@ pub fn value(key: &str, v: &str, en: bool, codes: bool) -> Option<String> {
             "false" => "闭会期间".into(),
             _ => return None,
         },
-        "answer_class" if !en => match v {
-            "A" => "A类（已解决或采纳）".into(),
-            "B" => "B类（正在解决或列入计划）".into(),
-            "C" => "C类（因条件限制留作参考）".into(),
-            other => format!("{other}类"),
-        },
+
         "latest_answer" => match v.split(':').collect::<Vec<_>>()[..] {
             // HANDLER:HLC:WRITER names the answer; a person reads who and when.
             [handler, hlc, _] => {

@@ -185,6 +185,14 @@ fn shown(key: &str, value: &str, en: bool) -> String {
 fn cell(view: &std::collections::BTreeMap<String, String>, key: &str, out: Out) -> String {
     let en = out.en;
     let v = view.get(key).map(String::as_str).unwrap_or_default();
+    if key == "answer_class" && !en && !v.is_empty() {
+        // The class as the answering congress's scheme writes it (A类, 甲类).
+        let scheme = view
+            .get("answer_scheme")
+            .map(String::as_str)
+            .unwrap_or("ABCD");
+        return super::names::class_label(scheme, v);
+    }
     let s = match super::names::value(key, v, en, out.codes) {
         Some(s) if !v.is_empty() => s,
         _ => shown(key, v, en),

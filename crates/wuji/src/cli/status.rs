@@ -69,11 +69,11 @@ fn rate(part: u64, whole: u64) -> String {
 }
 
 fn zh_term(k: &str) -> String {
+    if let Some((scheme, class)) = k.split_once('.') {
+        // suggestion.class.SCHEME.CLASS: the class as that scheme writes it.
+        return format!("{}（{scheme}）", super::names::class_label(scheme, class));
+    }
     match k {
-        "A" => "A类".into(),
-        "B" => "B类".into(),
-        "C" => "C类".into(),
-        "D" => "D类".into(),
         "satisfied" => "满意".into(),
         "basic" => "基本满意".into(),
         "dissatisfied" => "不满意".into(),

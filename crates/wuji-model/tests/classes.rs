@@ -1,0 +1,64 @@
+//! 答复类别 follow the answering congress's scheme (ABC, ABCD, 甲乙丙), travel
+//! with each answer, and are counted apart so that sums up the tree never add
+//! classes of different meanings.
+
+mod common;
+use common::*;
+use wuji_model::suggestion::workflow as wf;
+use wuji_model::suggestion::{AnswerClass, ClassScheme};
+use wuji_model::{Record, RecordId, RecordKind, Uuid, summary};
+
+const COUNTY: &str = "320114";
+
+fn assigned(w: &mut World, n: u128) -> Record {
+    let id = RecordId {
+        kind: RecordKind::Suggestion,
+        home: c(COUNTY),
+        uuid: Uuid::from_u128(n),
+    };
+    let mut rec = Record::new(id);
+    step!(rec, wf::submit(&w.ctx(COUNTY, D0), id, &draft()));
+    step!(rec, wf::register(&w.ctx(COUNTY, D0), &rec, "N"));
+    step!(rec, wf::assign(&w.ctx(COUNTY, D0), &rec, &[lead("局")]));
+    rec
+}
+
+#[test]
+fn a_class_outside_the_congress_scheme_is_refused_and_the_scheme_travels() {
+    let mut w = World::new();
+    assert_eq!(
+        w.rules.answer_classes,
+        ClassScheme::Abc,
+        "the default: A, B, C"
+    );
+    let rec = assigned(&mut w, 1);
+    let d = wf::answer(&w.ctx(COUNTY, D0), &rec, "局", AnswerClass::D, "x", &[]);
+    assert_eq!(rule(d), "answer-class-scheme");
+
+    // A congress using 甲乙丙: its answers say so, and count apart.
+    w.rules.answer_classes = ClassScheme::JiaYiBing;
+    let mut jia = assigned(&mut w, 2);
+    step!(
+        jia,
+        wf::answer(&w.ctx(COUNTY, D0), &jia, "局", AnswerClass::A, "x", &[])
+    );
+    w.rules.answer_classes = ClassScheme::Abc;
+    let mut abc = assigned(&mut w, 3);
+    step!(
+        abc,
+        wf::answer(&w.ctx(COUNTY, D0), &abc, "局", AnswerClass::A, "x", &[])
+    );
+    let scheme = |r: &Record| {
+        let h = r.handling(c(COUNTY)).unwrap();
+        h.answers.iter().next().unwrap().1.scheme
+    };
+    assert_eq!(
+        (scheme(&jia), scheme(&abc)),
+        (ClassScheme::JiaYiBing, ClassScheme::Abc)
+    );
+    assert_eq!(ClassScheme::JiaYiBing.label(AnswerClass::A), "甲类");
+    let counts = summary::recount(&[jia, abc], &w.rules, c(COUNTY));
+    assert_eq!(counts.get("suggestion.class.甲乙丙.A"), Some(&1));
+    assert_eq!(counts.get("suggestion.class.ABC.A"), Some(&1));
+    assert!(!counts.contains_key("suggestion.class.A"));
+}
