@@ -17,6 +17,7 @@ pub mod deputy;
 mod error;
 mod error_zh;
 pub mod names;
+pub mod published;
 mod record;
 pub mod routing;
 mod rules;

@@ -2,6 +2,7 @@
 
 use crate::assignment::{Issue, Response};
 use crate::deputy::{Placement, Roster};
+use crate::published::CalendarSection;
 use crate::suggestion::{Handling, Origin, SuggestionSupervision};
 use crate::summary::SummarySection;
 use crate::supervision::{ItemReport, ItemSection};
@@ -23,6 +24,9 @@ pub enum RecordKind {
     Supervision,
     /// A node's summary of its subtree, published upwards.
     Summary,
+    /// An official holiday calendar of one year, published by the national
+    /// node to every node.
+    Calendar,
 }
 
 /// The identity of a record: its kind, its home node and a UUIDv7 made there.
@@ -63,6 +67,8 @@ pub enum Role {
     Report,
     /// Node summary, written by the node.
     Summary,
+    /// A published holiday calendar, written by the national node.
+    Calendar,
 }
 
 impl Role {
@@ -74,6 +80,7 @@ impl Role {
             Role::Issue | Role::Response => RecordKind::Assignment,
             Role::Item | Role::Report => RecordKind::Supervision,
             Role::Summary => RecordKind::Summary,
+            Role::Calendar => RecordKind::Calendar,
         }
     }
 
@@ -81,7 +88,7 @@ impl Role {
     pub fn is_home_only(self) -> bool {
         matches!(
             self,
-            Role::Roster | Role::Origin | Role::Issue | Role::Item | Role::Summary
+            Role::Roster | Role::Origin | Role::Issue | Role::Item | Role::Summary | Role::Calendar
         )
     }
 }
@@ -109,6 +116,7 @@ pub enum Section {
     Item(ItemSection),
     Report(ItemReport),
     Summary(SummarySection),
+    Calendar(CalendarSection),
 }
 
 macro_rules! each_section {
@@ -124,6 +132,7 @@ macro_rules! each_section {
             Section::Item($v) => $e,
             Section::Report($v) => $e,
             Section::Summary($v) => $e,
+            Section::Calendar($v) => $e,
         }
     };
 }
@@ -142,6 +151,7 @@ impl Section {
             Section::Item(_) => Role::Item,
             Section::Report(_) => Role::Report,
             Section::Summary(_) => Role::Summary,
+            Section::Calendar(_) => Role::Calendar,
         }
     }
 
@@ -164,6 +174,7 @@ impl Merge for Section {
             (Section::Item(a), Section::Item(b)) => a.merge(b),
             (Section::Report(a), Section::Report(b)) => a.merge(b),
             (Section::Summary(a), Section::Summary(b)) => a.merge(b),
+            (Section::Calendar(a), Section::Calendar(b)) => a.merge(b),
             // The role is part of the key, so two contents under one key always
             // have the same variant; a mismatch cannot be merged and is ignored.
             _ => {}
@@ -302,3 +313,4 @@ typed_sections!(response, responses, Response, Response);
 typed_sections!(item, items, Item, ItemSection);
 typed_sections!(report, reports, Report, ItemReport);
 typed_sections!(summary, summaries, Summary, SummarySection);
+typed_sections!(calendar, calendars, Calendar, CalendarSection);

@@ -64,6 +64,9 @@ pub fn anchors(rec: &Record) -> Vec<Anchor> {
             }
         }
         RecordKind::Summary => {}
+        // A published calendar reaches every node of the home's region (the
+        // national node's: all of them).
+        RecordKind::Calendar => out.push(down(home)),
     }
     out.sort();
     out.dedup();

@@ -387,6 +387,13 @@ pub fn summary() -> impl Strategy<Value = SummarySection> {
         .prop_map(|(at, counts)| SummarySection { at, counts })
 }
 
+/// A published calendar section (its text need not parse: merge laws hold
+/// for any content).
+pub fn calendar() -> impl Strategy<Value = crate::published::CalendarSection> {
+    (max(stamp()), lww(text()), lww(text()))
+        .prop_map(|(at, file, text)| crate::published::CalendarSection { at, file, text })
+}
+
 /// A section of a role that fits `kind`.
 pub fn section(kind: RecordKind) -> BoxedStrategy<Section> {
     match kind {
@@ -412,6 +419,7 @@ pub fn section(kind: RecordKind) -> BoxedStrategy<Section> {
         ]
         .boxed(),
         RecordKind::Summary => summary().prop_map(Section::Summary).boxed(),
+        RecordKind::Calendar => calendar().prop_map(Section::Calendar).boxed(),
     }
 }
 
@@ -423,6 +431,7 @@ pub fn kind() -> impl Strategy<Value = RecordKind> {
         RecordKind::Assignment,
         RecordKind::Supervision,
         RecordKind::Summary,
+        RecordKind::Calendar,
     ])
 }
 

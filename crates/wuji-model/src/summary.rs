@@ -123,7 +123,7 @@ pub fn contribution(rec: &Record, rules: &Rules, holder: Code) -> BTreeMap<Strin
                 i64::from(supervision::progress_permille(rec)),
             );
         }
-        RecordKind::Summary => {}
+        RecordKind::Summary | RecordKind::Calendar => {}
     }
     m
 }

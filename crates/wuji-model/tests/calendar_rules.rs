@@ -96,3 +96,34 @@ fn a_deadline_is_fixed_by_the_node_that_set_it_and_says_when_provisional() {
     step!(rec, wf::extend(&w.ctx(T, date(2027, 1, 10)), &rec, 2));
     assert_eq!(view::view(&rec, &other).deadline, Some(date(2027, 5, 3)));
 }
+
+#[test]
+fn a_provisional_deadline_is_fixed_again_by_its_node_once_the_official_calendar_is_in() {
+    let mut w = World::new();
+    // 交办 2026-12-01: 2027-03-01, provisional.
+    let mut rec = assigned_on(&mut w, date(2026, 12, 1));
+    assert!(
+        wf::refix_deadline(&w.ctx(T, date(2026, 12, 2)), &rec).is_none(),
+        "still provisional, same date"
+    );
+    // The official 2027 calendar makes 03-01 a day off: Tue 03-02, no longer provisional.
+    let text = "year = 2027\nsource = \"test\"\n[[holiday]]\nname = \"t\"\nfrom = \"2027-03-01\"\nto = \"2027-03-01\"\n";
+    w.cal = Calendar::with_files([("2027.toml", text)]).unwrap();
+    step!(
+        rec,
+        Ok(wf::refix_deadline(&w.ctx(T, date(2026, 12, 2)), &rec).unwrap())
+    );
+    let v = view::view(&rec, &w.rules);
+    assert_eq!(
+        (v.deadline, v.deadline_provisional),
+        (Some(date(2027, 3, 2)), false)
+    );
+    // Only the node that fixed it fixes it again; nothing more to do now.
+    assert!(wf::refix_deadline(&w.ctx("320114", date(2026, 12, 2)), &rec).is_none());
+    assert!(wf::refix_deadline(&w.ctx(T, date(2026, 12, 2)), &rec).is_none());
+    // Only the national node publishes a calendar.
+    let e = wuji_model::published::publish(&w.ctx(T, date(2026, 12, 2)), "2027.toml", text);
+    assert_eq!(e.unwrap_err().rule(), "home-only");
+    let p = wuji_model::published::publish(&w.ctx("100000", date(2026, 12, 2)), "2027.toml", text);
+    assert_eq!(p.unwrap().id, wuji_model::published::record_id(2027));
+}

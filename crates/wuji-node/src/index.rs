@@ -51,6 +51,7 @@ pub fn kind_byte(k: RecordKind) -> u8 {
         RecordKind::Assignment => 3,
         RecordKind::Supervision => 4,
         RecordKind::Summary => 5,
+        RecordKind::Calendar => 6,
     }
 }
 
@@ -109,7 +110,10 @@ pub fn entries(rec: &Record, rules: &Rules) -> BTreeSet<Vec<u8>> {
                 }
             }
         }
-        RecordKind::Assignment | RecordKind::Supervision | RecordKind::Summary => {
+        RecordKind::Assignment
+        | RecordKind::Supervision
+        | RecordKind::Summary
+        | RecordKind::Calendar => {
             for a in routing::anchors(rec) {
                 area(a.code, &mut add);
             }

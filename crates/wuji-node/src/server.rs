@@ -26,7 +26,7 @@ struct Inner {
     layout: Layout,
     committer: Committer,
     rules: Rules,
-    calendar: Calendar,
+    calendar: Arc<std::sync::RwLock<Calendar>>,
     max_page: u32,
 }
 
@@ -49,9 +49,9 @@ impl Node {
             inner: Arc::new(Inner {
                 code,
                 layout,
+                calendar: committer.calendar(),
                 committer,
                 rules,
-                calendar: Calendar::builtin(),
                 max_page: 1_000,
             }),
         })
@@ -67,9 +67,13 @@ impl Node {
         &self.inner.rules
     }
 
-    /// The working-day calendar this node fixes deadlines with.
-    pub fn calendar(&self) -> &Calendar {
-        &self.inner.calendar
+    /// The working-day calendar this node fixes deadlines with (it changes
+    /// when the national node publishes a year).
+    pub fn calendar(&self) -> std::sync::RwLockReadGuard<'_, Calendar> {
+        self.inner
+            .calendar
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
     }
 
     /// The store.
@@ -306,9 +310,9 @@ pub async fn run(
         inner: Arc::new(Inner {
             code,
             layout: layout.clone(),
+            calendar: committer.calendar(),
             committer,
             rules: config.rules.clone(),
-            calendar,
             max_page: config.api.max_page,
         }),
     };

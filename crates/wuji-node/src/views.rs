@@ -20,6 +20,14 @@ pub fn fields(rec: &Record, rules: &Rules, today: Date) -> BTreeMap<String, Stri
         RecordKind::Assignment => assignment_fields(rec, &mut m),
         RecordKind::Supervision => supervision_fields(rec, &mut m),
         RecordKind::Summary => {}
+        RecordKind::Calendar => {
+            if let Some(y) = wuji_model::published::year_of(rec) {
+                put(&mut m, "year", y.year);
+                put(&mut m, "source", &y.source);
+                put(&mut m, "days_off", y.off.len());
+                put(&mut m, "workdays", y.workdays.len());
+            }
+        }
     }
     m
 }

@@ -586,6 +586,30 @@ fn has_unit(h: Option<&Handling>, name: &str, roles: &[UnitRole]) -> bool {
     })
 }
 
+/// Fixes again, with the calendar this node has now, a 答复期限 it fixed under
+/// a provisional year (once the official calendar arrives): the delta, or
+/// `None` when the date and its flag stay as they are.
+pub fn refix_deadline(ctx: &Ctx, rec: &Record) -> Option<Record> {
+    let h = rec.handling(ctx.node)?;
+    if !*h.deadline_provisional.get() || h.deadline.get().is_none() {
+        return None;
+    }
+    let v = view::view(rec, ctx.rules);
+    let (since, months) = if v.round > 1 {
+        ((*h.rehandle_since.get())?, ctx.rules.rehandle_months)
+    } else {
+        let ext = (*h.extension_months.get()).min(ctx.rules.max_extension_months);
+        ((*h.assigned_on.get())?, ctx.rules.answer_months + ext)
+    };
+    let end = ctx.calendar.period_end(since, months);
+    if Some(end.date) == *h.deadline.get() && !end.provisional.is_empty() {
+        return None;
+    }
+    let mut again = blank(ctx);
+    fix_deadline(ctx, &mut again, since, months);
+    Some(delta(ctx, rec, again))
+}
+
 /// Fixes the 答复期限 of a period of `months` from `since` with this node's
 /// calendar: a last day off moves to the next working day.
 fn fix_deadline(ctx: &Ctx, h: &mut Handling, since: Date, months: u8) {

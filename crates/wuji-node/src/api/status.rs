@@ -29,6 +29,24 @@ impl Service {
 
 #[tonic::async_trait]
 impl pb::node_server::Node for Service {
+    async fn publish_calendar(
+        &self,
+        req: Request<pb::PublishCalendarRequest>,
+    ) -> Result<Response<pb::RecordReply>, Status> {
+        let r = req.into_inner();
+        let name = r.file.rsplit('/').next().unwrap_or_default().to_string();
+        let year = wuji_model::calendar::Year::parse(&name, &r.text)
+            .map_err(|e| Status::from(crate::Error::from(e)))?;
+        let id = wuji_model::published::record_id(year.year);
+        super::write_one(
+            &self.node,
+            crate::Op::new(id, move |ctx, _| {
+                Ok(wuji_model::published::publish(ctx, &name, &r.text)?)
+            }),
+        )
+        .await
+    }
+
     async fn status(
         &self,
         _: Request<pb::StatusRequest>,

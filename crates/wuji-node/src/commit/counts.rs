@@ -112,12 +112,13 @@ impl State {
             },
         };
         let at = self.stamp(wall)?;
+        let calendar = self.calendar.read().unwrap_or_else(|e| e.into_inner());
         let ctx = Ctx {
             node: self.node,
             at,
             today,
             rules: &self.rules,
-            calendar: &self.calendar,
+            calendar: &calendar,
         };
         let delta = make(&ctx, current.as_ref())?;
         let now = authority::apply_local(self.node, current.as_ref(), &delta)?;

@@ -7,11 +7,12 @@
 //! it, and only then answers every request of the batch and announces the new
 //! log position to the sync links. Nothing is acknowledged before it is on disk.
 
+mod calendars;
 mod counts;
 
 use crate::{Error, index};
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use tokio::sync::{mpsc, oneshot, watch};
 use wuji_crdt::{Hlc, HlcClock, WriterId};
 use wuji_division::Code;
@@ -86,13 +87,15 @@ struct Request {
 pub struct Committer {
     tx: mpsc::Sender<Request>,
     seq: watch::Receiver<u64>,
+    calendar: Arc<RwLock<Calendar>>,
 }
 
 struct State {
     node: Code,
     layout: Layout,
     rules: Rules,
-    calendar: Calendar,
+    /// The working-day calendar, updated when a published year arrives.
+    calendar: Arc<RwLock<Calendar>>,
     clock: HlcClock,
     seq: u64,
     max_batch: usize,
@@ -138,11 +141,14 @@ impl Committer {
         let clock = HlcClock::resume(Hlc(last), max_ahead_ms);
         let (tx, rx) = mpsc::channel(max_batch.max(1) * 4);
         let (announce, seq_rx) = watch::channel(seq);
+        let mut calendar = calendar;
+        calendars::load_published(&layout, &mut calendar)?;
+        let calendar = Arc::new(RwLock::new(calendar));
         let state = State {
             node,
             layout,
             rules,
-            calendar,
+            calendar: calendar.clone(),
             clock,
             seq,
             max_batch: max_batch.max(1),
@@ -150,7 +156,14 @@ impl Committer {
             signer,
         };
         let task = tokio::spawn(run(state, rx));
-        Ok((Committer { tx, seq: seq_rx }, task))
+        Ok((
+            Committer {
+                tx,
+                seq: seq_rx,
+                calendar,
+            },
+            task,
+        ))
     }
 
     /// Submits local ops that succeed or fail together; resolves once durable.
@@ -210,6 +223,12 @@ impl Committer {
     pub fn durable(&self) -> u64 {
         *self.seq.borrow()
     }
+
+    /// The working-day calendar the committer fixes deadlines with (the
+    /// shipped and configured years plus every published one).
+    pub fn calendar(&self) -> Arc<RwLock<Calendar>> {
+        self.calendar.clone()
+    }
 }
 
 async fn run(mut st: State, mut rx: mpsc::Receiver<Request>) {
@@ -264,6 +283,7 @@ impl State {
             Ok(seq) => {
                 self.seq = seq;
                 let _ = self.announce.send(seq);
+                self.calendars_arrived(&touched, wall, today).await;
                 results
                     .into_iter()
                     .map(|(tx, r)| {
@@ -318,12 +338,13 @@ impl State {
             let merged = match op.change {
                 Change::Local(step) => {
                     let at = self.stamp(wall)?;
+                    let calendar = self.calendar.read().unwrap_or_else(|e| e.into_inner());
                     let ctx = Ctx {
                         node: self.node,
                         at,
                         today,
                         rules: &self.rules,
-                        calendar: &self.calendar,
+                        calendar: &calendar,
                     };
                     let delta = step(&ctx, current.as_ref())?;
                     if delta.id != op.id {
@@ -356,6 +377,12 @@ impl State {
                     for (key, e) in &applied.rejected {
                         tracing::warn!(record = %op.id.uuid, role = ?key.role, owner = %key.owner, rule = e.rule(), "refused section from peer");
                         refused.push("section-refused");
+                    }
+                    if let Err(e) = calendars::check(&applied.record) {
+                        tracing::warn!(record = %op.id.uuid, rule = e.rule(), error = %e, "refused calendar from peer");
+                        refused.push("calendar-invalid");
+                        out.push(current.clone().unwrap_or(applied.record));
+                        continue;
                     }
                     if !routing::visible_to(&applied.record, self.node) {
                         tracing::warn!(record = %op.id.uuid, "refused record this node may not see");

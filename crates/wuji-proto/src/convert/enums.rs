@@ -35,6 +35,7 @@ wire_enum!(
         RecordKind::Assignment,
         RecordKind::Supervision,
         RecordKind::Summary,
+        RecordKind::Calendar,
     ]
 );
 
@@ -54,6 +55,7 @@ wire_enum!(
         Role::Item,
         Role::Report,
         Role::Summary,
+        Role::Calendar,
     ]
 );
 

@@ -44,6 +44,7 @@ fn payload(section: &Section) -> Vec<u8> {
         Section::Item(s) => item_to(s).encode_to_vec(),
         Section::Report(s) => report_to(s).encode_to_vec(),
         Section::Summary(s) => summary_to(s).encode_to_vec(),
+        Section::Calendar(s) => calendar_to(s).encode_to_vec(),
     }
 }
 
@@ -91,6 +92,7 @@ pub fn decode_section(env: &pb::SectionEnvelope) -> Result<(RecordId, SectionKey
         R::Item => Section::Item(item_from(parse("item", b)?)?),
         R::Report => Section::Report(report_from(parse("report", b)?)?),
         R::Summary => Section::Summary(summary_from(parse("summary", b)?)?),
+        R::Calendar => Section::Calendar(calendar_from(parse("calendar", b)?)?),
     };
     if crdt::stamp_from(env.written_at) != section.written_at() {
         return Err(Error::bad(

@@ -8,6 +8,7 @@ use wuji_crdt::{Lww, Max, MergeMap};
 use wuji_division::Code;
 use wuji_model::assignment::{Issue, Report, Response};
 use wuji_model::deputy::{Personal, Placement, Roster, StatusState};
+use wuji_model::published::CalendarSection;
 use wuji_model::suggestion::*;
 use wuji_model::summary::SummarySection;
 use wuji_model::supervision::{ItemReport, ItemSection, Milestone};
@@ -457,5 +458,21 @@ pub(crate) fn summary_from(p: pb::Summary) -> Result<SummarySection, Error> {
     Ok(SummarySection {
         at: at_from(p.at),
         counts,
+    })
+}
+
+pub(crate) fn calendar_to(s: &CalendarSection) -> pb::CalendarYear {
+    pb::CalendarYear {
+        at: at_to(&s.at),
+        file: lww_to(&s.file),
+        text: lww_to(&s.text),
+    }
+}
+
+pub(crate) fn calendar_from(p: pb::CalendarYear) -> Result<CalendarSection, Error> {
+    Ok(CalendarSection {
+        at: at_from(p.at),
+        file: lww_from(p.file)?,
+        text: lww_from(p.text)?,
     })
 }

@@ -18,6 +18,7 @@ macro_rules! say {
 
 mod assignment;
 mod ca;
+mod calendar;
 mod deputy;
 mod digest;
 mod federation;
@@ -139,6 +140,13 @@ enum Command {
         #[command(subcommand)]
         command: supervision::Command,
     },
+    /// 节假日: publish a year's official holiday calendar to every node.
+    Calendar {
+        #[command(flatten)]
+        opts: ClientOpts,
+        #[command(subcommand)]
+        command: calendar::Command,
+    },
 }
 
 /// `wuji federation …`.
@@ -159,7 +167,8 @@ pub fn main() -> ExitCode {
         Command::Deputy { opts, .. }
         | Command::Suggestion { opts, .. }
         | Command::Assignment { opts, .. }
-        | Command::Supervision { opts, .. } => opts.json,
+        | Command::Supervision { opts, .. }
+        | Command::Calendar { opts, .. } => opts.json,
         Command::Digest(_) | Command::Status(_) => std::env::args().any(|a| a == "--json"),
         _ => false,
     };
@@ -167,7 +176,8 @@ pub fn main() -> ExitCode {
         Command::Deputy { opts, .. }
         | Command::Suggestion { opts, .. }
         | Command::Assignment { opts, .. }
-        | Command::Supervision { opts, .. } => opts.lang == "en",
+        | Command::Supervision { opts, .. }
+        | Command::Calendar { opts, .. } => opts.lang == "en",
         _ => std::env::var("WUJI_LANG").is_ok_and(|l| l == "en"),
     };
     let rt = match tokio::runtime::Runtime::new() {
@@ -191,6 +201,7 @@ pub fn main() -> ExitCode {
             Command::Suggestion { opts, command } => suggestion::run(&opts, command).await,
             Command::Assignment { opts, command } => assignment::run(&opts, command).await,
             Command::Supervision { opts, command } => supervision::run(&opts, command).await,
+            Command::Calendar { opts, command } => calendar::run(&opts, command).await,
         }
     });
     match result {
