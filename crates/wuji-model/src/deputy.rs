@@ -35,7 +35,7 @@ impl DeputyStatus {
             DeputyStatus::Suspended => "暂停执行代表职务",
             DeputyStatus::Resigned => "辞职",
             DeputyStatus::Recalled => "罢免",
-            DeputyStatus::Terminated => "终止",
+            DeputyStatus::Terminated => "代表资格终止",
             DeputyStatus::Deceased => "去世",
         }
     }

@@ -289,6 +289,25 @@ async fn every_suggestion_call_round_trips_and_reads_back() {
         .unwrap(),
     );
     assert_eq!(tv["handler"], "320114001");
+    // Every step has its history line: 延期 above, and 撤回, 并案, 上报, 转办.
+    let has = |v: &View, event: &str, detail: &str| {
+        v["history"].lines().any(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            f.len() == 4 && f[2] == event && f[3].contains(detail)
+        })
+    };
+    assert!(has(&read, "extended", ""), "{}", read["history"]);
+    let wv = view(s.get_suggestion(get(&w)).await.unwrap());
+    assert!(has(&wv, "withdrawn", ""), "{}", wv["history"]);
+    let mv = view(s.get_suggestion(get(&mv)).await.unwrap());
+    assert!(has(&mv, "merged", &j["id"]), "{}", mv["history"]);
+    assert!(has(&mv, "closed", ""), "{}", mv["history"]);
+    assert!(has(&ev, "escalated", "320100 跨区"), "{}", ev["history"]);
+    assert!(
+        has(&tv, "transferred", "320114001 属地"),
+        "{}",
+        tv["history"]
+    );
 
     // Lists by status, handler, category, area, overdue, date range, with paging.
     let list = |req: pb::ListSuggestionsRequest| {

@@ -181,7 +181,7 @@ pub fn status_number(s: &str) -> anyhow::Result<i32> {
         "suspended" | "暂停" | "暂停执行代表职务" => 1,
         "resigned" | "辞职" => 2,
         "recalled" | "罢免" => 3,
-        "terminated" | "终止" => 4,
+        "terminated" | "终止" | "代表资格终止" => 4,
         "deceased" | "去世" => 5,
         other => anyhow::bail!(
             "unknown status {other:?}: in-office|suspended|resigned|recalled|terminated|deceased"

@@ -180,6 +180,16 @@ pub fn value(key: &str, v: &str, en: bool, codes: bool) -> Option<String> {
             places(v, if en { ", " } else { "、" })
         }
         "responses" | "supervision" => pairs(v, en, names),
+        "mode" if !en => term(v).to_string(),
+        // N:TITLE(WEIGHT):open|done, one per milestone.
+        "milestones" if !en => v
+            .split(';')
+            .map(|m| match m.rsplit_once(':') {
+                Some((head, state)) => format!("{head}：{}", term(state)),
+                None => m.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join("；"),
         "units" => units(v, en),
         "history" => v
             .lines()

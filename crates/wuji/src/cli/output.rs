@@ -73,7 +73,7 @@ fn label(key: &str) -> (&str, &str) {
         "done" => ("已完成", "done"),
         "responses" => ("各地办理", "responses"),
         "mode" => ("督办方式", "mode"),
-        "lead_supervisor" => ("领衔督办", "lead supervisor"),
+        "lead_supervisor" => ("督办领导", "lead supervisor"),
         "covers" => ("督办范围", "covers"),
         "milestones" => ("节点", "milestones"),
         "progress" => ("进度", "progress"),
