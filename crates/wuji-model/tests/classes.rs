@@ -6,19 +6,12 @@ mod common;
 use common::*;
 use wuji_model::suggestion::workflow as wf;
 use wuji_model::suggestion::{AnswerClass, ClassScheme};
-use wuji_model::{Record, RecordId, RecordKind, Uuid, summary};
+use wuji_model::{Record, summary};
 
 const COUNTY: &str = "320114";
 
 fn assigned(w: &mut World, n: u128) -> Record {
-    let id = RecordId {
-        kind: RecordKind::Suggestion,
-        home: c(COUNTY),
-        uuid: Uuid::from_u128(n),
-    };
-    let mut rec = Record::new(id);
-    step!(rec, wf::submit(&w.ctx(COUNTY, D0), id, &draft()));
-    step!(rec, wf::register(&w.ctx(COUNTY, D0), &rec, "N"));
+    let mut rec = registered_at(w, COUNTY, n);
     step!(rec, wf::assign(&w.ctx(COUNTY, D0), &rec, &[lead("局")]));
     rec
 }

@@ -3,34 +3,19 @@
 
 mod common;
 use common::*;
+use wuji_model::Record;
 use wuji_model::suggestion::view::{self, Status};
 use wuji_model::suggestion::workflow as wf;
 use wuji_model::suggestion::{AnswerClass, Satisfaction};
-use wuji_model::{Record, RecordId, RecordKind, Uuid};
 
 const COUNTY: &str = "320114";
-
-fn at_county(w: &mut World, n: u128) -> Record {
-    let id = RecordId {
-        kind: RecordKind::Suggestion,
-        home: c(COUNTY),
-        uuid: Uuid::from_u128(n),
-    };
-    let mut rec = Record::new(id);
-    step!(rec, wf::submit(&w.ctx(COUNTY, D0), id, &draft()));
-    step!(
-        rec,
-        wf::register(&w.ctx(COUNTY, D0), &rec, &format!("N-{n}"))
-    );
-    rec
-}
 
 #[test]
 fn a_merged_suggestion_is_answered_by_the_one_it_joined_rated_and_closed() {
     let mut w = World::new();
-    let mut joined = at_county(&mut w, 1);
-    let mut merged = at_county(&mut w, 2);
-    let other = at_county(&mut w, 3);
+    let mut joined = registered_at(&mut w, COUNTY, 1);
+    let mut merged = registered_at(&mut w, COUNTY, 2);
+    let other = registered_at(&mut w, COUNTY, 3);
     step!(
         merged,
         wf::merge_into(&w.ctx(COUNTY, D0), &merged, joined.id)

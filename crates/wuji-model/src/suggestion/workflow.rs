@@ -317,9 +317,7 @@ pub fn feedback(
     rating: Satisfaction,
     comment: &str,
 ) -> Result<Record, Error> {
-    expect_kind(rec.id, RecordKind::Suggestion)?;
-    crate::common::require_home(ctx, rec.id.home, "record the deputy's feedback")?;
-    let v = view::view(rec, ctx.rules);
+    let v = at_origin(ctx, rec)?;
     if v.status.is_final() {
         return Err(Error::Final { status: v.status });
     }
@@ -330,6 +328,14 @@ pub fn feedback(
         return Err(Error::NoSuchAnswer);
     }
     Ok(rate(ctx, rec, answer, rating, comment))
+}
+
+/// The view of a suggestion whose deputy's feedback this node (its origin)
+/// records.
+fn at_origin(ctx: &Ctx, rec: &Record) -> Result<View, Error> {
+    expect_kind(rec.id, RecordKind::Suggestion)?;
+    crate::common::require_home(ctx, rec.id.home, "record the deputy's feedback")?;
+    Ok(view::view(rec, ctx.rules))
 }
 
 /// The origin's delta recording a rating of `answer`.
@@ -450,9 +456,7 @@ pub fn feedback_merged(
     rating: Satisfaction,
     comment: &str,
 ) -> Result<Record, Error> {
-    expect_kind(rec.id, RecordKind::Suggestion)?;
-    crate::common::require_home(ctx, rec.id.home, "record the deputy's feedback")?;
-    let v = view::view(rec, ctx.rules);
+    let v = at_origin(ctx, rec)?;
     if v.status != Status::Merged || merged_target(rec) != Some(joined.id) {
         return Err(Error::NoSuchAnswer);
     }

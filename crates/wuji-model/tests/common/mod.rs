@@ -108,3 +108,16 @@ pub fn co(name: &str) -> HandlingUnit {
         role: UnitRole::Co,
     }
 }
+
+/// A suggestion submitted and registered at `node` (its origin), UUID `n`.
+pub fn registered_at(w: &mut World, node: &str, n: u128) -> Record {
+    let id = RecordId {
+        kind: RecordKind::Suggestion,
+        home: c(node),
+        uuid: Uuid::from_u128(n),
+    };
+    let mut rec = Record::new(id);
+    step!(rec, wf::submit(&w.ctx(node, D0), id, &draft()));
+    step!(rec, wf::register(&w.ctx(node, D0), &rec, &format!("N-{n}")));
+    rec
+}
