@@ -8,6 +8,9 @@ use crate::deputy::expect_kind;
 use crate::{Ctx, Error, Record, RecordId, RecordKind, Role, Section, check_text};
 use wuji_crdt::{Lww, Max};
 
+mod merge;
+pub use merge::{feedback_merged, merge_into, merged_target};
+
 /// What an office types in to submit a suggestion.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Draft {
@@ -421,49 +424,6 @@ pub fn withdraw(ctx: &Ctx, rec: &Record) -> Result<Record, Error> {
         ..Origin::default()
     };
     Ok(Record::delta(rec.id, ctx.node, Section::Origin(o)))
-}
-
-/// 并案: handles this suggestion together with `other` (a suggestion the
-/// caller has checked exists here). It stays open for its own deputy: the
-/// answer of `other` is its answer ([`feedback_merged`]), then it is closed.
-pub fn merge_into(ctx: &Ctx, rec: &Record, other: RecordId) -> Result<Record, Error> {
-    at_handler(ctx, rec)?;
-    expect_kind(other, RecordKind::Suggestion)?;
-    if other == rec.id {
-        return Err(Error::MergeIntoSelf);
-    }
-    let mut h = blank(ctx);
-    let target = MergeTarget {
-        home: Some(other.home),
-        uuid: other.uuid,
-    };
-    h.merged_into = Lww::new(ctx.at, Some(target));
-    Ok(delta(ctx, rec, h))
-}
-
-/// The suggestion a merged one joined (并案), if it is merged.
-pub fn merged_target(rec: &Record) -> Option<RecordId> {
-    let t = (*rec.handling(view::current_handler(rec))?.merged_into.get())?;
-    Some(t.id(rec.id.home))
-}
-
-/// 代表反馈 on a merged suggestion: its deputy rates the latest answer of the
-/// suggestion it joined (`joined`, as this node holds it).
-pub fn feedback_merged(
-    ctx: &Ctx,
-    rec: &Record,
-    joined: &Record,
-    rating: Satisfaction,
-    comment: &str,
-) -> Result<Record, Error> {
-    let v = at_origin(ctx, rec)?;
-    if v.status != Status::Merged || merged_target(rec) != Some(joined.id) {
-        return Err(Error::NoSuchAnswer);
-    }
-    let answer = view::view(joined, ctx.rules)
-        .latest_answer
-        .ok_or(Error::NoSuchAnswer)?;
-    Ok(rate(ctx, rec, answer, rating, comment))
 }
 
 /// 督办: a congress whose region contains the origin puts the suggestion under
