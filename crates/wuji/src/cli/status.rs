@@ -196,7 +196,7 @@ pub async fn run(a: StatusArgs) -> anyhow::Result<()> {
     ] {
         let line = breakdown(prefix);
         if !line.is_empty() {
-            say!("{}：{line}", l(zh, en));
+            say!("{}{}{line}", l(zh, en), if out.en { ": " } else { "：" });
         }
     }
     if !r.links.is_empty() {
