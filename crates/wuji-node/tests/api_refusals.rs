@@ -410,6 +410,11 @@ async fn the_lead_deputy_and_co_signers_must_be_deputies_in_office_here() {
         let e = s.submit(req).await.unwrap_err();
         assert_eq!(detail_rule(&e), "deputy-unknown", "{e:?}");
         assert!(e.message().contains(who), "{}", e.message());
+        let zh = wuji_proto::error_detail(&e).unwrap().message_zh;
+        assert!(
+            zh.starts_with("本节点没有此代表") && zh.contains(who),
+            "{zh}"
+        );
     }
     // A deputy who resigned may no longer submit.
     let l2 = d

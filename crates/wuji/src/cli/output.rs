@@ -238,7 +238,11 @@ pub fn record(out: Out, r: &pb::RecordReply, order: &[&str]) {
         .filter(|k| out.en || k.as_str() != "status")
         .filter(|k| k.as_str() != "deadline_provisional")
         .map(|k| {
-            let (zh, en) = label(k);
+            let (zh, en) = match (k.as_str(), r.view.get("kind").map(String::as_str)) {
+                // 附议 belongs to 议案; a 建议's co-signers are 联名代表.
+                ("cosigners", Some("bill_proposal")) => ("附议代表", "seconders"),
+                _ => label(k),
+            };
             vec![
                 if out.en { en } else { zh }.to_string(),
                 cell(&r.view, k, out),
