@@ -105,6 +105,11 @@ pub fn contribution(rec: &Record, rules: &Rules, holder: Code) -> BTreeMap<Strin
                     format!("suggestion.class.{}.{:?}", ans.scheme.name(), ans.class),
                     1,
                 );
+                // 按时答复: answered by the round's 答复期限.
+                add("suggestion.answered".into(), 1);
+                if v.deadline.is_some_and(|d| ans.on <= d) {
+                    add("suggestion.answered_on_time".into(), 1);
+                }
             }
             if let Some(r) = v.rating {
                 add(format!("suggestion.rating.{}", snake(&format!("{r:?}"))), 1);

@@ -55,3 +55,23 @@ fn a_class_outside_the_congress_scheme_is_refused_and_the_scheme_travels() {
     assert_eq!(counts.get("suggestion.class.ABC.A"), Some(&1));
     assert!(!counts.contains_key("suggestion.class.A"));
 }
+
+#[test]
+fn answers_by_the_deadline_count_as_on_time() {
+    let mut w = World::new();
+    // Assigned 2026-03-02: 答复期限 2026-06-02.
+    let mut early = assigned(&mut w, 1);
+    step!(
+        early,
+        wf::answer(&w.ctx(COUNTY, D0), &early, "局", AnswerClass::A, "x", &[])
+    );
+    let mut late = assigned(&mut w, 2);
+    let after = jiff::civil::date(2026, 6, 3);
+    step!(
+        late,
+        wf::answer(&w.ctx(COUNTY, after), &late, "局", AnswerClass::B, "x", &[])
+    );
+    let counts = summary::recount(&[early, late], &w.rules, c(COUNTY));
+    assert_eq!(counts.get("suggestion.answered"), Some(&2));
+    assert_eq!(counts.get("suggestion.answered_on_time"), Some(&1));
+}

@@ -98,6 +98,7 @@ pub async fn run(a: StatusArgs) -> anyhow::Result<()> {
             let rates = json!({
                 "closed": ratio(get(n, "suggestion.status.closed"), get(n, "suggestion.total")),
                 "satisfied": ratio(satisfied(n), rated(n)),
+                "answered_on_time": ratio(get(n, "suggestion.answered_on_time"), get(n, "suggestion.answered")),
             });
             json!({ "code": n.code, "counts": n.counts, "own": owns[i], "rates": rates })
         };
@@ -134,6 +135,7 @@ pub async fn run(a: StatusArgs) -> anyhow::Result<()> {
         l("超期", "overdue"),
         l("临期", "due ≤15 days"),
         l("满意率", "satisfied %"),
+        l("按时答复率", "answered on time %"),
         l("代表(本级)", "deputies (own)"),
         l("代表(含下级)", "deputies (with below)"),
         l("交办完成", "tasks done"),
@@ -161,6 +163,10 @@ pub async fn run(a: StatusArgs) -> anyhow::Result<()> {
                 get(s, "suggestion.overdue").to_string(),
                 get(s, "suggestion.due_soon").to_string(),
                 rate(satisfied(s), rated(s)),
+                rate(
+                    get(s, "suggestion.answered_on_time"),
+                    get(s, "suggestion.answered"),
+                ),
                 o["deputy.total"].to_string(),
                 get(s, "deputy.total").to_string(),
                 format!(
