@@ -71,34 +71,9 @@ impl From<Error> for tonic::Status {
             Error::ShuttingDown => (Code::Unavailable, "shutting-down"),
             Error::Store(_) | Error::Config(_) | Error::Serve(_) => (Code::Internal, "internal"),
         };
-        let zh = zh_lead(rule)
+        let zh = wuji_proto::rule_zh(rule)
             .map(|lead| format!("{lead}：{e}"))
             .unwrap_or_default();
         wuji_proto::refusal_zh(code, rule, e.to_string(), zh)
     }
-}
-
-/// What a node-level refusal is about, in the offices' words; the Chinese
-/// message is this followed by the English detail (which names the value).
-fn zh_lead(rule: &str) -> Option<&'static str> {
-    Some(match rule {
-        "record-id" => "记录编号有误",
-        "enum-value" => "取值不在可选范围内",
-        "division-code" => "行政区划代码有误",
-        "date" => "日期有误",
-        "number-range" => "数值超出范围",
-        "person-id-unique" => "身份编号已在本级人大代表名单中",
-        "placement-required" => "需要指定进站地点",
-        "page-token" => "翻页标记无效",
-        "merge-target" => "不能并入该建议",
-        "import-rows" => "导入文件没有数据行",
-        "escalate-upwards" => "全国人大没有上级",
-        "deputy-unknown" => "本节点没有此代表，请先录入代表",
-        "deputy-not-in-office" => "该代表不在任",
-        "not-found" => "未找到",
-        "invalid-request" => "请求无效",
-        "shutting-down" => "节点正在停止，请稍后再试",
-        "internal" => "节点内部错误，请查看节点日志",
-        _ => return None,
-    })
 }

@@ -31,4 +31,6 @@ pub use convert::{
 pub use digest::{Digest, canonical_bytes, digest, public_digest};
 pub use error::Error;
 pub use scalar::{date_from_i64, date_to_i64};
-pub use status::{ERROR_DETAIL_TYPE, error_detail, refusal, refusal_zh, rule_of_code, to_status};
+pub use status::{
+    ERROR_DETAIL_TYPE, error_detail, refusal, refusal_zh, rule_of_code, rule_zh, to_status,
+};

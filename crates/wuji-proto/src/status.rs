@@ -133,3 +133,34 @@ pub fn rule_of_code(code: tonic::Code) -> &'static str {
         _ => "refused",
     }
 }
+
+/// What a refusal of the node or its access layer is about, in the offices'
+/// words: the Chinese message is this followed by the English detail (which
+/// names the value).
+pub fn rule_zh(rule: &str) -> Option<&'static str> {
+    Some(match rule {
+        "record-id" => "记录编号有误",
+        "enum-value" => "取值不在可选范围内",
+        "division-code" => "行政区划代码有误",
+        "date" => "日期有误",
+        "number-range" => "数值超出范围",
+        "person-id-unique" => "身份编号已在本级人大代表名单中",
+        "placement-required" => "需要指定进站地点",
+        "page-token" => "翻页标记无效",
+        "merge-target" => "不能并入该建议",
+        "import-rows" => "导入文件没有数据行",
+        "escalate-upwards" => "全国人大没有上级",
+        "deputy-unknown" => "本节点没有此代表，请先录入代表",
+        "deputy-not-in-office" => "该代表不在任",
+        "not-found" => "未找到",
+        "invalid-request" => "请求无效",
+        "shutting-down" => "节点正在停止，请稍后再试",
+        "internal" => "节点内部错误，请查看节点日志",
+        "node-certificate-on-api" => "节点证书只能读取本区域的接口，不能写入",
+        "link-needs-node-certificate" => "同步连接需要节点证书",
+        "client-for-another-node" => "此客户端证书不属于本节点",
+        "reader-may-not-write" => "只读证书不能写入",
+        "message-size" => "消息过大",
+        _ => return None,
+    })
+}

@@ -394,7 +394,11 @@ fn a_node_set_up_with_the_ca_commands_serves_mutual_tls_only() {
     ok(&as_("operator", &submit));
     let o = as_("reader", &submit);
     assert!(!o.status.success());
-    assert!(String::from_utf8_lossy(&o.stderr).contains("reader-may-not-write"));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("reader-may-not-write") && err.contains("只读证书不能写入"),
+        "{err}"
+    );
     assert!(
         !as_("", &submit).status.success(),
         "plaintext to a TLS node fails"

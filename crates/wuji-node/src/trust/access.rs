@@ -154,7 +154,11 @@ where
                 let addr = peer.and_then(|p| p.addr);
                 tracing::warn!(peer = ?addr, rule, %message, "call refused");
                 self.refusals.count(rule);
-                let status = wuji_proto::refusal(tonic::Code::PermissionDenied, rule, message);
+                let zh = wuji_proto::rule_zh(rule)
+                    .map(|lead| format!("{lead}：{message}"))
+                    .unwrap_or_default();
+                let status =
+                    wuji_proto::refusal_zh(tonic::Code::PermissionDenied, rule, message, zh);
                 Box::pin(async move { Ok(status.into_http()) })
             }
         }
