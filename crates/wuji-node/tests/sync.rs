@@ -51,8 +51,10 @@ async fn changes_flow_up_to_ancestors_back_to_the_origin_and_never_to_siblings()
     })
     .await
     .unwrap();
-    eventually("the county has it", || async {
-        seen(&county.channel, &id).await.is_some()
+    eventually("the county has it, escalated", || async {
+        seen(&county.channel, &id)
+            .await
+            .is_some_and(|v| v["handler"] == "320114")
     })
     .await;
     eventually("the city has it", || async {

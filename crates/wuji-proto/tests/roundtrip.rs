@@ -165,3 +165,116 @@ fn model_errors_map_to_grpc_codes_with_the_rule() {
         tonic::Code::NotFound
     );
 }
+
+/// Every refusal of the model, as the API sends it: a gRPC status whose
+/// details hold an `ErrorDetail` with the rule and both messages.
+#[test]
+fn every_model_refusal_carries_an_error_detail_with_its_rule_in_two_languages() {
+    use wuji_model::Error as E;
+    use wuji_model::deputy::DeputyStatus;
+    use wuji_model::suggestion::view::Status;
+    use wuji_model::suggestion::{AnswerClass, ClassScheme, Stage};
+    use wuji_model::{Date, RecordKind};
+    let c = Code::NATIONAL;
+    let day = Date::constant(2026, 10, 12);
+    let every = vec![
+        E::EmptyText { field: "title" },
+        E::TextTooLong {
+            field: "title",
+            len: 9,
+            max: 1,
+        },
+        E::ControlCharacter {
+            field: "title",
+            code: 0,
+            at: 1,
+        },
+        E::OutOfRange {
+            field: "term",
+            value: 100,
+            min: 1,
+            max: 99,
+        },
+        E::NotHome {
+            node: c,
+            home: c,
+            action: "x",
+        },
+        E::WrongKind {
+            expected: RecordKind::Deputy,
+            got: RecordKind::Suggestion,
+        },
+        E::MissingSection { role: Role::Origin },
+        E::OutsideRegion { node: c, region: c },
+        E::IllegalStatusStep {
+            from: DeputyStatus::Deceased,
+            to: DeputyStatus::InOffice,
+        },
+        E::NotHandler {
+            node: c,
+            handler: c,
+        },
+        E::Final {
+            status: Status::Closed,
+        },
+        E::AlreadyRegistered { node: c },
+        E::WrongStage {
+            action: "answer",
+            stage: Stage::New,
+        },
+        E::BadUnits { reason: "x" },
+        E::NotUnit {
+            unit: "局".into(),
+            role: "lead",
+        },
+        E::ReturnTooLate {
+            unit: "局".into(),
+            days: 7,
+            last_day: day,
+        },
+        E::ExtensionTooLong { months: 9, max: 3 },
+        E::NoSuchAnswer,
+        E::NotDissatisfied,
+        E::Dissatisfied,
+        E::NotRated,
+        E::ClassNotInScheme {
+            class: AnswerClass::D,
+            scheme: ClassScheme::Abc,
+        },
+        E::MergeIntoSelf,
+        E::NotAbove { node: c, to: c },
+        E::NotBelow { node: c, to: c },
+        E::NoTargets,
+        E::DueInPast { due: day },
+        E::NotTarget { node: c },
+        E::AlreadyAcknowledged,
+        E::AlreadyDone,
+        E::UnknownMilestone { milestone: 3 },
+        E::ZeroWeight,
+        E::Forbidden {
+            role: Role::Origin,
+            owner: c,
+            reason: "x",
+        },
+        E::IdMismatch,
+        E::Calendar {
+            file: "2027.toml".into(),
+            reason: "x".into(),
+        },
+    ];
+    let mut rules = std::collections::BTreeSet::new();
+    for e in &every {
+        let s = wuji_proto::to_status(e);
+        let d = wuji_proto::error_detail(&s).unwrap_or_else(|| panic!("{e:?}: no ErrorDetail"));
+        assert_eq!(d.rule, e.rule(), "{e:?}");
+        assert!(!d.rule.is_empty() && !d.message.is_empty(), "{e:?}");
+        assert!(
+            !d.message_zh.is_empty() && d.message_zh != d.message,
+            "{e:?}: no Chinese"
+        );
+        assert_eq!(s.metadata().get("wuji-rule").unwrap(), d.rule.as_str());
+        rules.insert(d.rule);
+    }
+    // One rule each, apart from the variants that share one on purpose.
+    assert!(rules.len() >= every.len() - 2, "{rules:?}");
+}
