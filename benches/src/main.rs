@@ -152,15 +152,16 @@ async fn apply(n: u64, raw: Option<&SledKv>) -> anyhow::Result<(f64, f64, u64, u
     let dir = tempfile::tempdir()?;
     let kv: Arc<dyn Kv> = Arc::new(SledKv::open(dir.path(), 64 << 20)?);
     let layout = Layout::open(kv.clone())?;
-    let (committer, task) = Committer::start(
-        Code::parse("320114")?,
+    let (committer, task) = Committer::start(wuji_node::CommitterParts {
+        node: Code::parse("320114")?,
         layout,
-        rules.clone(),
-        cal.clone(),
-        60_000,
-        BATCH,
-        None, // unsigned: the cost of the apply itself (sync.rs measures signatures)
-    )?;
+        rules: rules.clone(),
+        calendar: cal.clone(),
+        clock: Arc::new(wuji_node::clock::SystemClock),
+        max_ahead_ms: 60_000,
+        max_batch: BATCH,
+        signer: None, // unsigned: the cost of the apply itself (sync.rs measures signatures)
+    })?;
     let (mut t_apply, mut t_raw, mut bytes) = (0.0, 0.0, 0usize);
     let mut i = 0;
     while i < n {

@@ -101,14 +101,13 @@ impl Node {
         config.sync.verify_signatures = verify;
         config.node.data_dir = dir.join("data");
         config.store.cache_mb = 64;
-        config.parent = parent.map(|a| wuji_node::config::ParentConfig {
-            code: Code::parse(code)
-                .ok()
-                .and_then(Code::parent)
-                .map(|c| c.to_string())
-                .unwrap_or_default(),
-            addr: a.into(),
-        });
+        let parent_code = Code::parse(code)?.parent();
+        config.parent = parent
+            .zip(parent_code)
+            .map(|(a, pc)| wuji_node::config::ParentConfig {
+                code: pc,
+                addr: a.into(),
+            });
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?.to_string();
         let (stop, rx) = tokio::sync::oneshot::channel::<()>();
@@ -257,15 +256,16 @@ where
         kv.apply(b)?;
     }
     let signer = wuji_pki::SignKey::from_pem(&std::fs::read_to_string(tls_for(TOWN)?.sign_key)?)?;
-    let (committer, task) = Committer::start(
-        Code::parse(TOWN)?,
+    let (committer, task) = Committer::start(wuji_node::CommitterParts {
+        node: Code::parse(TOWN)?,
         layout,
-        Rules::default(),
-        Calendar::builtin(),
-        60_000,
-        BATCH,
-        Some(Arc::new(signer)),
-    )?;
+        rules: Rules::default(),
+        calendar: Calendar::builtin(),
+        clock: Arc::new(wuji_node::clock::SystemClock),
+        max_ahead_ms: 60_000,
+        max_batch: BATCH,
+        signer: Some(Arc::new(signer)),
+    })?;
     let out = f(committer).await?;
     task.await?;
     Ok(out)

@@ -1,5 +1,8 @@
-//! The one error type of the node, and its mapping to gRPC status.
+//! The node's errors: one `Error` with a typed variant per kind of failure
+//! (configuration, link, store, model, ...) and its mapping to gRPC status.
 
+use std::path::PathBuf;
+use wuji_division::Code;
 use wuji_model::RecordId;
 
 /// Why a node operation failed.
@@ -27,15 +30,194 @@ pub enum Error {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] wuji_store::Error),
-    /// Configuration is wrong.
-    #[error("{0}")]
-    Config(String),
+    /// The configuration, or a file it names, is wrong.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// A sync link failed or was refused.
+    #[error(transparent)]
+    Link(#[from] LinkError),
     /// The node is shutting down.
     #[error("the node is shutting down")]
     ShuttingDown,
-    /// Serving failed.
+    /// A background task of the node panicked or was cancelled.
+    #[error("a node task failed: {0}")]
+    Task(#[from] tokio::task::JoinError),
+    /// The gRPC server failed.
     #[error("server: {0}")]
-    Serve(String),
+    Transport(#[from] tonic::transport::Error),
+    /// The reflection service could not be built.
+    #[error("server: reflection: {0}")]
+    Reflection(#[from] tonic_reflection::server::Error),
+    /// The listener failed.
+    #[error("server: {0}")]
+    Io(#[from] std::io::Error),
+    /// A write was acknowledged without the record it wrote (a bug).
+    #[error("the committer returned no record")]
+    NoRecord,
+}
+
+/// What is wrong with a node's configuration or the files it names.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// A file could not be read.
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The data directory could not be created.
+    #[error("cannot create {}: {source}", path.display())]
+    Create {
+        /// The directory.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A config file (with the environment variables applied) is not valid.
+    #[error("{origin}: {message}")]
+    Parse {
+        /// The file, and the variables applied to it.
+        origin: String,
+        /// What the parser said.
+        message: String,
+    },
+    /// A value breaks a rule the types alone do not express.
+    #[error("{message}")]
+    Invalid {
+        /// The key (`parent.code`, `sync.children`, `store.cache_mb`, ...).
+        field: &'static str,
+        /// What is wrong, for the operator.
+        message: String,
+    },
+    /// A certificate, key or revocation list file is not usable.
+    #[error("{}: {message}", path.display())]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// The certificate is another node's.
+    #[error("{} is the certificate of {other}, not of this node {node}", cert.display())]
+    OtherNode {
+        /// The certificate file.
+        cert: PathBuf,
+        /// Whose it is.
+        other: Code,
+        /// This node.
+        node: Code,
+    },
+    /// The signing key does not belong to the certificate.
+    #[error("{} is not the signing key of {}", key.display(), cert.display())]
+    KeyMismatch {
+        /// The signing key file.
+        key: PathBuf,
+        /// The certificate file.
+        cert: PathBuf,
+    },
+    /// The data directory holds another node's store.
+    #[error("{} holds the store of node {other}, not {node}: point data_dir elsewhere", dir.display())]
+    OtherStore {
+        /// The data directory.
+        dir: PathBuf,
+        /// The node whose store it is.
+        other: String,
+        /// This node.
+        node: Code,
+    },
+    /// Plaintext is allowed on loopback addresses only.
+    #[error("{addr} is not a loopback address and no [tls] is configured: set [tls] (wuji ca issue, wuji init --tls-dir) or listen on 127.0.0.1 for development")]
+    PlaintextOffLoopback {
+        /// The address listened on.
+        addr: std::net::SocketAddr,
+    },
+    /// rustls refused the TLS material.
+    #[error("TLS: {0}")]
+    Tls(#[from] rustls::Error),
+    /// A certificate verifier could not be built.
+    #[error("TLS {side} verifier: {message}")]
+    Verifier {
+        /// "client" or "server".
+        side: &'static str,
+        /// Why.
+        message: String,
+    },
+}
+
+impl ConfigError {
+    /// A value of `field` breaking a rule.
+    pub fn invalid(field: &'static str, message: impl std::fmt::Display) -> ConfigError {
+        ConfigError::Invalid {
+            field,
+            message: message.to_string(),
+        }
+    }
+
+    /// A file of the configuration that is not usable.
+    pub fn file(path: &std::path::Path, message: impl std::fmt::Display) -> ConfigError {
+        ConfigError::File {
+            path: path.to_path_buf(),
+            message: message.to_string(),
+        }
+    }
+}
+
+/// Why a sync link ended or was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LinkError {
+    /// The peer, or the channel to it, closed.
+    #[error("the peer closed the link")]
+    Closed,
+    /// The peer sent nothing for the greeting's timeout.
+    #[error("no greeting within 30 s")]
+    NoGreeting,
+    /// The peer closed before greeting.
+    #[error("the peer closed before greeting")]
+    ClosedBeforeGreeting,
+    /// The first message was not a greeting.
+    #[error("the first message was not a greeting")]
+    NotGreeting,
+    /// This node refused the peer (its rule and why).
+    #[error("link refused [{rule}]: {message}")]
+    Refused {
+        /// The rule.
+        rule: String,
+        /// Why.
+        message: String,
+    },
+    /// The peer refused this node.
+    #[error("refused by the peer [{rule}]: {message}")]
+    RefusedByPeer {
+        /// The rule.
+        rule: String,
+        /// Why.
+        message: String,
+    },
+    /// A message that the protocol does not allow at this point.
+    #[error("unexpected message on the link")]
+    Unexpected,
+    /// A digest probe or verdict names a region the link may not check.
+    #[error("{what} {message}")]
+    Scope {
+        /// "digest probe" or "digest verdict".
+        what: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+    /// The transport under the link failed (what it said).
+    #[error("{0}")]
+    Transport(String),
+    /// The parent could not be reached.
+    #[error("cannot reach the parent: {0}")]
+    Unreachable(String),
+    /// The parent's gRPC service refused the call.
+    #[error("the parent refused the link: {0}")]
+    Rejected(String),
+    /// A certificate sent on the link is not accepted.
+    #[error("{0}")]
+    Certificate(String),
 }
 
 impl Error {
@@ -69,7 +251,14 @@ impl From<Error> for tonic::Status {
             Error::Invalid { rule, .. } => (Code::InvalidArgument, *rule),
             Error::NotFound { .. } => (Code::NotFound, "not-found"),
             Error::ShuttingDown => (Code::Unavailable, "shutting-down"),
-            Error::Store(_) | Error::Config(_) | Error::Serve(_) => (Code::Internal, "internal"),
+            Error::Store(_)
+            | Error::Config(_)
+            | Error::Link(_)
+            | Error::Task(_)
+            | Error::Transport(_)
+            | Error::Reflection(_)
+            | Error::Io(_)
+            | Error::NoRecord => (Code::Internal, "internal"),
         };
         let zh = wuji_proto::rule_zh(rule)
             .map(|lead| format!("{lead}：{e}"))

@@ -43,17 +43,7 @@ pub fn region(code: Code) -> String {
     }
 }
 
-/// The kind byte used in keys.
-pub fn kind_byte(k: RecordKind) -> u8 {
-    match k {
-        RecordKind::Deputy => 1,
-        RecordKind::Suggestion => 2,
-        RecordKind::Assignment => 3,
-        RecordKind::Supervision => 4,
-        RecordKind::Summary => 5,
-        RecordKind::Calendar => 6,
-    }
-}
+pub use wuji_store::layout::kind_byte;
 
 fn text_key(s: &str) -> Vec<u8> {
     let mut v = s.as_bytes().to_vec();

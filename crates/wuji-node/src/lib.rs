@@ -2,19 +2,28 @@
 //! `wuji-store`, applies every write through the model's workflow and authority
 //! rules in one committer task (group commit: many writes, one flush, then the
 //! acknowledgements), and serves the client API over gRPC with health checks and
-//! reflection. The binary calls [`run`]; tests call it on port 0.
+//! reflection. A node is built from parts ([`start`]: store, clock, identity,
+//! connector, telemetry); the binary calls [`run`], which reads the files and
+//! builds the real parts; tests call either.
 
 pub mod api;
+pub mod clock;
 mod commit;
 pub mod config;
 mod error;
 mod index;
+pub mod node;
 mod server;
 pub mod sync;
+pub mod telemetry;
+#[cfg(feature = "test-util")]
+pub mod test_util;
 pub mod trust;
 pub mod views;
 
-pub use commit::{Committer, Op};
+pub use commit::{Committer, CommitterParts, Op};
 pub use config::Config;
-pub use error::Error;
-pub use server::{Node, run};
+pub use error::{ConfigError, Error, LinkError};
+pub use node::{Node, Parts, Running, Settings, start};
+pub use server::{load_calendar, load_identity, open_store, run, serve};
+pub use telemetry::Telemetry;

@@ -56,7 +56,7 @@ async fn a_section_from_the_future_is_refused_counted_and_not_stored_the_rest_is
     let town = Code::parse("320114001").unwrap();
     let (layout, committer) = common::start_committer(county, std::sync::Arc::new(MemKv::new()));
     let (ctx, _stop) = common::link_ctx(county, None, layout.clone(), committer.clone());
-    let refusals = ctx.refusals.clone();
+    let telemetry = ctx.telemetry.clone();
     let (to_town, from_county) = mpsc::channel(64);
     let (to_county, from_town) = mpsc::channel::<pb::SyncMessage>(64);
     let inbound = ReceiverStream::new(from_town).map(Ok::<_, String>);
@@ -114,7 +114,7 @@ async fn a_section_from_the_future_is_refused_counted_and_not_stored_the_rest_is
         "a section a day ahead is not stored"
     );
     assert!(layout.record(&years_ahead.id).unwrap().is_none());
-    assert_eq!(refusals.snapshot().get("clock-ahead"), Some(&2));
+    assert_eq!(telemetry.refusals().get("clock-ahead"), Some(&2));
     assert!(!link.is_finished(), "the link keeps going");
 
     // The clock was not pulled forward: a local write is stamped now.

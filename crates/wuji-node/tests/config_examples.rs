@@ -12,7 +12,7 @@ fn every_level_example_loads() {
     for name in ["national", "province", "city", "county", "township"] {
         let c = Config::load(&dir.join(format!("{name}.toml")), [], &Overrides::default())
             .unwrap_or_else(|e| panic!("config/{name}.toml: {e}"));
-        let level = c.code().unwrap().level();
+        let level = c.code().level();
         assert_eq!(level.en(), name);
         assert_eq!(c.parent.is_some(), level != Level::National, "{name}");
         levels.push(level);

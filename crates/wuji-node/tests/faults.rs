@@ -78,25 +78,12 @@ async fn restart_with(
     adjust(&mut cfg);
     cfg.node.data_dir = dir.path().join("data");
     cfg.parent = parent.map(|(c, a)| ParentConfig {
-        code: c.into(),
+        code: Code::parse(c).unwrap(),
         addr: a.into(),
     });
     TestNode::start_at(dir, cfg, addr).await
 }
 
-/// (records, digest) of the suggestions whose origin lies in `scope`.
-async fn digest(ch: &Channel, scope: u32) -> (u64, Vec<u8>) {
-    let mut c = pb::sync_client::SyncClient::new(ch.clone());
-    let r = c
-        .digest(pb::DigestRequest {
-            scope,
-            kind: pb::RecordKind::Suggestion as i32,
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    (r.records, r.digest)
-}
 
 async fn agree(nodes: &[&Channel], scope: u32, n: u64) {
     let deadline = Instant::now() + Duration::from_secs(30);

@@ -195,7 +195,7 @@ async fn a_parent_that_was_down_catches_up_and_writes_below_never_wait_for_it() 
     let mut cfg = wuji_node::Config::new(Code::parse("320114").unwrap());
     cfg.node.data_dir = county_dir.path().join("data");
     cfg.parent = Some(ParentConfig {
-        code: "320100".into(),
+        code: Code::parse("320100").unwrap(),
         addr: city.addr.clone(),
     });
     let county = TestNode::start_at(county_dir, cfg, &county_addr).await;

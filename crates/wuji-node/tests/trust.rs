@@ -288,7 +288,7 @@ async fn the_children_allow_list_narrows_links_and_admits_a_listed_skip() {
     let tls = pki.node("320114");
     let county = TestNode::start("320114", |c| {
         c.tls = Some(tls);
-        c.sync.children = vec!["320114002".into()];
+        c.sync.children = vec![Code::parse("320114002").unwrap()];
     })
     .await;
     let a = pki.node("320114001");
@@ -306,7 +306,7 @@ async fn the_children_allow_list_narrows_links_and_admits_a_listed_skip() {
     let tls = pki.node("320100");
     let city = TestNode::start("320100", |c| {
         c.tls = Some(tls);
-        c.sync.children = vec!["320114001".into()];
+        c.sync.children = vec![Code::parse("320114001").unwrap()];
     })
     .await;
     let skip = greet(&city.addr, "320100", &pki, &a, 320_114_001, 320_100).await;

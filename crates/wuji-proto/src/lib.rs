@@ -24,13 +24,14 @@ pub const PAYLOAD_FORMAT: u32 = 1;
 /// Version of the sync protocol spoken by this build.
 pub const PROTOCOL_VERSION: u32 = 1;
 
+pub use convert::enums;
 pub use convert::{
     Signatures, decode_section, encode_section, record_from_signed_state, record_from_state,
     record_id_from_pb, record_id_to_pb, record_to_signed_state, record_to_state, section_message,
 };
 pub use digest::{Digest, canonical_bytes, digest, public_digest};
 pub use error::Error;
-pub use scalar::{date_from_i64, date_to_i64};
+pub use scalar::{MODES, date_from_i64, date_to_i64};
 pub use status::{
     ERROR_DETAIL_TYPE, error_detail, refusal, refusal_zh, rule_of_code, rule_zh, to_status,
 };

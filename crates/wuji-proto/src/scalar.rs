@@ -132,7 +132,8 @@ impl Scalar for SuggestionKind {
     }
 }
 
-const MODES: [Option<SupervisionMode>; 7] = [
+/// Supervision modes in wire order (0: none).
+pub const MODES: [Option<SupervisionMode>; 7] = [
     None,
     Some(SupervisionMode::Key),
     Some(SupervisionMode::Led),

@@ -76,10 +76,15 @@ pub(crate) fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
+/// The byte a record kind's keys start with: its number on the wire.
+pub fn kind_byte(kind: wuji_model::RecordKind) -> u8 {
+    wuji_proto::enums::kind_to(kind) as u8
+}
+
 /// The 21-byte key of a record: kind, home code (big-endian), UUID.
 pub fn record_key(id: &RecordId) -> [u8; RECORD_KEY_LEN] {
     let mut k = [0u8; RECORD_KEY_LEN];
-    k[0] = record_id_to_pb(*id).kind as u8;
+    k[0] = kind_byte(id.kind);
     k[1..5].copy_from_slice(&id.home.value().to_be_bytes());
     k[5..].copy_from_slice(id.uuid.as_bytes());
     k

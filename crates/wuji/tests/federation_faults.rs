@@ -11,20 +11,11 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use wuji_proto::pb::{self, suggestions_client::SuggestionsClient, sync_client::SyncClient};
+use wuji_proto::pb::{self, suggestions_client::SuggestionsClient};
 
 /// (records, digest) of the suggestions whose origin lies in `scope`, at `code`.
-async fn digest(f: &Federation, code: &str, scope: u32) -> (u64, Vec<u8>) {
-    let mut c = SyncClient::new(f.ch(code).await);
-    let r = c
-        .digest(pb::DigestRequest {
-            scope,
-            kind: pb::RecordKind::Suggestion as i32,
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    (r.records, r.digest)
+async fn digest_at(f: &Federation, code: &str, scope: u32) -> (u64, Vec<u8>) {
+    digest(&f.ch(code).await, scope).await
 }
 
 /// Submits at `addr` until `stop`, recording every acknowledged id.
@@ -146,17 +137,17 @@ async fn kill_9_of_a_middle_node_under_write_load_loses_nothing_and_every_level_
     let county_scope = 320_114;
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let t = digest(&f, "320114001", town_scope).await;
+        let t = digest_at(&f, "320114001", town_scope).await;
         let mut ok = true;
         let mut seen = vec![("320114001", t.0)];
         for code in ["320114", "320100", "320000", "100000"] {
-            let d = digest(&f, code, town_scope).await;
+            let d = digest_at(&f, code, town_scope).await;
             seen.push((code, d.0));
             ok &= d == t;
         }
-        let c = digest(&f, "320114", county_scope).await;
+        let c = digest_at(&f, "320114", county_scope).await;
         for code in ["320100", "320000", "100000"] {
-            ok &= digest(&f, code, county_scope).await == c;
+            ok &= digest_at(&f, code, county_scope).await == c;
         }
         if ok {
             break;

@@ -75,7 +75,7 @@ impl Service {
         let ctx = Ctx {
             node,
             at: Stamp::new(Hlc(1), WriterId::new(node.value(), 0)),
-            today: crate::commit::today_cst(),
+            today: self.node.today(),
             rules: &rules,
             calendar: &cal,
         };

@@ -9,7 +9,6 @@ pub mod status;
 pub mod suggestions;
 pub mod supervision;
 
-use crate::commit::today_cst;
 use crate::{Error, Node, views};
 use tonic::Status;
 use wuji_division::Code;
@@ -69,12 +68,12 @@ pub fn date(field: &str, s: &str) -> Result<Option<Date>, Error> {
 
 /// The reply for one record.
 pub fn reply(node: &Node, rec: &Record, seq: u64) -> pb::RecordReply {
-    let mut view = views::fields(rec, node.rules(), today_cst());
+    let mut view = views::fields(rec, node.rules(), node.today());
     // 并案: the answer of the suggestion it joined is its answer.
     if let Some(t) = wuji_model::suggestion::workflow::merged_target(rec)
         && let Ok(Some(joined)) = node.read(&t)
     {
-        let j = views::fields(&joined, node.rules(), today_cst());
+        let j = views::fields(&joined, node.rules(), node.today());
         for k in [
             "answer_class",
             "answer_text",
@@ -105,7 +104,7 @@ pub async fn write_one(
         .records
         .into_iter()
         .next()
-        .ok_or_else(|| Status::from(Error::Serve("no record".into())))?;
+        .ok_or_else(|| Status::from(Error::NoRecord))?;
     Ok(tonic::Response::new(reply(node, &rec, c.seq)))
 }
 

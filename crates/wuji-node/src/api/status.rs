@@ -1,7 +1,6 @@
 //! The `Node` service: this node's summary, the summaries it holds from its
 //! subtree (they flow up like every record), and the state and lag of its links.
 
-use crate::sync::Links;
 use crate::{Node, index::kind_byte};
 use tonic::{Request, Response, Status};
 use wuji_model::{RecordKind, summary};
@@ -10,20 +9,12 @@ use wuji_proto::pb;
 /// The service.
 pub struct Service {
     node: Node,
-    links: Links,
-    refusals: crate::trust::Refusals,
-    tls: bool,
 }
 
 impl Service {
-    /// Serves `node` and reports `links` and `refusals`.
-    pub fn new(node: Node, links: Links, refusals: crate::trust::Refusals, tls: bool) -> Service {
-        Service {
-            node,
-            links,
-            refusals,
-            tls,
-        }
+    /// Serves `node`, with the links and refusals of its telemetry.
+    pub fn new(node: Node) -> Service {
+        Service { node }
     }
 }
 
@@ -60,7 +51,7 @@ impl pb::node_server::Node for Service {
         let mut below = Vec::new();
         for r in records {
             let mut counts = summary::counts(&r);
-            let today = crate::commit::today_cst();
+            let today = self.node.today();
             let overdue = summary::overdue(&counts, today);
             let due_soon = summary::due_within(&counts, today, 15);
             counts.insert("suggestion.overdue".into(), overdue);
@@ -80,24 +71,21 @@ impl pb::node_server::Node for Service {
             .layout()
             .last_seq()
             .map_err(|e| Status::from(crate::Error::from(e)))?;
-        let links = self
-            .links
-            .lock()
-            .map(|l| {
-                l.iter()
-                    .map(|(peer, i)| pb::LinkState {
-                        peer: peer.value(),
-                        role: i.role.to_string(),
-                        connected: i.connected,
-                        acked: i.acked,
-                        lag: last_seq.saturating_sub(i.acked),
-                        sent: i.sent,
-                        checks: i.checks,
-                        repaired: i.repaired,
-                    })
-                    .collect()
+        let telemetry = self.node.telemetry();
+        let links = telemetry
+            .links()
+            .iter()
+            .map(|(peer, i)| pb::LinkState {
+                peer: peer.value(),
+                role: i.role.to_string(),
+                connected: i.connected,
+                acked: i.acked,
+                lag: last_seq.saturating_sub(i.acked),
+                sent: i.sent,
+                checks: i.checks,
+                repaired: i.repaired,
             })
-            .unwrap_or_default();
+            .collect();
         Ok(Response::new(pb::StatusReply {
             node: me.value(),
             last_seq,
@@ -107,9 +95,9 @@ impl pb::node_server::Node for Service {
             })),
             below,
             links,
-            refusals: self.refusals.snapshot().into_iter().collect(),
-            tls: self.tls,
-            calendar_notices: self.node.calendar().notices(crate::commit::today_cst()),
+            refusals: telemetry.refusals().into_iter().collect(),
+            tls: self.node.tls(),
+            calendar_notices: self.node.calendar().notices(self.node.today()),
         }))
     }
 }

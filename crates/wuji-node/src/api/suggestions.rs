@@ -2,7 +2,6 @@
 //! list by status, handler, category, area, overdue and date range.
 
 use super::{Source, code, date, get, id, list, new_id, step, write_one};
-use crate::commit::today_cst;
 use crate::index::{self, kind_byte, region};
 use crate::{Error, Node, Op};
 use tonic::{Request, Response, Status};
@@ -86,31 +85,12 @@ impl Service {
 }
 
 fn class(n: i32) -> Result<AnswerClass, Error> {
-    [
-        AnswerClass::A,
-        AnswerClass::B,
-        AnswerClass::C,
-        AnswerClass::D,
-    ]
-    .get(usize::try_from(n).unwrap_or(usize::MAX))
-    .copied()
-    .ok_or_else(|| {
-        Error::bad(
-            "enum-value",
-            format!("answer class {n}: 0 A, 1 B, 2 C, 3 D"),
-        )
-    })
+    wuji_proto::enums::class_from(n)
+        .map_err(|_| Error::bad("enum-value", format!("answer class {n}: 0 A, 1 B, 2 C, 3 D")))
 }
 
 fn rating(n: i32) -> Result<Satisfaction, Error> {
-    [
-        Satisfaction::Dissatisfied,
-        Satisfaction::Basic,
-        Satisfaction::Satisfied,
-    ]
-    .get(usize::try_from(n).unwrap_or(usize::MAX))
-    .copied()
-    .ok_or_else(|| {
+    wuji_proto::enums::rating_from(n).map_err(|_| {
         Error::bad(
             "enum-value",
             format!("rating {n}: 0 dissatisfied, 1 basic, 2 satisfied"),
@@ -119,19 +99,7 @@ fn rating(n: i32) -> Result<Satisfaction, Error> {
 }
 
 fn mode(n: u32) -> Result<Option<SupervisionMode>, Error> {
-    use SupervisionMode::*;
-    [
-        None,
-        Some(Key),
-        Some(Led),
-        Some(Special),
-        Some(Joint),
-        Some(Coordinated),
-        Some(Livelihood),
-    ]
-    .get(n as usize)
-    .copied()
-    .ok_or_else(|| {
+    wuji_proto::MODES.get(n as usize).copied().ok_or_else(|| {
         Error::bad(
             "enum-value",
             format!("supervision mode {n}: 0 none .. 6 livelihood"),
@@ -463,7 +431,7 @@ impl pb::suggestions_server::Suggestions for Service {
         };
         let (from, to) = (date("from", &r.from)?, date("to", &r.to)?);
         let category = r.category.trim().to_string();
-        let today = today_cst();
+        let today = self.node.today();
         let rules = self.node.rules().clone();
         // The most selective index first; every filter is applied to every record.
         let source = if r.overdue_only {

@@ -10,6 +10,7 @@
 mod calendars;
 mod counts;
 
+use crate::clock::Clock;
 use crate::{Error, index};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, RwLock};
@@ -82,6 +83,26 @@ struct Request {
     reply: oneshot::Sender<Result<Committed, Error>>,
 }
 
+/// What the committer starts with.
+pub struct CommitterParts {
+    /// This node.
+    pub node: Code,
+    /// Its store.
+    pub layout: Layout,
+    /// The handling rules.
+    pub rules: Rules,
+    /// The working-day calendar (the published years in the store are added).
+    pub calendar: Calendar,
+    /// Wall time for the HLC and today's date.
+    pub clock: Arc<dyn Clock>,
+    /// How far ahead of this clock a peer's stamp may be.
+    pub max_ahead_ms: u64,
+    /// Most requests in one group commit.
+    pub max_batch: usize,
+    /// Signs the sections this node writes (`None` in plaintext dev mode).
+    pub signer: Option<Arc<SignKey>>,
+}
+
 /// The handle through which API calls and sync links submit writes.
 #[derive(Clone)]
 pub struct Committer {
@@ -97,6 +118,8 @@ struct State {
     /// The working-day calendar, updated when a published year arrives.
     calendar: Arc<RwLock<Calendar>>,
     clock: HlcClock,
+    /// Where wall time and today's date are read.
+    wall: Arc<dyn Clock>,
     seq: u64,
     max_batch: usize,
     announce: watch::Sender<u64>,
@@ -115,17 +138,19 @@ struct Touched {
 }
 
 impl Committer {
-    /// Starts the committer task for `node` over `layout`. It ends when every
-    /// handle is dropped, after finishing the requests already queued.
-    pub fn start(
-        node: Code,
-        layout: Layout,
-        rules: Rules,
-        calendar: Calendar,
-        max_ahead_ms: u64,
-        max_batch: usize,
-        signer: Option<Arc<SignKey>>,
-    ) -> Result<(Committer, tokio::task::JoinHandle<()>), Error> {
+    /// Starts the committer task. It ends when every handle is dropped,
+    /// after finishing the requests already queued.
+    pub fn start(parts: CommitterParts) -> Result<(Committer, tokio::task::JoinHandle<()>), Error> {
+        let CommitterParts {
+            node,
+            layout,
+            rules,
+            calendar,
+            clock,
+            max_ahead_ms,
+            max_batch,
+            signer,
+        } = parts;
         let rebuilt = layout.ensure_digests()?;
         if rebuilt > 0 {
             tracing::info!(
@@ -138,6 +163,7 @@ impl Committer {
             .meta(b"hlc")?
             .and_then(|b| b.try_into().ok().map(u64::from_be_bytes))
             .unwrap_or(0);
+        let clock_part = clock;
         let clock = HlcClock::resume(Hlc(last), max_ahead_ms);
         let (tx, rx) = mpsc::channel(max_batch.max(1) * 4);
         let (announce, seq_rx) = watch::channel(seq);
@@ -150,6 +176,7 @@ impl Committer {
             rules,
             calendar: calendar.clone(),
             clock,
+            wall: clock_part,
             seq,
             max_batch: max_batch.max(1),
             announce,
@@ -257,8 +284,8 @@ type Outcome = Vec<(
 
 impl State {
     async fn commit(&mut self, reqs: Vec<Request>) -> Outcome {
-        let wall = now_ms();
-        let today = today_cst();
+        let wall = self.wall.now_ms();
+        let today = self.wall.today();
         let mut touched: BTreeMap<RecordId, Touched> = BTreeMap::new();
         let mut checkpoints = Vec::new();
         let mut results = Vec::with_capacity(reqs.len());
@@ -515,24 +542,7 @@ impl State {
             kv.apply(batch)?;
             kv.flush()
         })
-        .await
-        .map_err(|e| Error::Serve(e.to_string()))??;
+        .await??;
         Ok(seq)
     }
-}
-
-/// Wall-clock UTC milliseconds.
-pub fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
-}
-
-/// Today's date in China Standard Time (UTC+8).
-pub fn today_cst() -> Date {
-    let days = ((now_ms() / 1000) as i64 + 8 * 3600).div_euclid(86_400);
-    Date::constant(1970, 1, 1)
-        .checked_add(jiff::Span::new().days(days))
-        .unwrap_or(Date::constant(2026, 1, 1))
 }

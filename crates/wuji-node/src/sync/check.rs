@@ -1,151 +1,83 @@
-//! Digest checks on a link. When the link is quiet (everything this child sent
-//! is acknowledged and nothing arrived for a moment) the child sends its digests
-//! of its own region, one per record kind; the parent compares them with its
-//! own (both are kept with the records, so this costs no scan) and answers with
-//! the kinds that differ. Both sides then resend their records of those kinds in
-//! that region as repair batches; a difference in a region holding more than
-//! `sync.narrow_above` records is first narrowed, region by region down the
-//! division tree (each region below, and the records homed exactly at the
-//! region), so one lost record does not resend a province. The merge makes a resend harmless, so a check
-//! that races with a change in flight only costs bytes. This catches what the
-//! log cannot see: a store restored from a backup that then wrote past its old
-//! checkpoints, or records lost without the log knowing.
+//! Digest checks on a link, the driver's side. When the link is quiet
+//! (everything this child sent is acknowledged and nothing arrived for a
+//! moment) the child sends its digests of its own region, one per record kind;
+//! the parent compares them with its own (both are kept with the records, so
+//! this costs no scan) and answers with the kinds that differ. Both sides then
+//! resend their records of those kinds in that region as repair batches; a
+//! difference in a region holding more than `sync.narrow_above` records is
+//! first narrowed, region by region down the division tree (each region below,
+//! and the records homed exactly at the region), so one lost record does not
+//! resend a province. The merge makes a resend harmless, so a check that races
+//! with a change in flight only costs bytes. This catches what the log cannot
+//! see: a store restored from a backup that then wrote past its old
+//! checkpoints, or records lost without the log knowing. The decisions are the
+//! state machine's ([`super::state`]); this module reads, sends and resends.
 
 use super::batch::split;
-use super::engine::{BATCH_RECORDS, LinkCtx, certs_for};
-use crate::Error;
-use std::time::{Duration, Instant};
-use tokio::sync::mpsc;
+use super::ctx::LinkCtx;
+use super::engine::Outbound;
+use super::state::{BATCH_RECORDS, LinkState, QUIET, kinds};
+use crate::{Error, LinkError};
+use std::collections::BTreeMap;
+use std::time::Instant;
 use wuji_division::Code;
 use wuji_model::routing;
 use wuji_proto::pb::{self, sync_message::Msg};
 use wuji_proto::record_to_signed_state;
 
-/// Record kinds compared (their key bytes: deputy to summary).
-const KINDS: [u8; 5] = [1, 2, 3, 4, 5];
-/// How long a link must be quiet before a check.
-const QUIET: Duration = Duration::from_secs(1);
-/// A link checks once when it comes up and quiets, then this often.
-const CHECK_EVERY: Duration = Duration::from_secs(600);
+async fn send(tx: &Outbound, m: pb::SyncMessage) -> Result<(), Error> {
+    tx.send(m).await.map_err(|_| LinkError::Closed.into())
+}
 
-/// The digest of kind byte `k` in `scope`: its whole region, or exactly at it.
-fn digest_of(
+/// The parent's side: answers a child's probe with a verdict and resends its
+/// own records of the kinds that differ.
+pub async fn answer_probe(
     ctx: &LinkCtx,
-    scope: Code,
-    k: u8,
-    exact: bool,
-) -> Result<wuji_store::ScopeDigest, Error> {
-    Ok(if exact {
-        ctx.layout.exact_digest(scope, k)?
-    } else {
-        ctx.layout.scope_digest_of_kind(scope, k)?
-    })
-}
-
-/// This node's digests of `kinds` in `scope` (the region, or exactly at it).
-pub fn probe_for(
-    ctx: &LinkCtx,
-    scope: Code,
-    kinds: &[u8],
-    exact: bool,
-) -> Result<pb::SyncMessage, Error> {
-    let mut out = Vec::with_capacity(kinds.len());
-    for &k in kinds {
-        let sd = digest_of(ctx, scope, k, exact)?;
-        out.push(pb::KindDigest {
-            kind: i32::from(k),
-            digest: sd.digest.0.to_vec(),
-            records: sd.records,
-        });
-    }
-    Ok(pb::SyncMessage {
-        msg: Some(Msg::Probe(pb::DigestProbe {
-            scope: scope.value(),
-            kinds: out,
-            exact,
-        })),
-    })
-}
-
-/// The child's digests of its whole region, every kind.
-pub fn probe(ctx: &LinkCtx) -> Result<pb::SyncMessage, Error> {
-    probe_for(ctx, ctx.node, &KINDS, false)
-}
-
-/// The parent's verdict on a child's probe: kinds to resend now, and kinds to
-/// narrow (a difference in a region with more than `narrow_above` records).
-pub fn verdict(ctx: &LinkCtx, peer: Code, p: &pb::DigestProbe) -> Result<pb::DigestVerdict, Error> {
-    let scope =
-        Code::from_value(p.scope).map_err(|e| Error::Serve(format!("digest probe: {e}")))?;
-    if !peer.contains(scope) {
-        return Err(Error::Serve(format!(
-            "digest probe for {scope} from {peer}: a child checks only its own region"
-        )));
-    }
-    let mut v = pb::DigestVerdict {
-        scope: p.scope,
-        exact: p.exact,
-        ..Default::default()
-    };
+    state: &LinkState,
+    p: &pb::DigestProbe,
+    tx: &Outbound,
+) -> Result<(), Error> {
+    let peer = state.peer().ok_or(LinkError::Unexpected)?;
+    let (scope, kinds) = state.probe_scope(p)?;
+    let mine: BTreeMap<u8, (Vec<u8>, u64)> = ctx
+        .digests(scope, &kinds, p.exact)?
+        .into_iter()
+        .map(|(k, d, n)| (k, (d, n)))
+        .collect();
+    let mut v = state.verdict(p, &mine)?;
     let mut subs = std::collections::BTreeSet::new();
-    for d in &p.kinds {
-        let Some(k) = u8::try_from(d.kind).ok().filter(|k| KINDS.contains(k)) else {
-            continue;
-        };
-        let mine = digest_of(ctx, scope, k, p.exact)?;
-        if d.digest == mine.digest.0 && d.records == mine.records {
-            continue;
-        }
-        let big = d.records.max(mine.records) > ctx.narrow_above;
-        let township = scope.level() == wuji_division::Level::Township;
-        if big && !p.exact && !township {
-            v.narrow.push(d.kind);
-            subs.extend(ctx.layout.sub_scopes(scope, k)?);
-        } else {
-            v.differ.push(d.kind);
-        }
+    for &k in &v.narrow {
+        subs.extend(ctx.layout.sub_scopes(scope, k)?);
     }
-    v.subs = subs.into_iter().map(Code::value).collect();
-    Ok(v)
+    v.message.subs = subs.into_iter().map(Code::value).collect();
+    send(tx, pb::SyncMessage { msg: Some(Msg::Verdict(v.message)) }).await?;
+    spawn_resend(ctx, peer, scope, p.exact, v.resend, tx);
+    Ok(())
 }
 
 /// The child's side of a verdict: resend what differs, and probe each region
-/// below a difference that was too large to resend whole (and the scope itself,
-/// exactly).
+/// below a difference that was too large to resend whole (and the scope
+/// itself, exactly).
 pub async fn on_verdict(
     ctx: &LinkCtx,
-    peer: Code,
+    state: &LinkState,
     v: &pb::DigestVerdict,
-    tx: &mpsc::Sender<pb::SyncMessage>,
+    tx: &Outbound,
 ) -> Result<(), Error> {
-    let scope =
-        Code::from_value(v.scope).map_err(|e| Error::Serve(format!("digest verdict: {e}")))?;
-    let kinds =
-        |ks: &[i32]| -> Vec<u8> { ks.iter().filter_map(|k| u8::try_from(*k).ok()).collect() };
-    spawn_resend(ctx, peer, scope, v.exact, kinds(&v.differ), tx);
-    let narrow = kinds(&v.narrow);
-    if narrow.is_empty() {
+    let peer = state.peer().ok_or(LinkError::Unexpected)?;
+    let mut r = state.on_verdict(v)?;
+    spawn_resend(ctx, peer, r.scope, r.exact, r.resend, tx);
+    if r.narrow.is_empty() {
         return Ok(());
     }
-    let mut subs: std::collections::BTreeSet<Code> = v
-        .subs
-        .iter()
-        .filter_map(|c| Code::from_value(*c).ok())
-        .filter(|c| c.parent() == Some(scope))
-        .collect();
-    for &k in &narrow {
-        subs.extend(ctx.layout.sub_scopes(scope, k)?);
+    for &k in &r.narrow {
+        r.subs.extend(ctx.layout.sub_scopes(r.scope, k)?);
     }
-    tracing::info!(%peer, %scope, regions = subs.len(), "narrowing a digest difference");
-    let send = |m| async {
-        tx.send(m)
-            .await
-            .map_err(|_| Error::Serve("link closed".into()))
-    };
-    for sub in subs {
-        send(probe_for(ctx, sub, &narrow, false)?).await?;
+    tracing::info!(%peer, scope = %r.scope, regions = r.subs.len(), "narrowing a digest difference");
+    for sub in r.subs {
+        send(tx, ctx.probe(sub, &r.narrow, false)?).await?;
     }
-    send(probe_for(ctx, scope, &narrow, true)?).await
+    send(tx, ctx.probe(r.scope, &r.narrow, true)?).await
 }
 
 /// Sends this node's records of `kinds` homed in `scope` to `peer` as repair
@@ -156,7 +88,7 @@ pub async fn resend(
     scope: Code,
     exact: bool,
     kinds: Vec<u8>,
-    tx: mpsc::Sender<pb::SyncMessage>,
+    tx: Outbound,
 ) -> Result<u64, Error> {
     let mut sent = 0u64;
     for k in kinds {
@@ -189,30 +121,22 @@ pub async fn resend(
                     continue;
                 }
                 sent += records.len() as u64;
-                let certificates = certs_for(&ctx, peer, &records);
-                let batch = pb::SyncMessage {
-                    msg: Some(Msg::Batch(pb::Batch {
-                        from_seq: 0,
-                        to_seq: 0,
-                        records,
-                        repair: true,
-                        certificates,
-                    })),
+                let certificates = ctx.certs_for(peer, &records);
+                let batch = pb::Batch {
+                    from_seq: 0,
+                    to_seq: 0,
+                    records,
+                    repair: true,
+                    certificates,
                 };
-                tx.send(batch)
-                    .await
-                    .map_err(|_| Error::Serve("link closed".into()))?;
+                send(&tx, pb::SyncMessage { msg: Some(Msg::Batch(batch)) }).await?;
             }
             if last {
                 break;
             }
         }
     }
-    if let Ok(mut l) = ctx.links.lock()
-        && let Some(e) = l.get_mut(&peer)
-    {
-        e.repaired += sent;
-    }
+    ctx.telemetry.repaired(peer, sent);
     Ok(sent)
 }
 
@@ -224,7 +148,7 @@ pub fn spawn_resend(
     scope: Code,
     exact: bool,
     kinds: Vec<u8>,
-    tx: &mpsc::Sender<pb::SyncMessage>,
+    tx: &Outbound,
 ) {
     if kinds.is_empty() {
         return;
@@ -240,36 +164,21 @@ pub fn spawn_resend(
 }
 
 /// The child's side: probes whenever the link is quiet and a check is due.
-pub async fn prober(
-    ctx: LinkCtx,
-    peer: Code,
-    tx: mpsc::Sender<pb::SyncMessage>,
-) -> Result<(), Error> {
+pub async fn prober(ctx: LinkCtx, peer: Code, tx: Outbound) -> Result<(), Error> {
     let mut last_check: Option<Instant> = None;
     loop {
         tokio::time::sleep(QUIET).await;
-        if last_check.is_some_and(|t| t.elapsed() < CHECK_EVERY) {
+        let (acked, received) = ctx
+            .telemetry
+            .link(peer)
+            .map(|e| (e.acked, e.last_received))
+            .unwrap_or_default();
+        let now = Instant::now();
+        if !LinkState::probe_due(now, acked, ctx.layout.last_seq()?, received, last_check) {
             continue;
         }
-        let (acked, received) = match ctx.links.lock() {
-            Ok(l) => l
-                .get(&peer)
-                .map(|e| (e.acked, e.last_received))
-                .unwrap_or_default(),
-            Err(_) => continue,
-        };
-        let quiet = received.is_none_or(|t| t.elapsed() >= QUIET);
-        if acked < ctx.layout.last_seq()? || !quiet {
-            continue;
-        }
-        tx.send(probe(&ctx)?)
-            .await
-            .map_err(|_| Error::Serve("link closed".into()))?;
-        if let Ok(mut l) = ctx.links.lock()
-            && let Some(e) = l.get_mut(&peer)
-        {
-            e.checks += 1;
-        }
-        last_check = Some(Instant::now());
+        send(&tx, ctx.probe(ctx.node(), &kinds(), false)?).await?;
+        ctx.telemetry.checked(peer);
+        last_check = Some(now);
     }
 }

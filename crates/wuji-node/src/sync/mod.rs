@@ -1,7 +1,8 @@
 //! Sync between a child and its parent (DESIGN.md §4). The child dials; one
-//! bidirectional stream carries changes both ways. The protocol is symmetric
-//! after the greeting and runs over any pair of message channels, so the same
-//! engine serves tonic streams and in-memory links.
+//! bidirectional stream carries changes both ways. The protocol is a state
+//! machine without IO ([`state::LinkState`]) run by a thin driver
+//! ([`engine`], [`check`]) over any pair of message channels, so the same code
+//! serves tonic streams and in-memory links ([`connect`]).
 //!
 //! 1. The dialer sends `Hello` with its node, its parent and its checkpoint of
 //!    the peer (the peer's highest log sequence it has durably applied); the
@@ -19,12 +20,17 @@
 
 mod batch;
 mod check;
+pub mod connect;
+mod ctx;
 mod engine;
-mod greeting;
 mod retry;
 mod service;
+pub mod state;
 pub mod verify;
 
-pub use engine::{Greeting, LinkCtx, LinkInfo, Links, Role, run_link};
+pub use connect::{Connector, Inbound, MemNet, TcpConnector};
+pub use ctx::LinkCtx;
+pub use engine::{Outbound, run_link};
 pub use retry::dial_parent;
-pub use service::SyncService;
+pub use service::{SyncService, accept};
+pub use state::{Greeting, LinkConf, LinkState, Role};

@@ -1,7 +1,10 @@
 //! The parent's side of a link, as a gRPC service: each `Link` call from a child
 //! runs the engine; `Digest` reports the digest of the records in a scope.
 
-use super::engine::{LinkCtx, Role, run_link};
+use super::connect::Inbound;
+use super::ctx::LinkCtx;
+use super::engine::run_link;
+use super::state::Role;
 use crate::Error;
 use std::pin::Pin;
 use tokio::sync::mpsc;
@@ -23,6 +26,18 @@ impl SyncService {
     }
 }
 
+/// Runs the parent's side of a link from a child (whose certificate names
+/// `certified`) in its own task; returns the messages for the child.
+pub fn accept(ctx: LinkCtx, certified: Option<Code>, inbound: Inbound) -> Inbound {
+    let (tx, rx) = mpsc::channel(64);
+    tokio::spawn(async move {
+        if let Err(e) = run_link(ctx, Role::Parent { certified }, tx, inbound).await {
+            tracing::info!(error = %e, "link from a child ended");
+        }
+    });
+    Box::pin(ReceiverStream::new(rx).map(Ok))
+}
+
 type Out = Pin<Box<dyn Stream<Item = Result<pb::SyncMessage, Status>> + Send>>;
 
 #[tonic::async_trait]
@@ -41,7 +56,7 @@ impl pb::sync_server::Sync for SyncService {
             Some(crate::trust::Identity::Node(c)) => Some(c),
             _ => None,
         };
-        let refusals = self.ctx.refusals.clone();
+        let telemetry = self.ctx.telemetry.clone();
         let inbound = req.into_inner().map(move |m| {
             m.map_err(|e| {
                 // tonic refuses what it cannot take: too large, not protobuf.
@@ -56,19 +71,13 @@ impl pb::sync_server::Sync for SyncService {
                 };
                 if let Some(rule) = rule {
                     tracing::warn!(rule, error = %e.message(), "link message refused");
-                    refusals.count(rule);
+                    telemetry.refused(rule);
                 }
                 e.message().to_string()
             })
         });
-        let (tx, rx) = mpsc::channel(64);
-        let ctx = self.ctx.clone();
-        tokio::spawn(async move {
-            if let Err(e) = run_link(ctx, Role::Parent { certified }, tx, inbound).await {
-                tracing::info!(error = %e, "link from a child ended");
-            }
-        });
-        Ok(Response::new(Box::pin(ReceiverStream::new(rx).map(Ok))))
+        let out = accept(self.ctx.clone(), certified, Box::pin(inbound));
+        Ok(Response::new(Box::pin(out.map(|m| m.map_err(Status::internal)))))
     }
 
     async fn digest(

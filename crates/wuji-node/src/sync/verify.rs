@@ -6,8 +6,8 @@
 //! the blocking pool; a failed batch is re-checked one by one to name the bad
 //! section, which is refused, logged and counted; the rest of the record goes on.
 
-use crate::Error;
-use crate::trust::Refusals;
+use crate::telemetry::Telemetry;
+use crate::{Error, LinkError};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 use wuji_division::Code;
@@ -60,12 +60,11 @@ impl Signing {
     /// Checks a certificate and keeps its key; persists it if `layout` is given.
     pub fn learn(&self, layout: Option<&Layout>, der: &[u8]) -> Result<Code, Error> {
         let (code, key) =
-            wuji_pki::node_key(der, &self.cas).map_err(|e| Error::Serve(e.to_string()))?;
-        let serial = wuji_pki::serial_of(der).map_err(|e| Error::Serve(e.to_string()))?;
+            wuji_pki::node_key(der, &self.cas).map_err(|e| LinkError::Certificate(e.to_string()))?;
+        let serial =
+            wuji_pki::serial_of(der).map_err(|e| LinkError::Certificate(e.to_string()))?;
         if self.revoked.contains(&serial) {
-            return Err(Error::Serve(format!(
-                "node {code}'s certificate is revoked"
-            )));
+            return Err(LinkError::Certificate(format!("node {code}'s certificate is revoked")).into());
         }
         let new = self
             .keyring
@@ -115,7 +114,7 @@ pub fn owners(records: &[pb::RecordState]) -> BTreeSet<Code> {
 pub async fn check(
     signing: Option<&Signing>,
     layout: &Layout,
-    refusals: &Refusals,
+    telemetry: &Telemetry,
     peer: Code,
     states: Vec<(Record, Signatures)>,
 ) -> Result<Vec<(Record, Signatures)>, Error> {
@@ -165,7 +164,7 @@ pub async fn check(
         }
         if older > 0 && news == 0 {
             tracing::warn!(%peer, record = %rec.id.uuid, "a record with only older sections than held (a replay?)");
-            refusals.count("replayed-older-section");
+            telemetry.refused("replayed-older-section");
         }
     }
     let (mut ok, items) = verify_parallel(items).await?;
@@ -193,7 +192,7 @@ pub async fn check(
     }
     for (i, key, rule) in refuse {
         tracing::warn!(%peer, record = %states[i].0.id.uuid, role = ?key.role, owner = %key.owner, rule, "section refused");
-        refusals.count(rule);
+        telemetry.refused(rule);
         states[i].0.take(key);
         states[i].1.remove(&key);
     }
@@ -225,7 +224,7 @@ async fn verify_parallel(items: Vec<Item>) -> Result<(Vec<bool>, Vec<Item>), Err
             (ok, part)
         })
     };
-    let join = |e: tokio::task::JoinError| Error::Serve(e.to_string());
+    let join = Error::Task;
     if items.len() < 64 {
         return run(items).await.map_err(join);
     }

@@ -11,7 +11,9 @@
 //! Without TLS (dev mode, loopback only) nobody is identified and every call is
 //! let through; the node warned when it started and on every connection.
 
-use super::{ClientRole, Identity, Peer, Refusals};
+use super::{ClientRole, Identity, Peer};
+use crate::telemetry::Telemetry;
+use tracing::Instrument;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -22,13 +24,13 @@ use wuji_division::Code;
 #[derive(Debug, Clone)]
 pub struct AccessLayer {
     node: Code,
-    refusals: Refusals,
+    telemetry: Telemetry,
 }
 
 impl AccessLayer {
-    /// Access rules of `node`; refusals are counted in `refusals`.
-    pub fn new(node: Code, refusals: Refusals) -> AccessLayer {
-        AccessLayer { node, refusals }
+    /// Access rules of `node`; refusals are counted in `telemetry`.
+    pub fn new(node: Code, telemetry: Telemetry) -> AccessLayer {
+        AccessLayer { node, telemetry }
     }
 }
 
@@ -38,7 +40,7 @@ impl<S> tower::Layer<S> for AccessLayer {
         Access {
             inner,
             node: self.node,
-            refusals: self.refusals.clone(),
+            telemetry: self.telemetry.clone(),
         }
     }
 }
@@ -48,7 +50,7 @@ impl<S> tower::Layer<S> for AccessLayer {
 pub struct Access<S> {
     inner: S,
     node: Code,
-    refusals: Refusals,
+    telemetry: Telemetry,
 }
 
 /// True for calls that only read.
@@ -144,16 +146,24 @@ where
                 // The ready service answers this call; a clone waits for the next.
                 let clone = self.inner.clone();
                 let mut inner = std::mem::replace(&mut self.inner, clone);
-                Box::pin(async move {
-                    let mut resp = inner.call(req).await?;
-                    with_detail(resp.headers_mut());
-                    Ok(resp)
-                })
+                let span = self.telemetry.call_span(
+                    self.node,
+                    req.uri().path(),
+                    peer.and_then(|p| p.addr),
+                );
+                Box::pin(
+                    async move {
+                        let mut resp = inner.call(req).await?;
+                        with_detail(resp.headers_mut());
+                        Ok(resp)
+                    }
+                    .instrument(span),
+                )
             }
             Err((rule, message)) => {
                 let addr = peer.and_then(|p| p.addr);
                 tracing::warn!(peer = ?addr, rule, %message, "call refused");
-                self.refusals.count(rule);
+                self.telemetry.refused(rule);
                 let zh = wuji_proto::rule_zh(rule)
                     .map(|lead| format!("{lead}：{message}"))
                     .unwrap_or_default();

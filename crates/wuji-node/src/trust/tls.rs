@@ -6,8 +6,9 @@
 //! revoked. Without TLS
 //! (dev mode) connections are plain and each one is warned about.
 
-use super::{Peer, Refusals};
-use crate::Error;
+use super::Peer;
+use crate::telemetry::Telemetry;
+use crate::{ConfigError, Error};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use std::io;
@@ -36,31 +37,30 @@ pub struct TlsFiles {
     pub crl: Option<PathBuf>,
 }
 
-fn provider() -> Arc<rustls::crypto::CryptoProvider> {
-    Arc::new(rustls::crypto::ring::default_provider())
-}
-
 fn read(path: &Path) -> Result<Vec<u8>, Error> {
-    std::fs::read(path).map_err(|e| Error::Config(format!("cannot read {}: {e}", path.display())))
+    std::fs::read(path).map_err(|source| {
+        ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        }
+        .into()
+    })
 }
 
 fn certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, Error> {
     let pem = read(path)?;
     let out = CertificateDer::pem_slice_iter(&pem)
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| Error::Config(format!("{}: {e}", path.display())))?;
+        .map_err(|e| ConfigError::file(path, e))?;
     if out.is_empty() {
-        return Err(Error::Config(format!(
-            "{}: no certificate in it",
-            path.display()
-        )));
+        return Err(ConfigError::file(path, "no certificate in it").into());
     }
     Ok(out)
 }
 
 fn key(path: &Path) -> Result<PrivateKeyDer<'static>, Error> {
     PrivateKeyDer::from_pem_slice(&read(path)?)
-        .map_err(|e| Error::Config(format!("{}: no private key: {e}", path.display())))
+        .map_err(|e| ConfigError::file(path, format!("no private key: {e}")).into())
 }
 
 fn roots(path: &Path) -> Result<rustls::RootCertStore, Error> {
@@ -68,17 +68,20 @@ fn roots(path: &Path) -> Result<rustls::RootCertStore, Error> {
     for c in certs(path)? {
         roots
             .add(c)
-            .map_err(|e| Error::Config(format!("{}: {e}", path.display())))?;
+            .map_err(|e| ConfigError::file(path, e))?;
     }
     Ok(roots)
 }
 
 /// The server configuration: this node's certificate, client certificates required.
-pub fn server_config(files: &TlsFiles) -> Result<Arc<rustls::ServerConfig>, Error> {
-    let bad = |e: rustls::Error| Error::Config(format!("TLS: {e}"));
+pub fn server_config(
+    files: &TlsFiles,
+    provider: Arc<rustls::crypto::CryptoProvider>,
+) -> Result<Arc<rustls::ServerConfig>, Error> {
+    let bad = ConfigError::Tls;
     let mut builder = rustls::server::WebPkiClientVerifier::builder_with_provider(
         Arc::new(roots(&files.ca)?),
-        provider(),
+        provider.clone(),
     );
     if let Some(crl) = &files.crl {
         // Certificates of a CA without a list in the file (during a rotation)
@@ -89,8 +92,11 @@ pub fn server_config(files: &TlsFiles) -> Result<Arc<rustls::ServerConfig>, Erro
     }
     let verifier = builder
         .build()
-        .map_err(|e| Error::Config(format!("TLS client verifier: {e}")))?;
-    let mut cfg = rustls::ServerConfig::builder_with_provider(provider())
+        .map_err(|e| ConfigError::Verifier {
+            side: "client",
+            message: e.to_string(),
+        })?;
+    let mut cfg = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(bad)?
         .with_client_cert_verifier(verifier)
@@ -103,11 +109,14 @@ pub fn server_config(files: &TlsFiles) -> Result<Arc<rustls::ServerConfig>, Erro
 /// The rustls client configuration for dialing a parent: this node's
 /// certificate, the CA bundle, and the revocation list if any (tonic's own
 /// client TLS takes no revocation list, hence our own).
-pub fn client_config(files: &TlsFiles) -> Result<Arc<rustls::ClientConfig>, Error> {
-    let bad = |e: rustls::Error| Error::Config(format!("TLS: {e}"));
+pub fn client_config(
+    files: &TlsFiles,
+    provider: Arc<rustls::crypto::CryptoProvider>,
+) -> Result<Arc<rustls::ClientConfig>, Error> {
+    let bad = ConfigError::Tls;
     let mut builder = rustls::client::WebPkiServerVerifier::builder_with_provider(
         Arc::new(roots(&files.ca)?),
-        provider(),
+        provider.clone(),
     );
     if let Some(crl) = &files.crl {
         builder = builder
@@ -116,8 +125,11 @@ pub fn client_config(files: &TlsFiles) -> Result<Arc<rustls::ClientConfig>, Erro
     }
     let verifier = builder
         .build()
-        .map_err(|e| Error::Config(format!("TLS server verifier: {e}")))?;
-    let mut cfg = rustls::ClientConfig::builder_with_provider(provider())
+        .map_err(|e| ConfigError::Verifier {
+            side: "server",
+            message: e.to_string(),
+        })?;
+    let mut cfg = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(bad)?
         .with_webpki_verifier(verifier)
@@ -160,7 +172,7 @@ fn crls(
     let pem = read(path)?;
     CertificateRevocationListDer::pem_slice_iter(&pem)
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| Error::Config(format!("{}: {e}", path.display())))
+        .map_err(|e| ConfigError::file(path, e).into())
 }
 
 /// One accepted connection, plain or TLS, with who is at the other end.
@@ -270,7 +282,7 @@ fn handshake_rule(e: &io::Error) -> &'static str {
 pub fn incoming(
     listener: TcpListener,
     tls: Option<Arc<rustls::ServerConfig>>,
-    refusals: Refusals,
+    telemetry: Telemetry,
 ) -> ReceiverStream<io::Result<Conn>> {
     let (tx, rx) = mpsc::channel(64);
     let acceptor = tls.map(TlsAcceptor::from);
@@ -304,11 +316,11 @@ pub fn incoming(
                 }
                 continue;
             };
-            let (tx, refusals) = (tx.clone(), refusals.clone());
+            let (tx, telemetry) = (tx.clone(), telemetry.clone());
             tokio::spawn(async move {
                 let refuse = |rule: &str, why: String| {
                     tracing::warn!(peer = %addr, rule, reason = %why, "connection refused");
-                    refusals.count(rule);
+                    telemetry.refused(rule);
                 };
                 let stream = match tokio::time::timeout(
                     Duration::from_secs(10),

@@ -13,6 +13,9 @@ use wuji_node::Config;
 use wuji_node::config::ParentConfig;
 use wuji_proto::pb;
 
+#[allow(unused_imports)]
+pub use wuji_node::test_util::*;
+
 /// A running node; dropping it shuts the node down.
 pub struct TestNode {
     pub addr: String,
@@ -53,7 +56,7 @@ impl TestNode {
         };
         let addr = listener.local_addr().unwrap().to_string();
         let tls = config.tls.clone();
-        let code = config.node.code.clone();
+        let code = config.node.code.to_string();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(wuji_node::run(listener, config, async {
             let _ = rx.await;
@@ -90,34 +93,11 @@ impl TestNode {
 
 /// A node whose parent is at `parent_addr`.
 pub async fn child(code: &str, parent_addr: &str, parent_code: &str) -> TestNode {
-    let (pc, addr) = (parent_code.to_string(), parent_addr.to_string());
+    let (pc, addr) = (Code::parse(parent_code).unwrap(), parent_addr.to_string());
     TestNode::start(code, move |c| {
         c.parent = Some(ParentConfig { code: pc, addr })
     })
     .await
-}
-
-/// A record id from its printed form `HOME:UUID`.
-pub fn rid(s: &str) -> Option<pb::RecordId> {
-    let (home, uuid) = s.split_once(':').unwrap();
-    Some(pb::RecordId {
-        kind: 0,
-        home: home.parse().unwrap(),
-        uuid: uuid::Uuid::parse_str(uuid).unwrap().as_bytes().to_vec(),
-    })
-}
-
-/// Waits (up to 15 s) until `f` holds.
-pub async fn eventually<F, Fut>(what: &str, mut f: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while !f().await {
-        assert!(Instant::now() < deadline, "timed out waiting for: {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }
 
 pub type View = BTreeMap<String, String>;
@@ -324,83 +304,4 @@ pub async fn summary_adds_up(own: &Channel, parent: &Channel, code: u32) {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-}
-
-/// The context of a link of `node` (plaintext, no signatures), for driving
-/// the link engine over in-memory channels.
-pub fn link_ctx(
-    node: Code,
-    parent: Option<Code>,
-    layout: wuji_store::Layout,
-    committer: wuji_node::Committer,
-) -> (wuji_node::sync::LinkCtx, tokio::sync::watch::Sender<bool>) {
-    let (stop_tx, stop) = tokio::sync::watch::channel(false);
-    let ctx = wuji_node::sync::LinkCtx {
-        node,
-        parent,
-        layout,
-        committer,
-        max_message: 4 << 20,
-        stop,
-        links: Default::default(),
-        tls: None,
-        children: Vec::new(),
-        refusals: Default::default(),
-        signing: None,
-        narrow_above: 1_000,
-    };
-    (ctx, stop_tx)
-}
-
-/// A greeting as a peer `node` whose parent is `parent` sends it.
-pub fn hello(node: u32, parent: u32) -> pb::SyncMessage {
-    pb::SyncMessage {
-        msg: Some(pb::sync_message::Msg::Hello(pb::Hello {
-            protocol_version: wuji_proto::PROTOCOL_VERSION,
-            min_protocol_version: 1,
-            node,
-            parent,
-            resume_from: 0,
-            software: "test".into(),
-            incarnation: vec![1],
-            resume_incarnation: Vec::new(),
-            last_seq: 0,
-        })),
-    }
-}
-
-/// A committer of `node` over `kv` (no signing key), and its layout.
-pub fn start_committer(
-    node: Code,
-    kv: std::sync::Arc<dyn wuji_store::Kv>,
-) -> (wuji_store::Layout, wuji_node::Committer) {
-    let layout = wuji_store::Layout::open(kv).unwrap();
-    let (committer, _task) = wuji_node::Committer::start(
-        node,
-        layout.clone(),
-        wuji_model::Rules::default(),
-        wuji_model::calendar::Calendar::builtin(),
-        60_000,
-        64,
-        None,
-    )
-    .unwrap();
-    (layout, committer)
-}
-
-/// A local write submitting a new suggestion titled `title` at `node`.
-pub fn new_suggestion(node: Code, title: &str) -> wuji_node::Op {
-    use wuji_model::suggestion::workflow::{self, Draft};
-    let id = wuji_model::RecordId {
-        kind: wuji_model::RecordKind::Suggestion,
-        home: node,
-        uuid: uuid::Uuid::now_v7(),
-    };
-    let draft = Draft {
-        lead: "P-1".into(),
-        title: title.into(),
-        text: "x".into(),
-        ..Draft::default()
-    };
-    wuji_node::Op::new(id, move |ctx, _| Ok(workflow::submit(ctx, id, &draft)?))
 }

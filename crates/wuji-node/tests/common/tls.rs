@@ -374,7 +374,10 @@ pub async fn tls_child(
     parent_code: &str,
     parent_addr: &str,
 ) -> super::TestNode {
-    let (pc, addr) = (parent_code.to_string(), parent_addr.to_string());
+    let (pc, addr) = (
+        wuji_division::Code::parse(parent_code).unwrap(),
+        parent_addr.to_string(),
+    );
     super::TestNode::start(code, move |c| {
         c.tls = Some(tls);
         c.parent = Some(wuji_node::config::ParentConfig { code: pc, addr });

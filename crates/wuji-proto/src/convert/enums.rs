@@ -1,4 +1,5 @@
-//! Domain enums to and from the proto enums' numbers (listed once, in wire order).
+//! Domain enums to and from the proto enums' numbers (listed once, in wire
+//! order; public, so that the API and the store use these tables and no copy).
 
 use crate::Error;
 use wuji_model::assignment::ResponseState;
@@ -9,12 +10,14 @@ use wuji_model::{RecordKind, Role};
 /// Maps a domain enum to its wire number (`offset` + position) and back.
 macro_rules! wire_enum {
     ($to:ident, $from:ident, $t:ty, $offset:expr, [$($v:expr),* $(,)?]) => {
-        pub(crate) fn $to(v: $t) -> i32 {
+        /// The wire number of a value.
+        pub fn $to(v: $t) -> i32 {
             let all = [$($v),*];
             all.iter().position(|x| *x == v).unwrap_or(0) as i32 + $offset
         }
 
-        pub(crate) fn $from(n: i32) -> Result<$t, Error> {
+        /// The value of a wire number.
+        pub fn $from(n: i32) -> Result<$t, Error> {
             let all = [$($v),*];
             usize::try_from(n - $offset)
                 .ok()

@@ -3,7 +3,7 @@
 //! read; encoding is canonical (collections in key order, unset registers omitted).
 
 mod crdt;
-mod enums;
+pub mod enums;
 mod sections;
 
 use crate::{Error, PAYLOAD_FORMAT, pb};

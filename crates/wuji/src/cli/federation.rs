@@ -160,7 +160,7 @@ pub async fn up(a: UpArgs) -> anyhow::Result<()> {
                 .position(|(c, _, _)| c == p)
                 .expect("parent in tree");
             cfg.parent = Some(ParentConfig {
-                code: p.to_string(),
+                code: Code::parse(p).expect("a code of the tree"),
                 addr: addr_of(j),
             });
         }

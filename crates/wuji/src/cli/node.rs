@@ -89,7 +89,7 @@ pub fn init(a: InitArgs) -> anyhow::Result<()> {
     config.node.listen = a.listen;
     if let (Some(pc), Some(addr)) = (a.parent_code, a.parent_addr) {
         config.parent = Some(ParentConfig {
-            code: Code::parse(&pc).context("--parent-code")?.to_string(),
+            code: Code::parse(&pc).context("--parent-code")?,
             addr,
         });
     }
@@ -122,7 +122,7 @@ pub fn init(a: InitArgs) -> anyhow::Result<()> {
     }
     config.validate()?;
     if let Some(p) = &config.parent {
-        skipped_levels(code, Code::parse(&p.code)?);
+        skipped_levels(code, p.code);
     }
     std::fs::create_dir_all(&a.dir)
         .with_context(|| format!("cannot create {}", a.dir.display()))?;

@@ -8,6 +8,9 @@ use std::time::{Duration, Instant};
 use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity};
 use wuji_proto::pb::{self, suggestions_client::SuggestionsClient};
 
+#[allow(unused_imports)]
+pub use wuji_node::test_util::{digest, eventually, rid};
+
 pub const WUJI: &str = env!("CARGO_BIN_EXE_wuji");
 
 pub struct Federation {
@@ -179,23 +182,3 @@ impl Federation {
     }
 }
 
-pub fn rid(id: &str) -> Option<pb::RecordId> {
-    let (home, uuid) = id.split_once(':').unwrap();
-    Some(pb::RecordId {
-        kind: 0,
-        home: home.parse().unwrap(),
-        uuid: uuid::Uuid::parse_str(uuid).unwrap().as_bytes().to_vec(),
-    })
-}
-
-pub async fn eventually<F, Fut>(what: &str, mut f: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !f().await {
-        assert!(Instant::now() < deadline, "timed out waiting for: {what}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}

@@ -3,11 +3,13 @@
 //! variables, then command-line flags. An unknown key is an error naming it and
 //! where it came from.
 
-use crate::Error;
+use crate::{ConfigError, Error};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use wuji_division::{Code, Level};
 use wuji_model::Rules;
+
+mod codes;
 
 /// Everything a node needs to run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -84,7 +86,8 @@ pub struct TlsConfig {
 pub struct SyncConfig {
     /// If not empty, only these children may link (each must still be a child
     /// by the division rules, or a node below whose own level runs no node).
-    pub children: Vec<String>,
+    #[serde(with = "codes::children")]
+    pub children: Vec<Code>,
     /// Check the signature of every section a peer sends (with [tls]). Turn it
     /// off only to measure what checking costs.
     pub verify_signatures: bool,
@@ -108,7 +111,8 @@ impl Default for SyncConfig {
 #[serde(deny_unknown_fields)]
 pub struct NodeConfig {
     /// The congress's division code (e.g. "320114").
-    pub code: String,
+    #[serde(with = "codes::node")]
+    pub code: Code,
     /// Address for the gRPC API and sync (HOST:PORT).
     #[serde(default = "default_listen")]
     pub listen: String,
@@ -122,7 +126,8 @@ pub struct NodeConfig {
 #[serde(deny_unknown_fields)]
 pub struct ParentConfig {
     /// The parent's division code; its region must contain this node's and its level be higher.
-    pub code: String,
+    #[serde(with = "codes::parent")]
+    pub code: Code,
     /// The parent's address (HOST:PORT).
     pub addr: String,
 }
@@ -208,7 +213,7 @@ impl Config {
     pub fn new(code: Code) -> Config {
         Config {
             node: NodeConfig {
-                code: code.to_string(),
+                code,
                 listen: default_listen(),
                 data_dir: default_data_dir(),
             },
@@ -230,7 +235,10 @@ impl Config {
         flags: &Overrides,
     ) -> Result<Config, Error> {
         let text = std::fs::read_to_string(path)
-            .map_err(|e| Error::Config(format!("cannot read {}: {e}", path.display())))?;
+            .map_err(|source| ConfigError::Read {
+                path: path.to_path_buf(),
+                source,
+            })?;
         Config::from_text(&text, path, env, flags)
     }
 
@@ -244,7 +252,10 @@ impl Config {
     ) -> Result<Config, Error> {
         let mut table: toml::Table = text
             .parse()
-            .map_err(|e| Error::Config(format!("{}: {e}", path.display())))?;
+            .map_err(|e: toml::de::Error| ConfigError::Parse {
+                origin: path.display().to_string(),
+                message: e.to_string(),
+            })?;
         let mut from_env = Vec::new();
         for (name, value) in env {
             let Some(rest) = name.strip_prefix("WUJI_") else {
@@ -273,9 +284,11 @@ impl Config {
                     t.insert(key.to_string(), v);
                 }
                 None => {
-                    return Err(Error::Config(format!(
-                        "{name}: [{section}] is not a section"
-                    )));
+                    return Err(ConfigError::Parse {
+                        origin: name,
+                        message: format!("[{section}] is not a section"),
+                    }
+                    .into());
                 }
             }
             from_env.push(name);
@@ -286,7 +299,10 @@ impl Config {
             } else {
                 format!("{} (with {})", path.display(), from_env.join(", "))
             };
-            Error::Config(format!("{src}: {e}"))
+            ConfigError::Parse {
+                origin: src,
+                message: e.to_string(),
+            }
         })?;
         if let Some(l) = &flags.listen {
             config.node.listen = l.clone();
@@ -315,50 +331,53 @@ impl Config {
     }
 
     /// This node's code.
-    pub fn code(&self) -> Result<Code, Error> {
-        Code::parse(&self.node.code).map_err(|e| Error::Config(format!("node.code: {e}")))
+    pub fn code(&self) -> Code {
+        self.node.code
     }
 
     /// Checks the values that the types alone do not.
     pub fn validate(&self) -> Result<(), Error> {
-        let code = self.code()?;
+        let code = self.code();
         if let Some(p) = &self.parent {
-            let pc =
-                Code::parse(&p.code).map_err(|e| Error::Config(format!("parent.code: {e}")))?;
+            let pc = p.code;
             if !code.is_inside(pc) {
-                return Err(Error::Config(format!(
-                    "parent.code {pc} does not contain node.code {code}: the parent must be a higher congress whose region contains this one"
-                )));
+                return Err(ConfigError::invalid(
+                    "parent.code",
+                    format!(
+                        "parent.code {pc} does not contain node.code {code}: the parent must be a higher congress whose region contains this one"
+                    ),
+                )
+                .into());
             }
             if p.addr.trim().is_empty() {
-                return Err(Error::Config("parent.addr is empty".into()));
+                return Err(ConfigError::invalid("parent.addr", "parent.addr is empty").into());
             }
-        } else if code.level() != Level::National {
-            // Allowed (a node may run alone), but said in the log by the server.
         }
-        for c in &self.sync.children {
-            let child = Code::parse(c).map_err(|e| Error::Config(format!("sync.children: {e}")))?;
+        for child in &self.sync.children {
             if !child.is_inside(code) {
-                return Err(Error::Config(format!(
-                    "sync.children: {child} is not inside {code}"
-                )));
+                return Err(ConfigError::invalid(
+                    "sync.children",
+                    format!("sync.children: {child} is not inside {code}"),
+                )
+                .into());
             }
         }
         if self.store.cache_mb == 0 {
-            return Err(Error::Config("store.cache_mb must be at least 1".into()));
+            return Err(ConfigError::invalid("store.cache_mb", "store.cache_mb must be at least 1").into());
         }
         if self.rules.answer_months + self.rules.max_extension_months > 6 {
-            return Err(Error::Config(
-                "rules: answer_months + max_extension_months may not exceed 6 (legal maximum)"
-                    .into(),
-            ));
+            return Err(ConfigError::invalid(
+                "rules",
+                "rules: answer_months + max_extension_months may not exceed 6 (legal maximum)",
+            )
+            .into());
         }
         Ok(())
     }
 
     /// The commented `wuji.toml` that `wuji init` writes for this configuration.
     pub fn to_commented_toml(&self) -> String {
-        let code = self.code().map(|c| c.level()).unwrap_or(Level::County);
+        let code = self.code().level();
         let parent = match &self.parent {
             Some(p) => format!(
                 "\n# The node above this one; this node dials it (only outbound connections\n# are needed from behind a county firewall).\n[parent]\n# Its division code: a higher congress whose region contains this one.\ncode = \"{}\"\n# Its address.\naddr = \"{}\"\n",
@@ -439,7 +458,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut c = Config::new(Code::parse("320114").unwrap());
         c.parent = Some(ParentConfig {
-            code: "320100".into(),
+            code: Code::parse("320100").unwrap(),
             addr: "10.0.0.1:7700".into(),
         });
         let p = write(dir.path(), &c.to_commented_toml());

@@ -1,0 +1,176 @@
+//! A node as a handle: what the API services and tests call (reads, writes
+//! through the committer, the clock, telemetry, links from children), over
+//! whatever parts it was started with ([`start`]).
+
+mod start;
+
+pub use start::{Identity, Parts, Running, Settings, start};
+
+use crate::clock::Clock;
+use crate::commit::{Committed, Committer, Op};
+use crate::sync::{Inbound, LinkCtx, SyncService};
+use crate::telemetry::Telemetry;
+use crate::Error;
+use std::sync::Arc;
+use wuji_division::Code;
+use wuji_model::calendar::Calendar;
+use wuji_model::{Record, RecordId, Rules};
+use wuji_store::Layout;
+
+/// A handle on a running node, shared by the API services.
+#[derive(Clone)]
+pub struct Node {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub(crate) code: Code,
+    pub(crate) layout: Layout,
+    pub(crate) committer: Committer,
+    pub(crate) rules: Rules,
+    pub(crate) calendar: Arc<std::sync::RwLock<Calendar>>,
+    pub(crate) max_page: u32,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) telemetry: Telemetry,
+    pub(crate) tls: bool,
+    pub(crate) links: LinkCtx,
+}
+
+impl Node {
+    /// A node on an in-memory store with no links and no signing key, for
+    /// fuzzing the API services and for tests of pure request handling. Must
+    /// be called inside a tokio runtime (it starts the committer).
+    pub fn in_memory(code: Code, rules: Rules) -> Result<Node, Error> {
+        let mut settings = Settings::new(code);
+        settings.rules = rules;
+        Ok(start(Parts::in_memory(), settings)?.node().clone())
+    }
+
+    /// This node's code.
+    pub fn code(&self) -> Code {
+        self.inner.code
+    }
+
+    /// The handling rules.
+    pub fn rules(&self) -> &Rules {
+        &self.inner.rules
+    }
+
+    /// The working-day calendar this node fixes deadlines with (it changes
+    /// when the national node publishes a year).
+    pub fn calendar(&self) -> std::sync::RwLockReadGuard<'_, Calendar> {
+        self.inner
+            .calendar
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The store.
+    pub fn layout(&self) -> &Layout {
+        &self.inner.layout
+    }
+
+    /// Today's date in China Standard Time, by the node's clock.
+    pub fn today(&self) -> wuji_model::Date {
+        self.inner.clock.today()
+    }
+
+    /// The node's counters and gauges.
+    pub fn telemetry(&self) -> &Telemetry {
+        &self.inner.telemetry
+    }
+
+    /// Whether the node's API is served over TLS.
+    pub fn tls(&self) -> bool {
+        self.inner.tls
+    }
+
+    /// The parent's side of a link from a child whose certificate names
+    /// `certified`: runs it in its own task and returns the messages for the child.
+    pub fn accept(&self, certified: Option<Code>, inbound: Inbound) -> Inbound {
+        crate::sync::accept(self.inner.links.clone(), certified, inbound)
+    }
+
+    /// The sync service over gRPC.
+    pub fn sync_service(&self) -> SyncService {
+        SyncService::new(self.inner.links.clone())
+    }
+
+    /// Largest page size.
+    pub fn max_page(&self) -> u32 {
+        self.inner.max_page
+    }
+
+    /// Submits writes that succeed or fail together; resolves once durable.
+    pub async fn write(&self, ops: Vec<Op>) -> Result<Committed, Error> {
+        self.inner.committer.submit(ops).await
+    }
+
+    /// The current state of a record.
+    pub fn read(&self, id: &RecordId) -> Result<Option<Record>, Error> {
+        Ok(self.inner.layout.record(id)?.map(|s| s.record))
+    }
+
+    /// Records of one kind in key (creation) order after the record key `after`,
+    /// filtered by `keep`, up to `limit`; also the last record key read if more may follow.
+    pub fn scan_kind(
+        &self,
+        kind: u8,
+        after: Option<Vec<u8>>,
+        limit: usize,
+        keep: impl Fn(&Record) -> bool,
+    ) -> Result<(Vec<Record>, Option<Vec<u8>>), Error> {
+        let mut out = Vec::new();
+        let mut cursor = after;
+        loop {
+            let chunk = self.inner.layout.records(&[kind], cursor.as_deref(), 256)?;
+            let exhausted = chunk.len() < 256;
+            for s in chunk {
+                cursor = Some(wuji_store::layout::record_key(&s.record.id).to_vec());
+                if keep(&s.record) {
+                    out.push(s.record);
+                    if out.len() == limit {
+                        return Ok((out, cursor));
+                    }
+                }
+            }
+            if exhausted {
+                return Ok((out, None));
+            }
+        }
+    }
+
+    /// Records under an index prefix after the index key `after`, filtered by
+    /// `keep`, up to `limit`; also the last index key read if more may follow.
+    pub fn scan(
+        &self,
+        prefix: &[u8],
+        after: Option<Vec<u8>>,
+        limit: usize,
+        keep: impl Fn(&Record) -> bool,
+    ) -> Result<(Vec<Record>, Option<Vec<u8>>), Error> {
+        let mut out = Vec::new();
+        let mut cursor = after;
+        loop {
+            let chunk = self
+                .inner
+                .layout
+                .scan_index(prefix, cursor.as_deref(), 256)?;
+            let exhausted = chunk.len() < 256;
+            for (key, id) in chunk {
+                cursor = Some(key);
+                if let Some(r) = self.read(&id)?
+                    && keep(&r)
+                {
+                    out.push(r);
+                    if out.len() == limit {
+                        return Ok((out, cursor));
+                    }
+                }
+            }
+            if exhausted {
+                return Ok((out, None));
+            }
+        }
+    }
+}

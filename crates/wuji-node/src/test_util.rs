@@ -1,0 +1,138 @@
+//! The one set of helpers shared by the tests of every crate (feature
+//! `test-util`): record ids from their printed form, waiting for a condition,
+//! digests over gRPC, link contexts and greetings for driving the link engine
+//! by hand, and a committer over any store.
+
+use crate::sync::{LinkConf, LinkCtx};
+use crate::{Committer, CommitterParts, Op, Telemetry};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tonic::transport::Channel;
+use wuji_division::Code;
+use wuji_proto::pb;
+use wuji_store::{Kv, Layout};
+
+/// How long [`eventually`] waits: long enough for a loaded 2-core machine.
+pub const PATIENCE: Duration = Duration::from_secs(30);
+
+/// A record id from its printed form `HOME:UUID`.
+pub fn rid(s: &str) -> Option<pb::RecordId> {
+    let (home, uuid) = s.split_once(':').expect("HOME:UUID");
+    Some(pb::RecordId {
+        kind: 0,
+        home: home.parse().expect("a numeric home"),
+        uuid: uuid::Uuid::parse_str(uuid)
+            .expect("a UUID")
+            .as_bytes()
+            .to_vec(),
+    })
+}
+
+/// Waits (up to [`PATIENCE`]) until `f` holds; fails the test naming `what`.
+pub async fn eventually<F, Fut>(what: &str, mut f: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + PATIENCE;
+    while !f().await {
+        assert!(Instant::now() < deadline, "timed out waiting for: {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// (records, digest) of the records of `kind` homed in `scope`, at the node behind `ch`.
+pub async fn digest_of(ch: &Channel, scope: u32, kind: pb::RecordKind) -> (u64, Vec<u8>) {
+    let r = pb::sync_client::SyncClient::new(ch.clone())
+        .digest(pb::DigestRequest {
+            scope,
+            kind: kind as i32,
+        })
+        .await
+        .expect("the digest call")
+        .into_inner();
+    (r.records, r.digest)
+}
+
+/// (records, digest) of the suggestions whose origin lies in `scope`.
+pub async fn digest(ch: &Channel, scope: u32) -> (u64, Vec<u8>) {
+    digest_of(ch, scope, pb::RecordKind::Suggestion).await
+}
+
+/// The context of a link of `node` (plaintext, no signatures), for driving
+/// the link engine over in-memory channels; and the sender that stops it.
+pub fn link_ctx(
+    node: Code,
+    parent: Option<Code>,
+    layout: Layout,
+    committer: Committer,
+) -> (LinkCtx, tokio::sync::watch::Sender<bool>) {
+    let (stop_tx, stop) = tokio::sync::watch::channel(false);
+    let ctx = LinkCtx {
+        conf: LinkConf {
+            node,
+            parent,
+            children: Vec::new(),
+            narrow_above: 1_000,
+        },
+        layout,
+        committer,
+        max_message: 4 << 20,
+        stop,
+        telemetry: Telemetry::default(),
+        signing: None,
+    };
+    (ctx, stop_tx)
+}
+
+/// A greeting as a peer `node` whose parent is `parent` sends it.
+pub fn hello(node: u32, parent: u32) -> pb::SyncMessage {
+    pb::SyncMessage {
+        msg: Some(pb::sync_message::Msg::Hello(pb::Hello {
+            protocol_version: wuji_proto::PROTOCOL_VERSION,
+            min_protocol_version: 1,
+            node,
+            parent,
+            resume_from: 0,
+            software: "test".into(),
+            incarnation: vec![1],
+            resume_incarnation: Vec::new(),
+            last_seq: 0,
+        })),
+    }
+}
+
+/// A committer of `node` over `kv` (no signing key, the system clock), and its layout.
+pub fn start_committer(node: Code, kv: Arc<dyn Kv>) -> (Layout, Committer) {
+    let layout = Layout::open(kv).expect("a store");
+    let (committer, _task) = Committer::start(CommitterParts {
+        node,
+        layout: layout.clone(),
+        rules: wuji_model::Rules::default(),
+        calendar: wuji_model::calendar::Calendar::builtin(),
+        clock: Arc::new(crate::clock::SystemClock),
+        max_ahead_ms: 60_000,
+        max_batch: 64,
+        signer: None,
+    })
+    .expect("the committer");
+    (layout, committer)
+}
+
+/// A local write submitting a new suggestion titled `title` at `node`, led by
+/// the deputy `P-1`.
+pub fn new_suggestion(node: Code, title: &str) -> Op {
+    use wuji_model::suggestion::workflow::{self, Draft};
+    let id = wuji_model::RecordId {
+        kind: wuji_model::RecordKind::Suggestion,
+        home: node,
+        uuid: uuid::Uuid::now_v7(),
+    };
+    let draft = Draft {
+        lead: "P-1".into(),
+        title: title.into(),
+        text: "x".into(),
+        ..Draft::default()
+    };
+    Op::new(id, move |ctx, _| Ok(workflow::submit(ctx, id, &draft)?))
+}
