@@ -128,7 +128,9 @@ pub enum ConfigError {
         node: Code,
     },
     /// Plaintext is allowed on loopback addresses only.
-    #[error("{addr} is not a loopback address and no [tls] is configured: set [tls] (wuji ca issue, wuji init --tls-dir) or listen on 127.0.0.1 for development")]
+    #[error(
+        "{addr} is not a loopback address and no [tls] is configured: set [tls] (wuji ca issue, wuji init --tls-dir) or listen on 127.0.0.1 for development"
+    )]
     PlaintextOffLoopback {
         /// The address listened on.
         addr: std::net::SocketAddr,

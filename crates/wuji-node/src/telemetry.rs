@@ -124,7 +124,12 @@ impl Telemetry {
     }
 
     /// The span of one API call.
-    pub fn call_span(&self, node: Code, method: &str, peer: Option<std::net::SocketAddr>) -> tracing::Span {
+    pub fn call_span(
+        &self,
+        node: Code,
+        method: &str,
+        peer: Option<std::net::SocketAddr>,
+    ) -> tracing::Span {
         tracing::info_span!("call", %node, method, peer = ?peer)
     }
 }

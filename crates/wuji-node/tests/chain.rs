@@ -74,11 +74,20 @@ fn mem_chain() -> Chain {
         let running = wuji_node::start(parts, settings(i)).unwrap();
         let node = running.node().clone();
         let n = node.clone();
-        net.listen(code(i), Arc::new(move |certified, inbound| n.accept(certified, inbound)));
+        net.listen(
+            code(i),
+            Arc::new(move |certified, inbound| n.accept(certified, inbound)),
+        );
         nodes.push(node);
         std::mem::forget(running); // runs until the test's runtime ends
     }
-    Chain { nodes, cut: Cut::Mem(net), clock, _dirs: Vec::new(), _pki: None }
+    Chain {
+        nodes,
+        cut: Cut::Mem(net),
+        clock,
+        _dirs: Vec::new(),
+        _pki: None,
+    }
 }
 
 /// Forwards connections to `upstream` until `cut` turns true; while it is,
@@ -96,7 +105,9 @@ async fn proxy(upstream: String) -> (String, watch::Sender<bool>) {
             }
             let upstream = upstream.clone();
             tokio::spawn(async move {
-                let Ok(mut up) = TcpStream::connect(&upstream).await else { return };
+                let Ok(mut up) = TcpStream::connect(&upstream).await else {
+                    return;
+                };
                 tokio::select! {
                     _ = tokio::io::copy_bidirectional(&mut down, &mut up) => {}
                     _ = async { cut.wait_for(|c| *c).await.is_ok() } => {}
@@ -117,16 +128,31 @@ async fn tls_chain() -> Chain {
     for _ in CHAIN {
         listeners.push(TcpListener::bind("127.0.0.1:0").await.unwrap());
     }
-    let addrs: Vec<String> = listeners.iter().map(|l| l.local_addr().unwrap().to_string()).collect();
+    let addrs: Vec<String> = listeners
+        .iter()
+        .map(|l| l.local_addr().unwrap().to_string())
+        .collect();
     let (via, flag) = proxy(addrs[COUNTY - 1].clone()).await;
     let (mut nodes, mut dirs) = (Vec::new(), Vec::new());
     for (i, listener) in listeners.into_iter().enumerate() {
         let tls = pki.node(CHAIN[i]);
-        let files = TlsFiles { ca: tls.ca.clone(), cert: tls.cert.clone(), key: tls.key.clone(), crl: None };
+        let files = TlsFiles {
+            ca: tls.ca.clone(),
+            cert: tls.cert.clone(),
+            key: tls.key.clone(),
+            crl: None,
+        };
         let dir = tempfile::tempdir().unwrap();
-        let parent_addr = if i == COUNTY { via.clone() } else { addrs[i.saturating_sub(1)].clone() };
-        let connector: Arc<dyn Connector> =
-            Arc::new(TcpConnector::new(parent_addr, Some(files.clone()), provider.clone()));
+        let parent_addr = if i == COUNTY {
+            via.clone()
+        } else {
+            addrs[i.saturating_sub(1)].clone()
+        };
+        let connector: Arc<dyn Connector> = Arc::new(TcpConnector::new(
+            parent_addr,
+            Some(files.clone()),
+            provider.clone(),
+        ));
         let parts = Parts {
             kv: Arc::new(wuji_store::SledKv::open(dir.path(), 16 << 20).unwrap()),
             clock: Arc::new(clock.clone()),
@@ -140,15 +166,31 @@ async fn tls_chain() -> Chain {
         nodes.push(running.node().clone());
         let server_tls = wuji_node::trust::tls::server_config(&files, provider.clone()).unwrap();
         let limit = 4 << 20;
-        tokio::spawn(wuji_node::serve(listener, running, Some(server_tls), limit, std::future::pending()));
+        tokio::spawn(wuji_node::serve(
+            listener,
+            running,
+            Some(server_tls),
+            limit,
+            std::future::pending(),
+        ));
         dirs.push(dir);
     }
-    Chain { nodes, cut: Cut::Tcp(flag), clock, _dirs: dirs, _pki: Some(pki) }
+    Chain {
+        nodes,
+        cut: Cut::Tcp(flag),
+        clock,
+        _dirs: dirs,
+        _pki: Some(pki),
+    }
 }
 
 async fn write_at_township(chain: &Chain, title: &str) -> RecordId {
     let town = &chain.nodes[4];
-    town.write(vec![new_suggestion(town.code(), title)]).await.unwrap().records[0].id
+    town.write(vec![new_suggestion(town.code(), title)])
+        .await
+        .unwrap()
+        .records[0]
+        .id
 }
 
 async fn holds(node: &Node, id: &RecordId) -> bool {
@@ -158,19 +200,33 @@ async fn holds(node: &Node, id: &RecordId) -> bool {
 async fn scenario(chain: Chain) {
     let (national, city, county) = (&chain.nodes[0], &chain.nodes[2], &chain.nodes[COUNTY]);
     let first = write_at_township(&chain, "乡镇代表建议一").await;
-    eventually("the township's suggestion reaches the national node", || holds(national, &first)).await;
+    eventually(
+        "the township's suggestion reaches the national node",
+        || holds(national, &first),
+    )
+    .await;
 
     chain.set_cut(true);
     chain.clock.advance(60_000);
     let second = write_at_township(&chain, "乡镇代表建议二").await;
-    eventually("the second suggestion reaches the county", || holds(county, &second)).await;
+    eventually("the second suggestion reaches the county", || {
+        holds(county, &second)
+    })
+    .await;
     tokio::time::sleep(Duration::from_millis(700)).await;
     assert!(!holds(city, &second).await, "it crossed a cut link");
     let up = county.telemetry().link(city.code()).map(|l| l.connected);
-    assert_ne!(up, Some(true), "the county's link to the city is down while cut");
+    assert_ne!(
+        up,
+        Some(true),
+        "the county's link to the city is down while cut"
+    );
 
     chain.set_cut(false);
-    eventually("after the heal it reaches the national node", || holds(national, &second)).await;
+    eventually("after the heal it reaches the national node", || {
+        holds(national, &second)
+    })
+    .await;
     let scope = chain.nodes[4].code();
     let digests = || async {
         let all: Vec<_> = chain
@@ -178,11 +234,21 @@ async fn scenario(chain: Chain) {
             .iter()
             .map(|n| n.layout().scope_digest(scope, None).unwrap())
             .collect();
-        all.iter().all(|d| d.digest == all[0].digest && d.records == all[0].records)
+        all.iter()
+            .all(|d| d.digest == all[0].digest && d.records == all[0].records)
     };
-    eventually("every node holds the township's records alike (equal digests)", digests).await;
-    let kind = Some(wuji_store::layout::kind_byte(wuji_model::RecordKind::Suggestion));
-    assert_eq!(national.layout().scope_digest(scope, kind).unwrap().records, 2);
+    eventually(
+        "every node holds the township's records alike (equal digests)",
+        digests,
+    )
+    .await;
+    let kind = Some(wuji_store::layout::kind_byte(
+        wuji_model::RecordKind::Suggestion,
+    ));
+    assert_eq!(
+        national.layout().scope_digest(scope, kind).unwrap().records,
+        2
+    );
     let link = county.telemetry().link(city.code()).unwrap();
     assert!(link.connected && link.acked > 0, "{link:?}");
 }

@@ -84,7 +84,6 @@ async fn restart_with(
     TestNode::start_at(dir, cfg, addr).await
 }
 
-
 async fn agree(nodes: &[&Channel], scope: u32, n: u64) {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {

@@ -85,8 +85,12 @@ impl Service {
 }
 
 fn class(n: i32) -> Result<AnswerClass, Error> {
-    wuji_proto::enums::class_from(n)
-        .map_err(|_| Error::bad("enum-value", format!("answer class {n}: 0 A, 1 B, 2 C, 3 D")))
+    wuji_proto::enums::class_from(n).map_err(|_| {
+        Error::bad(
+            "enum-value",
+            format!("answer class {n}: 0 A, 1 B, 2 C, 3 D"),
+        )
+    })
 }
 
 fn rating(n: i32) -> Result<Satisfaction, Error> {

@@ -6,11 +6,11 @@ mod start;
 
 pub use start::{Identity, Parts, Running, Settings, start};
 
+use crate::Error;
 use crate::clock::Clock;
 use crate::commit::{Committed, Committer, Op};
 use crate::sync::{Inbound, LinkCtx, SyncService};
 use crate::telemetry::Telemetry;
-use crate::Error;
 use std::sync::Arc;
 use wuji_division::Code;
 use wuji_model::calendar::Calendar;

@@ -141,7 +141,13 @@ pub fn start(parts: Parts, settings: Settings) -> Result<Running, Error> {
                 tracing::warn!(node = %code, "sync.verify_signatures = false: sections from peers are NOT checked");
             }
             let (cas, revoked) = (id.cas.clone(), id.revoked.clone());
-            Some(Signing::load(&layout, cas, revoked, &id.own, settings.verify_signatures)?)
+            Some(Signing::load(
+                &layout,
+                cas,
+                revoked,
+                &id.own,
+                settings.verify_signatures,
+            )?)
         }
         None => None,
     };
@@ -171,7 +177,11 @@ pub fn start(parts: Parts, settings: Settings) -> Result<Running, Error> {
         signing,
     };
     let dialer = match (settings.parent, parts.connector) {
-        (Some(parent), Some(c)) => Some(tokio::spawn(crate::sync::dial_parent(links.clone(), parent, c))),
+        (Some(parent), Some(c)) => Some(tokio::spawn(crate::sync::dial_parent(
+            links.clone(),
+            parent,
+            c,
+        ))),
         _ => None,
     };
     if settings.parent.is_none() && code != Code::NATIONAL {

@@ -50,8 +50,11 @@ pub async fn run(
         None => return Err(ConfigError::PlaintextOffLoopback { addr }.into()),
     };
     let connector = config.parent.as_ref().map(|p| {
-        Arc::new(TcpConnector::new(p.addr.clone(), tls.clone(), provider.clone()))
-            as Arc<dyn Connector>
+        Arc::new(TcpConnector::new(
+            p.addr.clone(),
+            tls.clone(),
+            provider.clone(),
+        )) as Arc<dyn Connector>
     });
     let parts = Parts {
         kv: Arc::new(kv),
@@ -65,7 +68,14 @@ pub async fn run(
         tracing::warn!(node = %code, "{notice}");
     }
     tracing::info!(node = %code, level = code.level().en(), %addr, data = %config.node.data_dir.display(), tls = server_tls.is_some(), "node serving");
-    serve(listener, running, server_tls, config.api.max_message_bytes, shutdown).await
+    serve(
+        listener,
+        running,
+        server_tls,
+        config.api.max_message_bytes,
+        shutdown,
+    )
+    .await
 }
 
 /// Serves a started node on `listener` (over TLS with `tls`), every service

@@ -1,10 +1,10 @@
 //! The gRPC services of a node behind its access layer: the four API
 //! services, the node's status, sync, health and reflection (v1 and v1alpha).
 
+use crate::Error;
 use crate::api;
 use crate::node::Node;
 use crate::trust::access::AccessLayer;
-use crate::Error;
 use wuji_proto::pb;
 
 /// The router behind the access layer.
@@ -29,11 +29,31 @@ pub async fn routes(node: &Node, limit: usize) -> Result<Router, Error> {
     use pb::suggestions_server::SuggestionsServer;
     use pb::supervision_server::SupervisionServer;
     use pb::sync_server::SyncServer;
-    let deputies = service!(DeputiesServer, api::deputies::Service, api::deputies::Service::new(node.clone()));
-    let suggestions = service!(SuggestionsServer, api::suggestions::Service, api::suggestions::Service::new(node.clone()));
-    let assignments = service!(AssignmentsServer, api::assignments::Service, api::assignments::Service::new(node.clone()));
-    let supervision = service!(SupervisionServer, api::supervision::Service, api::supervision::Service::new(node.clone()));
-    let status = service!(NodeServer, api::status::Service, api::status::Service::new(node.clone()));
+    let deputies = service!(
+        DeputiesServer,
+        api::deputies::Service,
+        api::deputies::Service::new(node.clone())
+    );
+    let suggestions = service!(
+        SuggestionsServer,
+        api::suggestions::Service,
+        api::suggestions::Service::new(node.clone())
+    );
+    let assignments = service!(
+        AssignmentsServer,
+        api::assignments::Service,
+        api::assignments::Service::new(node.clone())
+    );
+    let supervision = service!(
+        SupervisionServer,
+        api::supervision::Service,
+        api::supervision::Service::new(node.clone())
+    );
+    let status = service!(
+        NodeServer,
+        api::status::Service,
+        api::status::Service::new(node.clone())
+    );
     let sync = service!(SyncServer, crate::sync::SyncService, node.sync_service());
     let reflection = || {
         tonic_reflection::server::Builder::configure()

@@ -15,7 +15,7 @@
 
 use super::batch::split;
 use super::ctx::LinkCtx;
-use super::engine::Outbound;
+use super::ctx::Outbound;
 use super::state::{BATCH_RECORDS, LinkState, QUIET, kinds};
 use crate::{Error, LinkError};
 use std::collections::BTreeMap;
@@ -50,7 +50,13 @@ pub async fn answer_probe(
         subs.extend(ctx.layout.sub_scopes(scope, k)?);
     }
     v.message.subs = subs.into_iter().map(Code::value).collect();
-    send(tx, pb::SyncMessage { msg: Some(Msg::Verdict(v.message)) }).await?;
+    send(
+        tx,
+        pb::SyncMessage {
+            msg: Some(Msg::Verdict(v.message)),
+        },
+    )
+    .await?;
     spawn_resend(ctx, peer, scope, p.exact, v.resend, tx);
     Ok(())
 }
@@ -129,7 +135,13 @@ pub async fn resend(
                     repair: true,
                     certificates,
                 };
-                send(&tx, pb::SyncMessage { msg: Some(Msg::Batch(batch)) }).await?;
+                send(
+                    &tx,
+                    pb::SyncMessage {
+                        msg: Some(Msg::Batch(batch)),
+                    },
+                )
+                .await?;
             }
             if last {
                 break;

@@ -5,7 +5,7 @@
 //! heal each link (restate's `TransportConnect` with its in-memory connector is
 //! the model).
 
-use super::engine::Outbound;
+use super::ctx::Outbound;
 use crate::LinkError;
 use crate::trust::tls::TlsFiles;
 use std::collections::HashMap;
@@ -23,7 +23,8 @@ use wuji_proto::pb;
 pub type Inbound = Pin<Box<dyn Stream<Item = Result<pb::SyncMessage, String>> + Send>>;
 
 /// A future of a connector.
-pub type Connecting<'a> = Pin<Box<dyn Future<Output = Result<(Outbound, Inbound), LinkError>> + Send + 'a>>;
+pub type Connecting<'a> =
+    Pin<Box<dyn Future<Output = Result<(Outbound, Inbound), LinkError>> + Send + 'a>>;
 
 /// Opens links from a child to its parent.
 pub trait Connector: Send + Sync + 'static {
@@ -51,10 +52,18 @@ impl TcpConnector {
         tls: Option<TlsFiles>,
         provider: Arc<rustls::crypto::CryptoProvider>,
     ) -> TcpConnector {
-        TcpConnector { addr, tls, provider }
+        TcpConnector {
+            addr,
+            tls,
+            provider,
+        }
     }
 
-    async fn open(&self, parent: Code, max_message: usize) -> Result<(Outbound, Inbound), LinkError> {
+    async fn open(
+        &self,
+        parent: Code,
+        max_message: usize,
+    ) -> Result<(Outbound, Inbound), LinkError> {
         let host = self
             .addr
             .trim_start_matches("http://")
@@ -179,7 +188,9 @@ impl Connector for MemNet {
         let accept = self.net().nodes.get(&parent).cloned();
         Box::pin(async move {
             if *flag.borrow() {
-                return Err(LinkError::Unreachable(format!("the link {node} → {parent} is cut")));
+                return Err(LinkError::Unreachable(format!(
+                    "the link {node} → {parent} is cut"
+                )));
             }
             let accept = accept.ok_or_else(|| {
                 LinkError::Unreachable(format!("no node {parent} on the in-memory network"))

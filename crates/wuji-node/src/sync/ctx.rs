@@ -10,6 +10,9 @@ use wuji_division::Code;
 use wuji_proto::pb;
 use wuji_store::Layout;
 
+/// The outbound half of a link.
+pub type Outbound = tokio::sync::mpsc::Sender<pb::SyncMessage>;
+
 /// The node side of every link.
 #[derive(Clone)]
 pub struct LinkCtx {
@@ -62,7 +65,11 @@ impl LinkCtx {
 
     /// A probe of this node's digests of `kinds` in `scope`.
     pub fn probe(&self, scope: Code, kinds: &[u8], exact: bool) -> Result<pb::SyncMessage, Error> {
-        Ok(LinkState::probe(scope, exact, self.digests(scope, kinds, exact)?))
+        Ok(LinkState::probe(
+            scope,
+            exact,
+            self.digests(scope, kinds, exact)?,
+        ))
     }
 
     /// The certificates of the owners of sections in `records` that the peer

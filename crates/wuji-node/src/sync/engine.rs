@@ -4,12 +4,11 @@
 
 use super::batch::split;
 use super::check;
-use super::ctx::LinkCtx;
+use super::ctx::{LinkCtx, Outbound};
 use super::state::{LinkState, Local, Role, Step, WINDOW_ENTRIES, refusal_message};
 use crate::{Error, LinkError};
 use std::collections::BTreeSet;
 use std::time::Duration;
-use tokio::sync::mpsc;
 use tokio_stream::{Stream, StreamExt};
 use tracing::Instrument;
 use wuji_division::Code;
@@ -20,9 +19,6 @@ use wuji_store::Layout;
 
 /// A keep-alive is sent when nothing else was for this long.
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
-
-/// The outbound half of a link.
-pub type Outbound = mpsc::Sender<pb::SyncMessage>;
 
 async fn send(tx: &Outbound, m: pb::SyncMessage) -> Result<(), Error> {
     tx.send(m).await.map_err(|_| LinkError::Closed.into())
@@ -59,7 +55,7 @@ where
     };
     let (h, peer) = match state.first(first) {
         Ok(checked) => checked,
-        Err(step) => return end(&ctx, &tx, step).await,
+        Err(step) => return end(&ctx, &tx, *step).await,
     };
     if let Role::Parent { .. } = role {
         send(&tx, hello(ctx.layout.checkpoint(peer)?)?).await?;
@@ -224,12 +220,21 @@ async fn admit(
                 );
                 tracing::warn!(%peer, rule = "malformed-record", error = %m, "link refused");
                 ctx.telemetry.refused("malformed-record");
-                let _ = tx.send(refusal_message("malformed-record", m.clone())).await;
+                let _ = tx
+                    .send(refusal_message("malformed-record", m.clone()))
+                    .await;
                 return Err(LinkError::Transport(m).into());
             }
         }
     }
-    super::verify::check(ctx.signing.as_ref(), &ctx.layout, &ctx.telemetry, peer, records).await
+    super::verify::check(
+        ctx.signing.as_ref(),
+        &ctx.layout,
+        &ctx.telemetry,
+        peer,
+        records,
+    )
+    .await
 }
 
 /// Counts, by rule, what the committer refused of a peer's batch.
@@ -268,7 +273,13 @@ where
                 count_refused(ctx, peer, &done.refused);
                 tracing::debug!(%peer, to = b.to_seq, records = n, "applied batch");
                 let ack = pb::Ack { seq: b.to_seq };
-                send(tx, pb::SyncMessage { msg: Some(Msg::Ack(ack)) }).await?;
+                send(
+                    tx,
+                    pb::SyncMessage {
+                        msg: Some(Msg::Ack(ack)),
+                    },
+                )
+                .await?;
             }
             Step::Repair(b) => {
                 let records = admit(ctx, peer, &b, tx).await?;

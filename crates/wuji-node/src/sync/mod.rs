@@ -29,8 +29,8 @@ pub mod state;
 pub mod verify;
 
 pub use connect::{Connector, Inbound, MemNet, TcpConnector};
-pub use ctx::LinkCtx;
-pub use engine::{Outbound, run_link};
+pub use ctx::{LinkCtx, Outbound};
+pub use engine::run_link;
 pub use retry::dial_parent;
 pub use service::{SyncService, accept};
 pub use state::{Greeting, LinkConf, LinkState, Role};

@@ -53,7 +53,13 @@ pub async fn dial_parent(ctx: LinkCtx, parent: Code, connector: Arc<dyn Connecto
     }
 }
 
-async fn link_once(ctx: &LinkCtx, parent: Code, connector: &dyn Connector) -> Result<(), crate::Error> {
-    let (tx, rx) = connector.connect(ctx.node(), parent, ctx.max_message).await?;
+async fn link_once(
+    ctx: &LinkCtx,
+    parent: Code,
+    connector: &dyn Connector,
+) -> Result<(), crate::Error> {
+    let (tx, rx) = connector
+        .connect(ctx.node(), parent, ctx.max_message)
+        .await?;
     run_link(ctx.clone(), Role::Child { parent }, tx, rx).await
 }

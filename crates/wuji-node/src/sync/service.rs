@@ -77,7 +77,9 @@ impl pb::sync_server::Sync for SyncService {
             })
         });
         let out = accept(self.ctx.clone(), certified, Box::pin(inbound));
-        Ok(Response::new(Box::pin(out.map(|m| m.map_err(Status::internal)))))
+        Ok(Response::new(Box::pin(
+            out.map(|m| m.map_err(Status::internal)),
+        )))
     }
 
     async fn digest(

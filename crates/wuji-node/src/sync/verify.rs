@@ -59,12 +59,13 @@ impl Signing {
 
     /// Checks a certificate and keeps its key; persists it if `layout` is given.
     pub fn learn(&self, layout: Option<&Layout>, der: &[u8]) -> Result<Code, Error> {
-        let (code, key) =
-            wuji_pki::node_key(der, &self.cas).map_err(|e| LinkError::Certificate(e.to_string()))?;
-        let serial =
-            wuji_pki::serial_of(der).map_err(|e| LinkError::Certificate(e.to_string()))?;
+        let (code, key) = wuji_pki::node_key(der, &self.cas)
+            .map_err(|e| LinkError::Certificate(e.to_string()))?;
+        let serial = wuji_pki::serial_of(der).map_err(|e| LinkError::Certificate(e.to_string()))?;
         if self.revoked.contains(&serial) {
-            return Err(LinkError::Certificate(format!("node {code}'s certificate is revoked")).into());
+            return Err(
+                LinkError::Certificate(format!("node {code}'s certificate is revoked")).into(),
+            );
         }
         let new = self
             .keyring

@@ -13,11 +13,11 @@
 
 use super::{ClientRole, Identity, Peer};
 use crate::telemetry::Telemetry;
-use tracing::Instrument;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use tonic::codegen::http;
+use tracing::Instrument;
 use wuji_division::Code;
 
 /// The layer, for `Server::builder().layer(..)`.

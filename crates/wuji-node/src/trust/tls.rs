@@ -66,9 +66,7 @@ fn key(path: &Path) -> Result<PrivateKeyDer<'static>, Error> {
 fn roots(path: &Path) -> Result<rustls::RootCertStore, Error> {
     let mut roots = rustls::RootCertStore::empty();
     for c in certs(path)? {
-        roots
-            .add(c)
-            .map_err(|e| ConfigError::file(path, e))?;
+        roots.add(c).map_err(|e| ConfigError::file(path, e))?;
     }
     Ok(roots)
 }
@@ -90,12 +88,10 @@ pub fn server_config(
             .with_crls(crls(crl)?)
             .allow_unknown_revocation_status();
     }
-    let verifier = builder
-        .build()
-        .map_err(|e| ConfigError::Verifier {
-            side: "client",
-            message: e.to_string(),
-        })?;
+    let verifier = builder.build().map_err(|e| ConfigError::Verifier {
+        side: "client",
+        message: e.to_string(),
+    })?;
     let mut cfg = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(bad)?
@@ -123,12 +119,10 @@ pub fn client_config(
             .with_crls(crls(crl)?)
             .allow_unknown_revocation_status();
     }
-    let verifier = builder
-        .build()
-        .map_err(|e| ConfigError::Verifier {
-            side: "server",
-            message: e.to_string(),
-        })?;
+    let verifier = builder.build().map_err(|e| ConfigError::Verifier {
+        side: "server",
+        message: e.to_string(),
+    })?;
     let mut cfg = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(bad)?

@@ -181,4 +181,3 @@ impl Federation {
             .map(|r| r.into_inner().view.into_iter().collect())
     }
 }
-

@@ -197,7 +197,12 @@ impl LinkState {
     }
 
     /// This node's `Hello`: its checkpoint of the peer and its own log.
-    pub fn hello(&self, checkpoint: (u64, Vec<u8>), incarnation: Vec<u8>, last_seq: u64) -> pb::SyncMessage {
+    pub fn hello(
+        &self,
+        checkpoint: (u64, Vec<u8>),
+        incarnation: Vec<u8>,
+        last_seq: u64,
+    ) -> pb::SyncMessage {
         let (resume_from, resume_incarnation) = checkpoint;
         pb::SyncMessage {
             msg: Some(Msg::Hello(pb::Hello {
@@ -216,26 +221,26 @@ impl LinkState {
 
     /// Sorts the first message: the peer's hello (checked, returning the peer),
     /// or why the link ends.
-    pub fn first(&self, msg: pb::SyncMessage) -> Result<(pb::Hello, Code), Step> {
+    pub fn first(&self, msg: pb::SyncMessage) -> Result<(pb::Hello, Code), Box<Step>> {
         match msg.msg {
             Some(Msg::Hello(h)) => match self.check_hello(&h) {
                 Ok(peer) => Ok((h, peer)),
-                Err((rule, message)) => Err(Step::End(
+                Err((rule, message)) => Err(Box::new(Step::End(
                     LinkError::Refused {
                         rule: rule.clone(),
                         message: message.clone(),
                     },
                     Some(refusal_message(&rule, message)),
-                )),
+                ))),
             },
-            Some(Msg::Refusal(r)) => Err(Step::End(
+            Some(Msg::Refusal(r)) => Err(Box::new(Step::End(
                 LinkError::RefusedByPeer {
                     rule: r.rule,
                     message: r.message,
                 },
                 None,
-            )),
-            _ => Err(Step::End(LinkError::NotGreeting, None)),
+            ))),
+            _ => Err(Box::new(Step::End(LinkError::NotGreeting, None))),
         }
     }
 
@@ -247,12 +252,15 @@ impl LinkState {
                 "protocol-version",
                 format!(
                     "peer speaks {}..{}, this node {}..{}",
-                    h.min_protocol_version, h.protocol_version, MIN_PROTOCOL_VERSION, PROTOCOL_VERSION
+                    h.min_protocol_version,
+                    h.protocol_version,
+                    MIN_PROTOCOL_VERSION,
+                    PROTOCOL_VERSION
                 ),
             ));
         }
-        let peer =
-            Code::from_value(h.node).map_err(|e| refusal("peer-code", format!("peer code: {e}")))?;
+        let peer = Code::from_value(h.node)
+            .map_err(|e| refusal("peer-code", format!("peer code: {e}")))?;
         match self.role {
             Role::Child { parent } if peer != parent => Err(refusal(
                 "peer-is-parent",
@@ -330,7 +338,8 @@ impl LinkState {
     }
 
     fn ships(&self, e: &LogEntry) -> bool {
-        self.peer().is_some_and(|p| e.source != Some(p) || e.seq <= self.echo_until)
+        self.peer()
+            .is_some_and(|p| e.source != Some(p) || e.seq <= self.echo_until)
     }
 
     /// Plans the batches of one log window read after `from`: within the

@@ -1,0 +1,71 @@
+//! The committer's write: one atomic batch of a group commit (log entries by
+//! source, records with this node's sections signed, index and digest
+//! changes, peer checkpoints, the clock), applied and flushed on the blocking
+//! pool before anything is acknowledged.
+
+use super::{State, Touched};
+use crate::{Error, index};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use wuji_division::Code;
+use wuji_model::RecordId;
+use wuji_store::Batch;
+
+impl State {
+    /// Writes the batch and flushes it; returns the new log sequence.
+    pub(super) async fn write(
+        &mut self,
+        touched: &BTreeMap<RecordId, Touched>,
+        checkpoints: &[(Code, u64, Vec<u8>)],
+    ) -> Result<u64, Error> {
+        let mut batch = Batch::default();
+        let mut by_source: BTreeMap<Option<Code>, Vec<RecordId>> = BTreeMap::new();
+        for (id, t) in touched {
+            by_source.entry(t.source).or_default().push(*id);
+        }
+        let mut seq = self.seq;
+        let mut seq_of = BTreeMap::new();
+        for (source, ids) in &by_source {
+            seq += 1;
+            self.layout.put_log(&mut batch, seq, ids, *source);
+            for id in ids {
+                seq_of.insert(*id, seq);
+            }
+        }
+        let mut digests = wuji_store::DigestChanges::default();
+        for (id, t) in touched {
+            let sigs = self.sign_own(t);
+            self.layout
+                .put_record(&mut batch, &t.now, &sigs, seq_of[id], t.source);
+            digests.record(t.before.as_ref(), &t.now);
+            let old: BTreeSet<Vec<u8>> = t
+                .before
+                .as_ref()
+                .map(|b| index::entries(b, &self.rules))
+                .unwrap_or_default();
+            let new = index::entries(&t.now, &self.rules);
+            for k in old.difference(&new) {
+                self.layout.delete_index(&mut batch, k);
+            }
+            for k in new.difference(&old) {
+                self.layout.put_index(&mut batch, k);
+            }
+        }
+        digests.write(&self.layout, &mut batch)?;
+        for (peer, cp, inc) in checkpoints {
+            self.layout.put_checkpoint(&mut batch, *peer, *cp, inc);
+        }
+        self.layout.put_meta(
+            &mut batch,
+            b"hlc",
+            self.clock.last().0.to_be_bytes().to_vec(),
+        );
+        let kv = Arc::clone(self.layout.kv());
+        tokio::task::spawn_blocking(move || {
+            kv.apply(batch)?;
+            kv.flush()
+        })
+        .await??;
+        Ok(seq)
+    }
+}
