@@ -260,7 +260,14 @@ async fn kill_and_restart(
     n.pid = c.id();
     *child = Some(c);
     let deadline = Instant::now() + Duration::from_secs(30);
-    while tokio::net::TcpStream::connect(&n.addr).await.is_err() {
+    // A connect to a local port nobody listens on yet can land on itself (TCP
+    // simultaneous open, when the kernel picks that very port as the source):
+    // that is not the node, and it holds the port the node is about to bind.
+    let listening = |s: &tokio::net::TcpStream| s.local_addr().ok() != s.peer_addr().ok();
+    while !tokio::net::TcpStream::connect(&n.addr)
+        .await
+        .is_ok_and(|s| listening(&s))
+    {
         if Instant::now() > deadline {
             bail!("the restarted node does not listen on {}", n.addr);
         }

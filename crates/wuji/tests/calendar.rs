@@ -27,7 +27,10 @@ fn start(config: &std::path::Path, addr: &str) -> Child {
         .spawn()
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);
-    while std::net::TcpStream::connect(addr).is_err() {
+    // (a connect landing on itself is not the node)
+    while !std::net::TcpStream::connect(addr)
+        .is_ok_and(|s| s.local_addr().ok() != s.peer_addr().ok())
+    {
         assert!(Instant::now() < deadline, "node did not start");
         std::thread::sleep(Duration::from_millis(50));
     }

@@ -135,7 +135,10 @@ fn node_run_stops_cleanly_on_sigterm_and_names_bad_config_keys() {
         .spawn()
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);
-    while std::net::TcpStream::connect(&addr).is_err() {
+    // (a connect landing on itself is not the node)
+    while !std::net::TcpStream::connect(&addr)
+        .is_ok_and(|s| s.local_addr().ok() != s.peer_addr().ok())
+    {
         assert!(Instant::now() < deadline, "node did not start");
         std::thread::sleep(Duration::from_millis(50));
     }
@@ -363,7 +366,10 @@ fn a_node_set_up_with_the_ca_commands_serves_mutual_tls_only() {
         .spawn()
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);
-    while std::net::TcpStream::connect(&addr).is_err() {
+    // (a connect landing on itself is not the node)
+    while !std::net::TcpStream::connect(&addr)
+        .is_ok_and(|s| s.local_addr().ok() != s.peer_addr().ok())
+    {
         assert!(Instant::now() < deadline, "node did not start");
         std::thread::sleep(Duration::from_millis(50));
     }

@@ -329,7 +329,11 @@ async fn wait_listening(n: &mut Running) -> anyhow::Result<()> {
                 n.code
             );
         }
-        if tokio::net::TcpStream::connect(&n.addr).await.is_ok() {
+        // A connect that lands on itself (TCP simultaneous open on a local
+        // port nobody listens on yet) is not the node.
+        if let Ok(s) = tokio::net::TcpStream::connect(&n.addr).await
+            && s.local_addr().ok() != s.peer_addr().ok()
+        {
             return Ok(());
         }
         if Instant::now() > deadline {
