@@ -169,7 +169,7 @@ impl Telemetry {
     /// A batch of `n` record states from `peer` arrived.
     pub fn batch_received(&self, peer: Code, n: u64) {
         self.on_link(peer, |e| {
-            e.last_received = Some(Instant::now());
+            e.last_received = Some(tokio::time::Instant::now().into_std());
             e.batches += 1;
             e.received += n;
         });

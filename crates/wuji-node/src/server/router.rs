@@ -14,47 +14,32 @@ pub type Router = tonic::transport::server::Router<
 
 /// The router of every service of `node`, each taking messages up to `limit` bytes.
 pub async fn routes(node: &Node, limit: usize) -> Result<Router, Error> {
-    let (health_reporter, health) = tonic_health::server::health_reporter();
-    macro_rules! service {
-        ($server:ident, $svc:ty, $make:expr) => {{
-            health_reporter.set_serving::<$server<$svc>>().await;
-            $server::new($make)
-                .max_decoding_message_size(limit)
-                .max_encoding_message_size(limit)
-        }};
-    }
+    let (reporter, health) = tonic_health::server::health_reporter();
+    let reporter = &reporter;
     use pb::assignments_server::AssignmentsServer;
     use pb::deputies_server::DeputiesServer;
     use pb::node_server::NodeServer;
     use pb::suggestions_server::SuggestionsServer;
     use pb::supervision_server::SupervisionServer;
     use pb::sync_server::SyncServer;
-    let deputies = service!(
-        DeputiesServer,
-        api::deputies::Service,
-        api::deputies::Service::new(node.clone())
-    );
-    let suggestions = service!(
-        SuggestionsServer,
-        api::suggestions::Service,
-        api::suggestions::Service::new(node.clone())
-    );
-    let assignments = service!(
-        AssignmentsServer,
-        api::assignments::Service,
-        api::assignments::Service::new(node.clone())
-    );
-    let supervision = service!(
-        SupervisionServer,
-        api::supervision::Service,
-        api::supervision::Service::new(node.clone())
-    );
-    let status = service!(
-        NodeServer,
-        api::status::Service,
-        api::status::Service::new(node.clone())
-    );
-    let sync = service!(SyncServer, crate::sync::SyncService, node.sync_service());
+    let n = || node.clone();
+    macro_rules! limited {
+        ($server:expr) => {
+            serving(
+                reporter,
+                $server
+                    .max_decoding_message_size(limit)
+                    .max_encoding_message_size(limit),
+            )
+            .await
+        };
+    }
+    let deputies = limited!(DeputiesServer::new(api::deputies::Service::new(n())));
+    let suggestions = limited!(SuggestionsServer::new(api::suggestions::Service::new(n())));
+    let assignments = limited!(AssignmentsServer::new(api::assignments::Service::new(n())));
+    let supervision = limited!(SupervisionServer::new(api::supervision::Service::new(n())));
+    let status = limited!(NodeServer::new(api::status::Service::new(n())));
+    let sync = limited!(SyncServer::new(node.sync_service()));
     let reflection = || {
         tonic_reflection::server::Builder::configure()
             .register_encoded_file_descriptor_set(wuji_proto::FILE_DESCRIPTOR_SET)
@@ -71,4 +56,13 @@ pub async fn routes(node: &Node, limit: usize) -> Result<Router, Error> {
         .add_service(supervision)
         .add_service(sync)
         .add_service(status))
+}
+
+/// Marks `service` serving in the health service, and gives it back.
+async fn serving<S: tonic::server::NamedService>(
+    reporter: &tonic_health::server::HealthReporter,
+    service: S,
+) -> S {
+    reporter.set_serving::<S>().await;
+    service
 }

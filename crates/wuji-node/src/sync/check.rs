@@ -185,7 +185,8 @@ pub async fn prober(ctx: LinkCtx, peer: Code, tx: Outbound) -> Result<(), Error>
             .link(peer)
             .map(|e| (e.acked, e.last_received))
             .unwrap_or_default();
-        let now = Instant::now();
+        // tokio's clock: virtual under a paused runtime (the simulator).
+        let now = tokio::time::Instant::now().into_std();
         if !LinkState::probe_due(now, acked, ctx.layout.last_seq()?, received, last_check) {
             continue;
         }

@@ -170,8 +170,9 @@ fn pipe(mut rx: Inbound, mut cut: watch::Receiver<bool>) -> Inbound {
     tokio::spawn(async move {
         loop {
             let m = tokio::select! {
-                m = rx.next() => m,
+                biased; // a cut wins over a message waiting, every time
                 _ = async { cut.wait_for(|c| *c).await.is_ok() } => return,
+                m = rx.next() => m,
             };
             let Some(m) = m else { return };
             if tx.send(m).await.is_err() {

@@ -78,11 +78,14 @@ where
         }
     };
     let receiver = receive(&ctx, &state, g.incarnation.clone(), &tx, rx);
+    // `biased`: branches are polled in this order, not at random, so a run
+    // on a paused clock replays alike (the simulator); stopping comes first.
     tokio::select! {
-        r = sender => r,
-        r = receiver => r,
-        r = prober => r,
+        biased;
         _ = stop.wait_for(|s| *s) => Ok(()),
+        r = receiver => r,
+        r = sender => r,
+        r = prober => r,
     }
 }
 
@@ -115,6 +118,7 @@ async fn ship(ctx: &LinkCtx, state: &LinkState, from: u64, tx: &Outbound) -> Res
         let entries = durable_window(&ctx.layout, from, durable)?;
         if entries.is_empty() {
             tokio::select! {
+                biased;
                 changed = seq.changed() => {
                     if changed.is_err() {
                         return Ok(()); // the node is stopping

@@ -33,10 +33,11 @@ pub async fn dial_parent(ctx: LinkCtx, parent: Code, connector: Arc<dyn Connecto
         if *stop.borrow() {
             return;
         }
-        let started = std::time::Instant::now();
+        let started = tokio::time::Instant::now();
         let outcome = tokio::select! {
-            r = link_once(&ctx, parent, connector.as_ref()) => r,
+            biased; // in a fixed order, so that a simulated run replays alike
             _ = stop.changed() => return,
+            r = link_once(&ctx, parent, connector.as_ref()) => r,
         };
         match outcome {
             Ok(()) => tracing::info!(peer = %parent, "link to parent closed"),
@@ -47,8 +48,9 @@ pub async fn dial_parent(ctx: LinkCtx, parent: Code, connector: Arc<dyn Connecto
         }
         let pause = wait.next_backoff().unwrap_or(Duration::from_secs(30));
         tokio::select! {
-            _ = tokio::time::sleep(pause) => {}
+            biased;
             _ = stop.changed() => return,
+            _ = tokio::time::sleep(pause) => {}
         }
     }
 }
