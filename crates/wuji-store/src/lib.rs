@@ -63,4 +63,10 @@ pub trait Kv: Send + Sync + 'static {
     fn last(&self, prefix: &[u8]) -> Result<Option<Entry>, Error>;
     /// Bytes used on disk (0 in memory).
     fn size_on_disk(&self) -> Result<u64, Error>;
+    /// Whether `apply` and `flush` may wait on IO: then a node runs them on
+    /// the blocking pool; a store that says no (in memory) is written inline,
+    /// so a simulation needs no thread besides its own.
+    fn blocks(&self) -> bool {
+        true
+    }
 }

@@ -66,6 +66,10 @@ impl Kv for MemKv {
     fn size_on_disk(&self) -> Result<u64, Error> {
         Ok(0)
     }
+
+    fn blocks(&self) -> bool {
+        false
+    }
 }
 
 /// The smallest key greater than every key starting with `prefix` (`None` if

@@ -61,11 +61,16 @@ impl State {
             self.clock.last().0.to_be_bytes().to_vec(),
         );
         let kv = Arc::clone(self.layout.kv());
-        tokio::task::spawn_blocking(move || {
+        if kv.blocks() {
+            tokio::task::spawn_blocking(move || {
+                kv.apply(batch)?;
+                kv.flush()
+            })
+            .await??;
+        } else {
             kv.apply(batch)?;
-            kv.flush()
-        })
-        .await??;
+            kv.flush()?;
+        }
         Ok(seq)
     }
 }
