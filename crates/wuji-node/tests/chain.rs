@@ -136,12 +136,7 @@ async fn tls_chain() -> Chain {
     let (mut nodes, mut dirs) = (Vec::new(), Vec::new());
     for (i, listener) in listeners.into_iter().enumerate() {
         let tls = pki.node(CHAIN[i]);
-        let files = TlsFiles {
-            ca: tls.ca.clone(),
-            cert: tls.cert.clone(),
-            key: tls.key.clone(),
-            crl: None,
-        };
+        let files = TlsFiles::from(&tls);
         let dir = tempfile::tempdir().unwrap();
         let parent_addr = if i == COUNTY {
             via.clone()

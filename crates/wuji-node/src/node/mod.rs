@@ -120,24 +120,18 @@ impl Node {
         limit: usize,
         keep: impl Fn(&Record) -> bool,
     ) -> Result<(Vec<Record>, Option<Vec<u8>>), Error> {
-        let mut out = Vec::new();
-        let mut cursor = after;
-        loop {
-            let chunk = self.inner.layout.records(&[kind], cursor.as_deref(), 256)?;
-            let exhausted = chunk.len() < 256;
-            for s in chunk {
-                cursor = Some(wuji_store::layout::record_key(&s.record.id).to_vec());
-                if keep(&s.record) {
-                    out.push(s.record);
-                    if out.len() == limit {
-                        return Ok((out, cursor));
-                    }
-                }
-            }
-            if exhausted {
-                return Ok((out, None));
-            }
-        }
+        page(after, limit, keep, |cursor| {
+            let chunk = self.inner.layout.records(&[kind], cursor, PAGE)?;
+            Ok(chunk
+                .into_iter()
+                .map(|s| {
+                    (
+                        wuji_store::layout::record_key(&s.record.id).to_vec(),
+                        Some(s.record),
+                    )
+                })
+                .collect())
+        })
     }
 
     /// Records under an index prefix after the index key `after`, filtered by
@@ -149,28 +143,44 @@ impl Node {
         limit: usize,
         keep: impl Fn(&Record) -> bool,
     ) -> Result<(Vec<Record>, Option<Vec<u8>>), Error> {
-        let mut out = Vec::new();
-        let mut cursor = after;
-        loop {
-            let chunk = self
-                .inner
-                .layout
-                .scan_index(prefix, cursor.as_deref(), 256)?;
-            let exhausted = chunk.len() < 256;
-            for (key, id) in chunk {
-                cursor = Some(key);
-                if let Some(r) = self.read(&id)?
-                    && keep(&r)
-                {
-                    out.push(r);
-                    if out.len() == limit {
-                        return Ok((out, cursor));
-                    }
+        page(after, limit, keep, |cursor| {
+            let chunk = self.inner.layout.scan_index(prefix, cursor, PAGE)?;
+            chunk
+                .into_iter()
+                .map(|(key, id)| Ok((key, self.read(&id)?)))
+                .collect()
+        })
+    }
+}
+
+/// Keys read from the store at a time by a scan.
+const PAGE: usize = 256;
+
+/// Reads chunks of (key, record if still there) after `after` until `limit`
+/// records pass `keep` or the chunks run out; returns them and the last key
+/// read if more may follow.
+fn page(
+    after: Option<Vec<u8>>,
+    limit: usize,
+    keep: impl Fn(&Record) -> bool,
+    mut chunk: impl FnMut(Option<&[u8]>) -> Result<Vec<(Vec<u8>, Option<Record>)>, Error>,
+) -> Result<(Vec<Record>, Option<Vec<u8>>), Error> {
+    let mut out = Vec::new();
+    let mut cursor = after;
+    loop {
+        let items = chunk(cursor.as_deref())?;
+        let exhausted = items.len() < PAGE;
+        for (key, record) in items {
+            cursor = Some(key);
+            if let Some(r) = record.filter(|r| keep(r)) {
+                out.push(r);
+                if out.len() == limit {
+                    return Ok((out, cursor));
                 }
             }
-            if exhausted {
-                return Ok((out, None));
-            }
+        }
+        if exhausted {
+            return Ok((out, None));
         }
     }
 }

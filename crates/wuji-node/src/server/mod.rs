@@ -34,12 +34,7 @@ pub async fn run(
         None => None,
     };
     let calendar = load_calendar(&config.calendar.dir)?;
-    let tls = config.tls.as_ref().map(|t| TlsFiles {
-        ca: t.ca.clone(),
-        cert: t.cert.clone(),
-        key: t.key.clone(),
-        crl: t.crl.clone(),
-    });
+    let tls = config.tls.as_ref().map(TlsFiles::from);
     let addr = listener.local_addr()?;
     let server_tls = match &tls {
         Some(f) => Some(crate::trust::tls::server_config(f, provider.clone())?),

@@ -37,6 +37,17 @@ pub struct TlsFiles {
     pub crl: Option<PathBuf>,
 }
 
+impl From<&crate::config::TlsConfig> for TlsFiles {
+    fn from(t: &crate::config::TlsConfig) -> TlsFiles {
+        TlsFiles {
+            ca: t.ca.clone(),
+            cert: t.cert.clone(),
+            key: t.key.clone(),
+            crl: t.crl.clone(),
+        }
+    }
+}
+
 fn read(path: &Path) -> Result<Vec<u8>, Error> {
     std::fs::read(path).map_err(|source| {
         ConfigError::Read {
