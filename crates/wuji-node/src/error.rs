@@ -41,16 +41,16 @@ pub enum Error {
     ShuttingDown,
     /// A background task of the node panicked or was cancelled.
     #[error("a node task failed: {0}")]
-    Task(#[from] tokio::task::JoinError),
+    Task(tokio::task::JoinError),
     /// The gRPC server failed.
     #[error("server: {0}")]
-    Transport(#[from] tonic::transport::Error),
+    Transport(tonic::transport::Error),
     /// The reflection service could not be built.
     #[error("server: reflection: {0}")]
-    Reflection(#[from] tonic_reflection::server::Error),
+    Reflection(tonic_reflection::server::Error),
     /// The listener failed.
     #[error("server: {0}")]
-    Io(#[from] std::io::Error),
+    Io(std::io::Error),
     /// A write was acknowledged without the record it wrote (a bug).
     #[error("the committer returned no record")]
     NoRecord,
@@ -60,20 +60,20 @@ pub enum Error {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// A file could not be read.
-    #[error("cannot read {}: {source}", path.display())]
+    #[error("cannot read {}: {error}", path.display())]
     Read {
         /// The file.
         path: PathBuf,
-        /// Why.
-        source: std::io::Error,
+        /// Why (in the message, not a source: it would be printed twice).
+        error: std::io::Error,
     },
     /// The data directory could not be created.
-    #[error("cannot create {}: {source}", path.display())]
+    #[error("cannot create {}: {error}", path.display())]
     Create {
         /// The directory.
         path: PathBuf,
         /// Why.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// A config file (with the environment variables applied) is not valid.
     #[error("{origin}: {message}")]
@@ -137,7 +137,7 @@ pub enum ConfigError {
     },
     /// rustls refused the TLS material.
     #[error("TLS: {0}")]
-    Tls(#[from] rustls::Error),
+    Tls(rustls::Error),
     /// A certificate verifier could not be built.
     #[error("TLS {side} verifier: {message}")]
     Verifier {
@@ -221,6 +221,24 @@ pub enum LinkError {
     #[error("{0}")]
     Certificate(String),
 }
+
+// The errors below are shown in the message itself, not as a source, so that a
+// caller printing the chain (anyhow's `{:#}`) does not print them twice.
+macro_rules! shown_in_message {
+    ($($t:ty => $v:ident),* $(,)?) => {$(
+        impl From<$t> for Error {
+            fn from(e: $t) -> Error {
+                Error::$v(e)
+            }
+        }
+    )*};
+}
+shown_in_message!(
+    tokio::task::JoinError => Task,
+    tonic::transport::Error => Transport,
+    tonic_reflection::server::Error => Reflection,
+    std::io::Error => Io,
+);
 
 impl Error {
     /// An invalid-argument error of no more particular rule.

@@ -12,18 +12,18 @@ use wuji_model::calendar::Calendar;
 use wuji_store::SledKv;
 
 fn read(p: &Path) -> Result<String, ConfigError> {
-    std::fs::read_to_string(p).map_err(|source| ConfigError::Read {
+    std::fs::read_to_string(p).map_err(|error| ConfigError::Read {
         path: p.to_path_buf(),
-        source,
+        error,
     })
 }
 
 /// Opens (creating if needed) the node's sled store.
 pub fn open_store(config: &Config) -> Result<SledKv, Error> {
     let dir = &config.node.data_dir;
-    std::fs::create_dir_all(dir).map_err(|source| ConfigError::Create {
+    std::fs::create_dir_all(dir).map_err(|error| ConfigError::Create {
         path: dir.clone(),
-        source,
+        error,
     })?;
     Ok(SledKv::open(dir, config.store.cache_mb << 20)?)
 }

@@ -49,10 +49,10 @@ impl From<&crate::config::TlsConfig> for TlsFiles {
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, Error> {
-    std::fs::read(path).map_err(|source| {
+    std::fs::read(path).map_err(|error| {
         ConfigError::Read {
             path: path.to_path_buf(),
-            source,
+            error,
         }
         .into()
     })

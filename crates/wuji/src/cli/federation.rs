@@ -127,7 +127,11 @@ struct Running {
 }
 
 /// Starts the federation and keeps it running.
-pub async fn up(a: UpArgs) -> anyhow::Result<()> {
+pub async fn up(mut a: UpArgs) -> anyhow::Result<()> {
+    // The nodes' configs name files by path and each node reads relative paths
+    // from its own config's folder: give them absolute ones.
+    a.dir = std::path::absolute(&a.dir)
+        .with_context(|| format!("cannot resolve {}", a.dir.display()))?;
     // A directory that already holds a federation is resumed, not seeded again.
     let resumed = a.dir.join("federation.json").exists();
     std::fs::create_dir_all(&a.dir)
