@@ -1,6 +1,8 @@
 //! The node's clock as a part: wall time for the hybrid logical clock and
 //! today's date in China Standard Time for deadlines. Servers use the system
 //! clock; tests and the simulator use a [`TestClock`] they move by hand.
+//! Record ids are UUIDv7 (time and randomness), so the clock makes them too:
+//! a simulated clock makes them from its seed and a run replays alike.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -14,6 +16,11 @@ pub trait Clock: Send + Sync + 'static {
     /// Today's date in China Standard Time (UTC+8).
     fn today(&self) -> Date {
         cst_date(self.now_ms())
+    }
+
+    /// A new time-ordered record id (UUIDv7) made now.
+    fn new_uuid(&self) -> uuid::Uuid {
+        uuid::Uuid::now_v7()
     }
 }
 

@@ -70,6 +70,7 @@ pub fn link_ctx(
     let (stop_tx, stop) = tokio::sync::watch::channel(false);
     let ctx = LinkCtx {
         conf: LinkConf {
+            keep_alive: crate::sync::state::KEEP_ALIVE,
             node,
             parent,
             children: Vec::new(),
@@ -114,6 +115,7 @@ pub fn start_committer(node: Code, kv: Arc<dyn Kv>) -> (Layout, Committer) {
         max_ahead_ms: 60_000,
         max_batch: 64,
         signer: None,
+        broken_merge: false,
     })
     .expect("the committer");
     (layout, committer)

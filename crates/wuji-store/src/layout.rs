@@ -35,6 +35,7 @@ const INDEX: u8 = b'I';
 const CHECKPOINT: u8 = b'C';
 const META: u8 = b'M';
 const CERT: u8 = b'K';
+const HELD: u8 = b'H';
 
 /// A record as stored: its merged state and the sequence that last changed it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -169,6 +170,47 @@ impl Layout {
             source: source.map(|c| c.value()).unwrap_or(0),
         };
         batch.put(prefixed(RECORD, &record_key(&record.id)), v.encode_to_vec());
+    }
+
+    /// Holds back a peer's state of a record stamped ahead of this node's
+    /// clock until `due_ms` (wall time), with its signatures and the peer.
+    pub fn put_held(
+        &self,
+        batch: &mut Batch,
+        record: &Record,
+        signatures: &Signatures,
+        due_ms: u64,
+        source: Option<Code>,
+    ) {
+        let v = pb::StoredRecord {
+            format: VALUE_FORMAT,
+            state: Some(record_to_signed_state(record, signatures)),
+            seq: due_ms,
+            source: source.map(|c| c.value()).unwrap_or(0),
+        };
+        batch.put(prefixed(HELD, &record_key(&record.id)), v.encode_to_vec());
+    }
+
+    /// Forgets a held-back state.
+    pub fn delete_held(&self, batch: &mut Batch, id: &RecordId) {
+        batch.delete(prefixed(HELD, &record_key(id)));
+    }
+
+    /// Every held-back state; `seq` is the wall time (ms) it is due.
+    pub fn held(&self) -> Result<Vec<StoredRecord>, Error> {
+        let mut out = Vec::new();
+        let mut after: Option<Vec<u8>> = None;
+        loop {
+            let page = self.kv.scan(&[HELD], after.as_deref(), 256)?;
+            let done = page.len() < 256;
+            for (k, v) in page {
+                out.push(decode_record(&k, &v)?);
+                after = Some(k);
+            }
+            if done {
+                return Ok(out);
+            }
+        }
     }
 
     /// Records whose key starts with `prefix` (a kind byte, then home bytes),

@@ -3,18 +3,57 @@
 use crate::{Batch, Entry, Error, Kv};
 use std::collections::BTreeMap;
 use std::ops::Bound;
-use std::sync::RwLock;
+use std::sync::{Mutex, RwLock};
 
-/// An ordered map behind a lock; `flush` does nothing (there is no disk).
+/// An ordered map behind a lock. There is no disk, but `flush` still marks
+/// what a crash keeps: [`MemKv::crash`] undoes every batch applied since the
+/// last flush, as a power cut would on a real store.
 #[derive(Debug, Default)]
 pub struct MemKv {
     map: RwLock<BTreeMap<Vec<u8>, Vec<u8>>>,
+    /// The previous values of the keys changed since the last flush, in order.
+    undo: Mutex<Vec<(Vec<u8>, Option<Vec<u8>>)>>,
 }
 
 impl MemKv {
     /// An empty store.
     pub fn new() -> MemKv {
         MemKv::default()
+    }
+
+    /// Loses everything applied since the last flush; returns how many key
+    /// changes were undone.
+    pub fn crash(&self) -> usize {
+        let mut m = self.map.write().expect("lock");
+        let mut undo = self.undo.lock().expect("lock");
+        let n = undo.len();
+        for (k, old) in undo.drain(..).rev() {
+            match old {
+                Some(v) => m.insert(k, v),
+                None => m.remove(&k),
+            };
+        }
+        n
+    }
+
+    /// A copy of what a crash would keep now (a backup).
+    pub fn snapshot(&self) -> MemKv {
+        let copy = MemKv::new();
+        *copy.map.write().expect("lock") = self.map.read().expect("lock").clone();
+        copy.crash_copy(&self.undo.lock().expect("lock"));
+        copy
+    }
+
+    /// Undoes `undo` on this copy, so it holds only what was flushed.
+    fn crash_copy(&self, undo: &[(Vec<u8>, Option<Vec<u8>>)]) {
+        self.undo.lock().expect("lock").extend(undo.iter().cloned());
+        self.crash();
+    }
+
+    /// Keys and bytes held (keys plus values).
+    pub fn size(&self) -> (usize, usize) {
+        let m = self.map.read().expect("lock");
+        (m.len(), m.iter().map(|(k, v)| k.len() + v.len()).sum())
     }
 }
 
@@ -25,16 +64,20 @@ impl Kv for MemKv {
 
     fn apply(&self, batch: Batch) -> Result<(), Error> {
         let mut m = self.map.write().expect("lock");
+        let mut undo = self.undo.lock().expect("lock");
         for (k, v) in batch.puts {
-            m.insert(k, v);
+            let old = m.insert(k.clone(), v);
+            undo.push((k, old));
         }
         for k in batch.deletes {
-            m.remove(&k);
+            let old = m.remove(&k);
+            undo.push((k, old));
         }
         Ok(())
     }
 
     fn flush(&self) -> Result<(), Error> {
+        self.undo.lock().expect("lock").clear();
         Ok(())
     }
 

@@ -149,3 +149,34 @@ fn a_directory_held_by_another_process_is_refused_clearly() {
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// A crash of the in-memory store keeps exactly what was flushed, and a
+    /// snapshot (a backup) is what a crash at that moment would keep.
+    #[test]
+    fn a_memory_crash_keeps_what_was_flushed(flushed in proptest::collection::vec(ops(), 0..4),
+                                             lost in proptest::collection::vec(ops(), 1..4)) {
+        let mem = MemKv::new();
+        let batch = |ops: &Vec<(bool, Vec<u8>, Vec<u8>)>| {
+            let mut b = Batch::default();
+            for (put, k, v) in ops {
+                if *put { b.put(k.clone(), v.clone()) } else { b.delete(k.clone()) }
+            }
+            b
+        };
+        for ops in &flushed {
+            mem.apply(batch(ops)).unwrap();
+            mem.flush().unwrap();
+        }
+        let kept = mem.scan(&[], None, usize::MAX).unwrap();
+        for ops in &lost {
+            mem.apply(batch(ops)).unwrap();
+        }
+        let backup = mem.snapshot();
+        prop_assert_eq!(backup.scan(&[], None, usize::MAX).unwrap(), kept.clone());
+        mem.crash();
+        prop_assert_eq!(mem.scan(&[], None, usize::MAX).unwrap(), kept);
+    }
+}

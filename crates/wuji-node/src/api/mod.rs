@@ -43,7 +43,7 @@ pub fn new_id(node: &Node, kind: RecordKind) -> RecordId {
     RecordId {
         kind,
         home: node.code(),
-        uuid: Uuid::now_v7(),
+        uuid: node.new_uuid(),
     }
 }
 

@@ -102,6 +102,9 @@ pub struct CommitterParts {
     pub max_batch: usize,
     /// Signs the sections this node writes (`None` in plaintext dev mode).
     pub signer: Option<Arc<SignKey>>,
+    /// A deliberately broken merge (the simulator shows its checks catch it):
+    /// a peer's version of a section this node already holds is ignored.
+    pub broken_merge: bool,
 }
 
 /// The handle through which API calls and sync links submit writes.
@@ -126,6 +129,17 @@ struct State {
     announce: watch::Sender<u64>,
     /// Signs the sections this node writes (`None` in plaintext dev mode).
     signer: Option<Arc<SignKey>>,
+    /// See [`CommitterParts::broken_merge`].
+    broken_merge: bool,
+    /// How far ahead of the wall clock a peer's stamp may be.
+    max_ahead_ms: u64,
+    /// Peers' states stamped too far ahead, to hold back in this batch
+    /// (state, signatures, peer, wall ms when due).
+    holding: Vec<(Record, Signatures, Option<Code>, u64)>,
+    /// Held-back states applied in this batch.
+    releasing: Vec<RecordId>,
+    /// When the earliest held-back state is due (wall ms).
+    next_held: Option<u64>,
 }
 
 /// A record touched by a batch: its state before the batch, now, and where the
@@ -151,6 +165,7 @@ impl Committer {
             max_ahead_ms,
             max_batch,
             signer,
+            broken_merge,
         } = parts;
         let rebuilt = layout.ensure_digests()?;
         if rebuilt > 0 {
@@ -182,7 +197,14 @@ impl Committer {
             max_batch: max_batch.max(1),
             announce,
             signer,
+            broken_merge,
+            max_ahead_ms,
+            holding: Vec::new(),
+            releasing: Vec::new(),
+            next_held: None,
         };
+        let mut state = state;
+        state.next_held = state.layout.held()?.iter().map(|s| s.seq).min();
         let task = tokio::spawn(run(state, rx));
         Ok((
             Committer {
@@ -260,7 +282,19 @@ impl Committer {
 }
 
 async fn run(mut st: State, mut rx: mpsc::Receiver<Request>) {
-    while let Some(first) = rx.recv().await {
+    loop {
+        let first = match st.held_wait() {
+            None => rx.recv().await,
+            Some(wait) => tokio::select! {
+                biased;
+                r = rx.recv() => r,
+                _ = tokio::time::sleep(wait) => {
+                    st.release_due().await;
+                    continue;
+                }
+            },
+        };
+        let Some(first) = first else { break };
         let mut reqs = vec![first];
         while reqs.len() < st.max_batch {
             match rx.try_recv() {
@@ -284,6 +318,49 @@ type Outcome = Vec<(
 )>;
 
 impl State {
+    /// How long until the earliest held-back state is due (looked at once a
+    /// minute at most, since the wall clock can be set right meanwhile).
+    fn held_wait(&self) -> Option<std::time::Duration> {
+        let due = self.next_held?;
+        let ms = due.saturating_sub(self.wall.now_ms()).min(60_000);
+        Some(std::time::Duration::from_millis(ms))
+    }
+
+    /// Applies the held-back states now due, as the peers' states they are.
+    async fn release_due(&mut self) {
+        let wall = self.wall.now_ms();
+        let held = match self.layout.held() {
+            Ok(h) => h,
+            Err(e) => {
+                tracing::error!(error = %e, "held-back records unreadable");
+                self.next_held = None;
+                return;
+            }
+        };
+        let (due, later): (Vec<_>, Vec<_>) = held.into_iter().partition(|s| s.seq <= wall);
+        self.next_held = later.iter().map(|s| s.seq).min();
+        if due.is_empty() {
+            return;
+        }
+        tracing::info!(
+            records = due.len(),
+            "applying peers' records held back until their stamps were no longer ahead"
+        );
+        let reqs = due
+            .into_iter()
+            .map(|s| {
+                self.releasing.push(s.record.id);
+                Request {
+                    ops: vec![Op::remote(s.record, s.signatures)],
+                    source: s.source,
+                    checkpoint: None,
+                    reply: oneshot::channel().0,
+                }
+            })
+            .collect();
+        let _ = self.commit(reqs).await;
+    }
+
     async fn commit(&mut self, reqs: Vec<Request>) -> Outcome {
         let wall = self.wall.now_ms();
         let today = self.wall.today();
@@ -291,7 +368,8 @@ impl State {
         let mut checkpoints = Vec::new();
         let mut results = Vec::with_capacity(reqs.len());
         for req in reqs {
-            let r = self.run_ops(req.ops, req.source, wall, today, &mut touched);
+            let source = req.source;
+            let r = self.run_ops(req.ops, source, wall, today, &mut touched);
             if r.is_ok()
                 && let Some(cp) = req.checkpoint
             {
@@ -302,7 +380,11 @@ impl State {
         if let Err(e) = self.summarise(&mut touched, wall, today) {
             tracing::error!(error = %e, "summary not updated");
         }
-        let seq = if touched.is_empty() && checkpoints.is_empty() {
+        let seq = if touched.is_empty()
+            && checkpoints.is_empty()
+            && self.holding.is_empty()
+            && self.releasing.is_empty()
+        {
             Ok(self.seq)
         } else {
             self.write(&touched, &checkpoints).await
@@ -380,7 +462,15 @@ impl State {
                     }
                     authority::apply_local(self.node, current.as_ref(), &delta)?
                 }
-                Change::Remote(state, incoming) => {
+                Change::Remote(mut state, incoming) => {
+                    if self.broken_merge
+                        && let Some(held) = &current
+                    {
+                        let keys: Vec<_> = held.sections().map(|(k, _)| *k).collect();
+                        for k in keys {
+                            state.take(k);
+                        }
+                    }
                     // A section stamped further ahead of this node's clock than
                     // clock.max_ahead_ms would win every later write of its
                     // owner until real time caught up: nothing of that record
@@ -392,8 +482,20 @@ impl State {
                             .map(|e| format!("{:?} of {}: {e}", k.role, k.owner))
                     });
                     if let Some(why) = ahead {
-                        tracing::warn!(record = %op.id.uuid, rule = "clock-ahead", section = %why, "refused record from peer: stamped in the future");
+                        tracing::warn!(record = %op.id.uuid, rule = "clock-ahead", section = %why, "record from peer stamped in the future: held back until it is not");
                         refused.push("clock-ahead");
+                        // Held back, not dropped: the sender's checkpoint
+                        // moves on, and a record flowing down is covered by
+                        // no digest check, so dropping it would lose it.
+                        let latest = state
+                            .sections()
+                            .map(|(_, s)| s.written_at().hlc.physical_ms())
+                            .max()
+                            .unwrap_or(0);
+                        let due = latest.saturating_sub(self.max_ahead_ms);
+                        self.next_held = Some(self.next_held.map_or(due, |n| n.min(due)));
+                        self.holding
+                            .push((state.clone(), incoming.clone(), source, due));
                         out.push(current.clone().unwrap_or(state));
                         continue;
                     }

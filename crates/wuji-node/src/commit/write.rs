@@ -52,6 +52,16 @@ impl State {
             }
         }
         digests.write(&self.layout, &mut batch)?;
+        let held: BTreeSet<RecordId> = self.holding.iter().map(|h| h.0.id).collect();
+        for id in std::mem::take(&mut self.releasing) {
+            if !held.contains(&id) {
+                self.layout.delete_held(&mut batch, &id);
+            }
+        }
+        for (record, sigs, source, due) in std::mem::take(&mut self.holding) {
+            self.layout
+                .put_held(&mut batch, &record, &sigs, due, source);
+        }
         for (peer, cp, inc) in checkpoints {
             self.layout.put_checkpoint(&mut batch, *peer, *cp, inc);
         }

@@ -189,7 +189,9 @@ impl Default for ApiConfig {
 impl Default for ClockConfig {
     fn default() -> Self {
         ClockConfig {
-            max_ahead_ms: 60_000,
+            // 30 minutes: two offices' clocks may each be 10 minutes off
+            // (the simulator's default skew); one hours off is still refused.
+            max_ahead_ms: 1_800_000,
         }
     }
 }
@@ -415,7 +417,7 @@ impl Config {
              # Most writes applied and flushed together.\nmax_batch = {batch}\n\
              \n[api]\n# Largest gRPC message in bytes.\nmax_message_bytes = {msg}\n\
              # Largest page a list call returns.\nmax_page = {page}\n\
-             \n[clock]\n# Refuse changes stamped further than this many ms in the future.\nmax_ahead_ms = {ahead}\n\
+             \n[clock]\n# Refuse changes stamped further than this many ms in the future (30 min:\n# two offices' clocks may each be 10 min off; one hours off is refused).\nmax_ahead_ms = {ahead}\n\
              \n[calendar]\n# Official holiday files (YEAR.toml, as config/holidays/ in the source),\n\
              # read at start; they add to the years shipped with wuji. A year with\n\
              # neither is provisional: statutory days only, and deadlines say so.\ndir = \"{cal}\"\n\

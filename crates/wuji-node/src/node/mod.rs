@@ -75,6 +75,11 @@ impl Node {
         self.inner.clock.today()
     }
 
+    /// A new record id from the node's clock (UUIDv7).
+    pub fn new_uuid(&self) -> uuid::Uuid {
+        self.inner.clock.new_uuid()
+    }
+
     /// The node's counters and gauges.
     pub fn telemetry(&self) -> &Telemetry {
         &self.inner.telemetry

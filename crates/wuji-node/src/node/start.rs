@@ -90,6 +90,11 @@ pub struct Settings {
     pub tls: bool,
     /// Where the store lives, for messages (`None`: in memory).
     pub data_dir: Option<PathBuf>,
+    /// A quiet link sends a keep-alive this often.
+    pub keep_alive: std::time::Duration,
+    /// For the simulator only: merge peers' states wrongly (keep what is
+    /// held), to show that its checks catch a broken merge rule.
+    pub broken_merge: bool,
 }
 
 impl Settings {
@@ -109,6 +114,8 @@ impl Settings {
             verify_signatures: config.sync.verify_signatures,
             tls: config.tls.is_some(),
             data_dir: Some(config.node.data_dir.clone()),
+            broken_merge: false,
+            keep_alive: crate::sync::state::KEEP_ALIVE,
         }
     }
 
@@ -160,10 +167,12 @@ pub fn start(parts: Parts, settings: Settings) -> Result<Running, Error> {
         max_ahead_ms: settings.max_ahead_ms,
         max_batch: settings.max_batch,
         signer: parts.identity.as_ref().map(|i| i.signer.clone()),
+        broken_merge: settings.broken_merge,
     })?;
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let links = LinkCtx {
         conf: LinkConf {
+            keep_alive: settings.keep_alive,
             node: code,
             parent: settings.parent,
             children: settings.children.clone(),
@@ -240,6 +249,20 @@ impl Running {
         layout.kv().flush()?;
         tracing::info!(node = %code, "node stopped; store flushed");
         Ok(())
+    }
+}
+
+impl Running {
+    /// Kills the node as a crash would: its tasks end where they stand,
+    /// queued writes are not answered, nothing more is flushed; handles on
+    /// it held elsewhere stay but every write through them fails. The
+    /// simulator restarts it from what its store kept.
+    pub fn crash(self) {
+        self.end_links();
+        if let Some(d) = self.dialer {
+            d.abort();
+        }
+        self.committer.abort();
     }
 }
 

@@ -16,7 +16,7 @@
 use super::batch::split;
 use super::ctx::LinkCtx;
 use super::ctx::Outbound;
-use super::state::{BATCH_RECORDS, LinkState, QUIET, kinds};
+use super::state::{BATCH_RECORDS, LinkState, kinds};
 use crate::{Error, LinkError};
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -179,7 +179,8 @@ pub fn spawn_resend(
 pub async fn prober(ctx: LinkCtx, peer: Code, tx: Outbound) -> Result<(), Error> {
     let mut last_check: Option<Instant> = None;
     loop {
-        tokio::time::sleep(QUIET).await;
+        let now = tokio::time::Instant::now().into_std();
+        tokio::time::sleep(LinkState::probe_wait(now, last_check)).await;
         let (acked, received) = ctx
             .telemetry
             .link(peer)

@@ -109,6 +109,27 @@ impl Connector for TcpConnector {
     }
 }
 
+/// What a [`MemNet`] does with one message on its way (the simulator's
+/// faults and meters).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Carry {
+    /// Delivered after this delay, in order: a message never overtakes one
+    /// sent before it on the same link (as on one HTTP/2 stream).
+    After(Duration),
+    /// Delivered after this delay, then the link is reset: the sender's
+    /// unacknowledged messages are sent again on the next link (duplicates).
+    ThenReset(Duration),
+    /// Lost, and the link with it.
+    Reset,
+}
+
+/// Decides the fate of each message crossing a [`MemNet`]: a message from
+/// `from` to `to` (child to parent, or parent to child).
+pub trait Wire: Send + Sync + 'static {
+    /// What happens to `msg`.
+    fn carry(&self, from: Code, to: Code, msg: &pb::SyncMessage) -> Carry;
+}
+
 /// What a node of a [`MemNet`] does with a link from a child: takes the
 /// child's certified code and inbound stream, returns its outbound stream.
 pub type Acceptor = Arc<dyn Fn(Option<Code>, Inbound) -> Inbound + Send + Sync>;
@@ -118,6 +139,8 @@ struct Net {
     nodes: HashMap<Code, Acceptor>,
     /// Per child: true while its link upwards is cut.
     cuts: HashMap<Code, watch::Sender<bool>>,
+    /// Delays, resets and meters (none: every message crosses at once).
+    wire: Option<Arc<dyn Wire>>,
 }
 
 /// An in-memory network of the nodes of one process.
@@ -137,6 +160,13 @@ impl MemNet {
     /// Takes `node` off the network (links already open stay up).
     pub fn leave(&self, node: Code) {
         self.net().nodes.remove(&node);
+    }
+
+    /// A network whose messages cross as `wire` decides.
+    pub fn with_wire(wire: Arc<dyn Wire>) -> MemNet {
+        let net = MemNet::default();
+        net.net().wire = Some(wire);
+        net
     }
 
     /// A connector for the nodes of this network.
@@ -164,10 +194,19 @@ impl MemNet {
     }
 }
 
-/// Forwards `rx` into a new stream until the link is cut.
-fn pipe(mut rx: Inbound, mut cut: watch::Receiver<bool>) -> Inbound {
+/// One direction of a link: who sends, who receives, and the wire between.
+struct Leg {
+    from: Code,
+    to: Code,
+    wire: Option<Arc<dyn Wire>>,
+}
+
+/// Forwards `rx` into a new stream until the link is cut or the wire resets it.
+fn pipe(mut rx: Inbound, mut cut: watch::Receiver<bool>, leg: Leg) -> Inbound {
     let (tx, out) = mpsc::channel(64);
     tokio::spawn(async move {
+        // When the last message sent is due: later ones never overtake it.
+        let mut due = tokio::time::Instant::now();
         loop {
             let m = tokio::select! {
                 biased; // a cut wins over a message waiting, every time
@@ -175,7 +214,24 @@ fn pipe(mut rx: Inbound, mut cut: watch::Receiver<bool>) -> Inbound {
                 m = rx.next() => m,
             };
             let Some(m) = m else { return };
-            if tx.send(m).await.is_err() {
+            let carry = match (&leg.wire, &m) {
+                (Some(w), Ok(msg)) => w.carry(leg.from, leg.to, msg),
+                _ => Carry::After(Duration::ZERO),
+            };
+            let (delay, reset) = match carry {
+                Carry::After(d) => (d, false),
+                Carry::ThenReset(d) => (d, true),
+                Carry::Reset => return,
+            };
+            if !delay.is_zero() {
+                due = due.max(tokio::time::Instant::now() + delay);
+                tokio::select! {
+                    biased;
+                    _ = async { cut.wait_for(|c| *c).await.is_ok() } => return,
+                    _ = tokio::time::sleep_until(due) => {}
+                }
+            }
+            if tx.send(m).await.is_err() || reset {
                 return;
             }
         }
@@ -186,7 +242,10 @@ fn pipe(mut rx: Inbound, mut cut: watch::Receiver<bool>) -> Inbound {
 impl Connector for MemNet {
     fn connect(&self, node: Code, parent: Code, _max_message: usize) -> Connecting<'_> {
         let flag = self.cut_flag(node);
-        let accept = self.net().nodes.get(&parent).cloned();
+        let (accept, wire) = {
+            let net = self.net();
+            (net.nodes.get(&parent).cloned(), net.wire.clone())
+        };
         Box::pin(async move {
             if *flag.borrow() {
                 return Err(LinkError::Unreachable(format!(
@@ -197,9 +256,18 @@ impl Connector for MemNet {
                 LinkError::Unreachable(format!("no node {parent} on the in-memory network"))
             })?;
             let (tx, rx) = mpsc::channel(64);
-            let up = pipe(Box::pin(ReceiverStream::new(rx).map(Ok)), flag.subscribe());
+            let leg = |from, to| Leg {
+                from,
+                to,
+                wire: wire.clone(),
+            };
+            let up = pipe(
+                Box::pin(ReceiverStream::new(rx).map(Ok)),
+                flag.subscribe(),
+                leg(node, parent),
+            );
             let down = accept(Some(node), up);
-            Ok((tx, pipe(down, flag.subscribe())))
+            Ok((tx, pipe(down, flag.subscribe(), leg(parent, node))))
         })
     }
 

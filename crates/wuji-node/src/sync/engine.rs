@@ -18,7 +18,6 @@ use wuji_proto::record_to_signed_state;
 use wuji_store::Layout;
 
 /// A keep-alive is sent when nothing else was for this long.
-const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
 async fn send(tx: &Outbound, m: pb::SyncMessage) -> Result<(), Error> {
     tx.send(m).await.map_err(|_| LinkError::Closed.into())
@@ -124,7 +123,7 @@ async fn ship(ctx: &LinkCtx, state: &LinkState, from: u64, tx: &Outbound) -> Res
                         return Ok(()); // the node is stopping
                     }
                 }
-                _ = tokio::time::sleep(KEEP_ALIVE) => {
+                _ = tokio::time::sleep(ctx.conf.keep_alive) => {
                     let ka = pb::SyncMessage { msg: Some(Msg::KeepAlive(pb::KeepAlive { hlc: 0 })) };
                     send(tx, ka).await?;
                 }

@@ -28,9 +28,9 @@ mod service;
 pub mod state;
 pub mod verify;
 
-pub use connect::{Connector, Inbound, MemNet, TcpConnector};
+pub use connect::{Carry, Connector, Inbound, MemNet, TcpConnector, Wire};
 pub use ctx::{LinkCtx, Outbound};
 pub use engine::run_link;
 pub use retry::dial_parent;
 pub use service::{SyncService, accept};
-pub use state::{Greeting, LinkConf, LinkState, Role};
+pub use state::{Greeting, LinkConf, LinkState, Role, kinds};

@@ -57,7 +57,13 @@ pub struct LinkConf {
     pub children: Vec<Code>,
     /// Digest differences in regions larger than this are narrowed first.
     pub narrow_above: u64,
+    /// A quiet link sends a keep-alive this often ([`KEEP_ALIVE`] on a
+    /// server; the simulator's in-memory links need few).
+    pub keep_alive: std::time::Duration,
 }
+
+/// How often a quiet link sends a keep-alive on a server.
+pub const KEEP_ALIVE: std::time::Duration = std::time::Duration::from_secs(15);
 
 /// Which end of the link this node is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -56,6 +56,16 @@ impl LinkState {
         !checked_lately && quiet && acked >= last_seq
     }
 
+    /// How long the prober sleeps before looking again: until the next
+    /// check is due if one ran lately, else [`QUIET`] (so an idle link
+    /// wakes once per check, not once a second).
+    pub fn probe_wait(now: Instant, last_check: Option<Instant>) -> std::time::Duration {
+        match last_check.map(|t| now.duration_since(t)) {
+            Some(e) if e < CHECK_EVERY => (CHECK_EVERY - e).max(QUIET),
+            _ => QUIET,
+        }
+    }
+
     /// A probe of `scope` with this node's digests (kind, digest, records).
     pub fn probe(scope: Code, exact: bool, digests: Vec<(u8, Vec<u8>, u64)>) -> pb::SyncMessage {
         pb::SyncMessage {

@@ -11,6 +11,7 @@ fn code(s: &str) -> Code {
 
 fn conf(node: &str, parent: Option<&str>) -> LinkConf {
     LinkConf {
+        keep_alive: super::KEEP_ALIVE,
         node: code(node),
         parent: parent.map(code),
         children: Vec::new(),
@@ -330,4 +331,15 @@ fn messages_after_the_greeting_are_sorted_by_role_and_probes_wait_for_a_quiet_li
         !LinkState::probe_due(now, 5, 5, ago(2), ago(60)),
         "checked a minute ago"
     );
+    // An idle link sleeps until its next check, not a second at a time.
+    assert_eq!(LinkState::probe_wait(now, None), super::QUIET);
+    if let Some(t) = ago(60) {
+        assert_eq!(
+            LinkState::probe_wait(now, Some(t)),
+            super::CHECK_EVERY - Duration::from_secs(60)
+        );
+    }
+    if let Some(t) = ago(3_600) {
+        assert_eq!(LinkState::probe_wait(now, Some(t)), super::QUIET);
+    }
 }
