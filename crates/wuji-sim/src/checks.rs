@@ -102,13 +102,32 @@ pub fn links_agree(
             );
             if a != b {
                 return Ok(Some(format!(
-                    "link {c} → {p}, kind {k}: {} records at {c}, {} at {p}",
-                    a.records, b.records
+                    "link {c} → {p}, {}: {} records at {c}, {} at {p} (digests differ)",
+                    kind_name(k),
+                    a.records,
+                    b.records
                 )));
             }
         }
     }
     Ok(None)
+}
+
+/// The name of the record kind stored as `byte`.
+fn kind_name(byte: u8) -> String {
+    use RecordKind::*;
+    [
+        Deputy,
+        Suggestion,
+        Assignment,
+        Supervision,
+        Summary,
+        Calendar,
+    ]
+    .into_iter()
+    .find(|k| wuji_store::layout::kind_byte(*k) == byte)
+    .map(|k| format!("{k:?}").to_lowercase())
+    .unwrap_or_else(|| format!("kind {byte}"))
 }
 
 /// Every record a node holds (summaries too), read a page at a time.

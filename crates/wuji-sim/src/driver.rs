@@ -60,9 +60,13 @@ pub(crate) struct Sim {
 
 /// Runs `cfg` on a new single-threaded runtime with paused time.
 pub fn run(cfg: &SimConfig, progress: Progress) -> Result<Report, Error> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .start_paused(true)
+    let mut builder = tokio::runtime::Builder::new_current_thread();
+    builder.enable_time().start_paused(true);
+    // tokio draws from its own generator (the order in which a `watch`
+    // channel's waiters wake); seeded, a run replays alike.
+    #[cfg(tokio_unstable)]
+    builder.rng_seed(tokio::runtime::RngSeed::from_bytes(&cfg.seed.to_le_bytes()));
+    let rt = builder
         .build()
         .map_err(|e| Error::Setting(format!("runtime: {e}")))?;
     rt.block_on(async {
