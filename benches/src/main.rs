@@ -161,6 +161,7 @@ async fn apply(n: u64, raw: Option<&SledKv>) -> anyhow::Result<(f64, f64, u64, u
         max_ahead_ms: 60_000,
         max_batch: BATCH,
         signer: None, // unsigned: the cost of the apply itself (sync.rs measures signatures)
+        broken_merge: false,
     })?;
     let (mut t_apply, mut t_raw, mut bytes) = (0.0, 0.0, 0usize);
     let mut i = 0;

@@ -265,6 +265,7 @@ where
         max_ahead_ms: 60_000,
         max_batch: BATCH,
         signer: Some(Arc::new(signer)),
+        broken_merge: false,
     })?;
     let out = f(committer).await?;
     task.await?;

@@ -71,6 +71,7 @@ pub fn link_ctx(
     let ctx = LinkCtx {
         conf: LinkConf {
             keep_alive: crate::sync::state::KEEP_ALIVE,
+            check_every: crate::sync::state::CHECK_EVERY,
             node,
             parent,
             children: Vec::new(),

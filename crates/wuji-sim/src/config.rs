@@ -124,6 +124,8 @@ pub struct SimConfig {
     pub settle_hours: u64,
     /// UTC ms of the first simulated day (00:00 in Beijing).
     pub start_ms: u64,
+    /// Seconds between digest checks on a quiet link (600 on a server).
+    pub check_every_secs: u64,
 }
 
 impl SimConfig {
@@ -139,6 +141,7 @@ impl SimConfig {
             settle_hours: 12,
             // 2027-01-01T00:00+08:00.
             start_ms: 1_798_732_800_000,
+            check_every_secs: 3_600,
         }
     }
 }

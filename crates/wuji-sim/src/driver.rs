@@ -86,9 +86,11 @@ impl Sim {
         let wire = Arc::new(SimWire::new(cfg.faults.wire, root.fork(1), time));
         let net = MemNet::with_wire(wire.clone());
         let mut template = Settings::new(cfg.region);
-        // In-memory links need no keep-alives every 15 s; a simulated year of
-        // them would be most of the run's events.
-        template.keep_alive = Duration::from_secs(1_800);
+        // In-memory links need no keep-alives (they find a dead link at
+        // once), and a digest check every 10 minutes on every link would be
+        // most of a simulated year's events: an hour (settable) instead.
+        template.keep_alive = Duration::from_secs(86_400);
+        template.check_every = Duration::from_secs(cfg.check_every_secs);
         let broken = cfg.broken_merge.then(|| {
             topo.nodes
                 .iter()

@@ -56,6 +56,9 @@ struct Args {
     /// Simulated hours allowed for convergence after the last heal.
     #[arg(long, default_value_t = 12)]
     settle_hours: u64,
+    /// Seconds between digest checks on a quiet link (600 on a server).
+    #[arg(long, default_value_t = 3_600)]
+    check_every: u64,
     /// No progress lines on stderr.
     #[arg(long, short)]
     quiet: bool,
@@ -94,6 +97,7 @@ fn main() -> anyhow::Result<()> {
     cfg.rates.deputies[4] = a.township_deputies;
     cfg.broken_merge = a.broken_merge;
     cfg.settle_hours = a.settle_hours;
+    cfg.check_every_secs = a.check_every;
     let report = run(&cfg, Progress(!a.quiet))?;
     if a.json {
         println!("{}", serde_json::to_string_pretty(&report)?);

@@ -124,8 +124,12 @@ pub struct Report {
     pub wall_secs: f64,
     /// Writes and messages per wall second.
     pub events_per_sec: f64,
+    /// The process's peak resident memory (MiB; 0 where /proc is missing).
+    pub peak_rss_mib: u64,
     /// Messages carried between nodes.
     pub messages: u64,
+    /// ... by kind.
+    pub messages_by_kind: BTreeMap<&'static str, u64>,
     /// Links the wire reset (duplicates and losses).
     pub wire_resets: u64,
     /// What the run did.
@@ -257,7 +261,9 @@ impl Report {
             simulated_secs,
             wall_secs,
             events_per_sec: (tally.writes + wire.messages) as f64 / wall_secs.max(1e-9),
+            peak_rss_mib: peak_rss_kib() / 1024,
             messages: wire.messages,
+            messages_by_kind: wire.by_kind.clone(),
             wire_resets: wire.resets,
             tally,
             holdings,
@@ -287,14 +293,16 @@ impl Report {
         );
         let _ = writeln!(
             s,
-            "simulated {:.1} days in {:.1} s wall · {:.0} events/s · {} writes · {} messages ({} links reset by the wire)",
+            "simulated {:.1} days in {:.1} s wall · {:.0} events/s · peak memory {} MiB · {} writes · {} messages ({} links reset by the wire)",
             self.simulated_secs as f64 / 86_400.0,
             self.wall_secs,
             self.events_per_sec,
+            self.peak_rss_mib,
             t.writes,
             self.messages,
             self.wire_resets
         );
+        let _ = writeln!(s, "messages by kind: {:?}", self.messages_by_kind);
         let _ = writeln!(
             s,
             "opinions {} raised · {} escalated · {} supervised · {} closed · {} assignments · {} roster changes · {} steps given up",
@@ -365,6 +373,18 @@ impl Report {
     }
 }
 
+/// VmHWM of /proc/self/status, in KiB.
+fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
+        })
+        .unwrap_or(0)
+}
+
 fn human(ms: u64) -> String {
     match ms {
         0..=9_999 => format!("{ms} ms"),
@@ -380,7 +400,7 @@ pub struct Progress(pub bool);
 impl Progress {
     /// Day `d` of `days` starts.
     pub fn day(&self, d: u32, days: u32, t: &Tally) {
-        if self.0 && (d % 7 == 0 || d + 1 == days) {
+        if self.0 && (d.is_multiple_of(7) || d + 1 == days) {
             eprintln!(
                 "day {d}/{days}: {} writes, {} opinions raised, {} closed, {} partitions, {} crashes",
                 t.writes, t.raised, t.closed, t.partitions, t.crashes

@@ -34,6 +34,7 @@ struct Meter {
     /// Bytes carried per (from, to).
     bytes: BTreeMap<(Code, Code), u64>,
     messages: u64,
+    by_kind: BTreeMap<&'static str, u64>,
     resets: u64,
     /// Traced writes: when they were written (simulated ms).
     traced: HashMap<RecordId, u64>,
@@ -56,6 +57,8 @@ pub struct Measured {
     pub bytes: BTreeMap<(Code, Code), u64>,
     /// Messages carried.
     pub messages: u64,
+    /// Messages carried by kind (hello, batch, ack, keep_alive, refusal, probe, verdict).
+    pub by_kind: BTreeMap<&'static str, u64>,
     /// Links reset by the wire.
     pub resets: u64,
     /// (receiver, ms from a traced township write to its arrival there).
@@ -91,6 +94,7 @@ impl SimWire {
         Measured {
             bytes: m.bytes.clone(),
             messages: m.messages,
+            by_kind: m.by_kind.clone(),
             resets: m.resets,
             latencies: m.latencies.clone(),
         }
@@ -110,6 +114,19 @@ impl Wire for SimWire {
         // message behind a slow one may arrive a little later still).
         let now = self.time.elapsed_ms() + delay_ms;
         m.messages += 1;
+        use pb::sync_message::Msg;
+        let kind = match &msg.msg {
+            Some(Msg::Hello(_)) => "hello",
+            Some(Msg::Batch(b)) if b.repair => "repair",
+            Some(Msg::Batch(_)) => "batch",
+            Some(Msg::Ack(_)) => "ack",
+            Some(Msg::KeepAlive(_)) => "keep_alive",
+            Some(Msg::Refusal(_)) => "refusal",
+            Some(Msg::Probe(_)) => "probe",
+            Some(Msg::Verdict(_)) => "verdict",
+            None => "empty",
+        };
+        *m.by_kind.entry(kind).or_default() += 1;
         *m.bytes.entry((from, to)).or_default() += msg.encoded_len() as u64;
         let batch = match &msg.msg {
             Some(pb::sync_message::Msg::Batch(b)) => Some(b),
@@ -126,6 +143,8 @@ impl Wire for SimWire {
                     continue;
                 };
                 if let Some(at) = m.traced.get(&id).copied()
+                    && to.contains(id.home)
+                    && to != id.home
                     && m.arrived.insert((id, to))
                 {
                     m.latencies.push((to, now.saturating_sub(at)));

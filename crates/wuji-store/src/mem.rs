@@ -12,8 +12,11 @@ use std::sync::{Mutex, RwLock};
 pub struct MemKv {
     map: RwLock<BTreeMap<Vec<u8>, Vec<u8>>>,
     /// The previous values of the keys changed since the last flush, in order.
-    undo: Mutex<Vec<(Vec<u8>, Option<Vec<u8>>)>>,
+    undo: Mutex<Vec<Undo>>,
 }
+
+/// A key and the value it had before a batch changed it (`None`: absent).
+type Undo = (Vec<u8>, Option<Vec<u8>>);
 
 impl MemKv {
     /// An empty store.
@@ -45,7 +48,7 @@ impl MemKv {
     }
 
     /// Undoes `undo` on this copy, so it holds only what was flushed.
-    fn crash_copy(&self, undo: &[(Vec<u8>, Option<Vec<u8>>)]) {
+    fn crash_copy(&self, undo: &[Undo]) {
         self.undo.lock().expect("lock").extend(undo.iter().cloned());
         self.crash();
     }

@@ -92,6 +92,8 @@ pub struct Settings {
     pub data_dir: Option<PathBuf>,
     /// A quiet link sends a keep-alive this often.
     pub keep_alive: std::time::Duration,
+    /// A quiet link's child compares digests this often.
+    pub check_every: std::time::Duration,
     /// For the simulator only: merge peers' states wrongly (keep what is
     /// held), to show that its checks catch a broken merge rule.
     pub broken_merge: bool,
@@ -116,6 +118,7 @@ impl Settings {
             data_dir: Some(config.node.data_dir.clone()),
             broken_merge: false,
             keep_alive: crate::sync::state::KEEP_ALIVE,
+            check_every: crate::sync::state::CHECK_EVERY,
         }
     }
 
@@ -173,6 +176,7 @@ pub fn start(parts: Parts, settings: Settings) -> Result<Running, Error> {
     let links = LinkCtx {
         conf: LinkConf {
             keep_alive: settings.keep_alive,
+            check_every: settings.check_every,
             node: code,
             parent: settings.parent,
             children: settings.children.clone(),

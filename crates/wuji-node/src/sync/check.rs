@@ -180,7 +180,7 @@ pub async fn prober(ctx: LinkCtx, peer: Code, tx: Outbound) -> Result<(), Error>
     let mut last_check: Option<Instant> = None;
     loop {
         let now = tokio::time::Instant::now().into_std();
-        tokio::time::sleep(LinkState::probe_wait(now, last_check)).await;
+        tokio::time::sleep(LinkState::probe_wait(ctx.conf.check_every, now, last_check)).await;
         let (acked, received) = ctx
             .telemetry
             .link(peer)
@@ -188,7 +188,14 @@ pub async fn prober(ctx: LinkCtx, peer: Code, tx: Outbound) -> Result<(), Error>
             .unwrap_or_default();
         // tokio's clock: virtual under a paused runtime (the simulator).
         let now = tokio::time::Instant::now().into_std();
-        if !LinkState::probe_due(now, acked, ctx.layout.last_seq()?, received, last_check) {
+        if !LinkState::probe_due(
+            ctx.conf.check_every,
+            now,
+            acked,
+            ctx.layout.last_seq()?,
+            received,
+            last_check,
+        ) {
             continue;
         }
         send(&tx, ctx.probe(ctx.node(), &kinds(), false)?).await?;

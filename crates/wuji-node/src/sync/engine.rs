@@ -17,8 +17,6 @@ use wuji_proto::pb::{self, sync_message::Msg};
 use wuji_proto::record_to_signed_state;
 use wuji_store::Layout;
 
-/// A keep-alive is sent when nothing else was for this long.
-
 async fn send(tx: &Outbound, m: pb::SyncMessage) -> Result<(), Error> {
     tx.send(m).await.map_err(|_| LinkError::Closed.into())
 }

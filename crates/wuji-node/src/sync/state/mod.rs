@@ -60,6 +60,9 @@ pub struct LinkConf {
     /// A quiet link sends a keep-alive this often ([`KEEP_ALIVE`] on a
     /// server; the simulator's in-memory links need few).
     pub keep_alive: std::time::Duration,
+    /// A quiet link's child compares digests this often ([`CHECK_EVERY`] on
+    /// a server).
+    pub check_every: std::time::Duration,
 }
 
 /// How often a quiet link sends a keep-alive on a server.

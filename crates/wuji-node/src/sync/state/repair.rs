@@ -1,7 +1,7 @@
 //! The digest-check half of the link protocol: when a probe is due, the
 //! parent's verdict on a probe, and the child's plan on a verdict.
 
-use super::{CHECK_EVERY, LinkState, QUIET, kinds};
+use super::{LinkState, QUIET, kinds};
 use crate::LinkError;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
@@ -43,15 +43,16 @@ fn bytes(ks: &[i32]) -> Vec<u8> {
 impl LinkState {
     /// Whether the child should probe now: the link is quiet (everything sent
     /// acknowledged, nothing received for [`QUIET`]) and no check ran in the
-    /// last [`CHECK_EVERY`].
+    /// last `every` ([`super::CHECK_EVERY`] on a server).
     pub fn probe_due(
+        every: std::time::Duration,
         now: Instant,
         acked: u64,
         last_seq: u64,
         last_received: Option<Instant>,
         last_check: Option<Instant>,
     ) -> bool {
-        let checked_lately = last_check.is_some_and(|t| now.duration_since(t) < CHECK_EVERY);
+        let checked_lately = last_check.is_some_and(|t| now.duration_since(t) < every);
         let quiet = last_received.is_none_or(|t| now.duration_since(t) >= QUIET);
         !checked_lately && quiet && acked >= last_seq
     }
@@ -59,9 +60,13 @@ impl LinkState {
     /// How long the prober sleeps before looking again: until the next
     /// check is due if one ran lately, else [`QUIET`] (so an idle link
     /// wakes once per check, not once a second).
-    pub fn probe_wait(now: Instant, last_check: Option<Instant>) -> std::time::Duration {
+    pub fn probe_wait(
+        every: std::time::Duration,
+        now: Instant,
+        last_check: Option<Instant>,
+    ) -> std::time::Duration {
         match last_check.map(|t| now.duration_since(t)) {
-            Some(e) if e < CHECK_EVERY => (CHECK_EVERY - e).max(QUIET),
+            Some(e) if e < every => (every - e).max(QUIET),
             _ => QUIET,
         }
     }

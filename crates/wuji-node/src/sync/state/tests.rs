@@ -12,6 +12,7 @@ fn code(s: &str) -> Code {
 fn conf(node: &str, parent: Option<&str>) -> LinkConf {
     LinkConf {
         keep_alive: super::KEEP_ALIVE,
+        check_every: super::CHECK_EVERY,
         node: code(node),
         parent: parent.map(code),
         children: Vec::new(),
@@ -318,28 +319,41 @@ fn messages_after_the_greeting_are_sorted_by_role_and_probes_wait_for_a_quiet_li
     assert!(matches!(child.receive(ack), Step::Acked(9)));
     let now = Instant::now();
     let ago = |s: u64| now.checked_sub(Duration::from_secs(s));
-    assert!(LinkState::probe_due(now, 5, 5, ago(2), None));
+    assert!(LinkState::probe_due(
+        super::CHECK_EVERY,
+        now,
+        5,
+        5,
+        ago(2),
+        None
+    ));
     assert!(
-        !LinkState::probe_due(now, 4, 5, ago(2), None),
+        !LinkState::probe_due(super::CHECK_EVERY, now, 4, 5, ago(2), None),
         "not everything acknowledged"
     );
     assert!(
-        !LinkState::probe_due(now, 5, 5, Some(now), None),
+        !LinkState::probe_due(super::CHECK_EVERY, now, 5, 5, Some(now), None),
         "a batch just arrived"
     );
     assert!(
-        !LinkState::probe_due(now, 5, 5, ago(2), ago(60)),
+        !LinkState::probe_due(super::CHECK_EVERY, now, 5, 5, ago(2), ago(60)),
         "checked a minute ago"
     );
     // An idle link sleeps until its next check, not a second at a time.
-    assert_eq!(LinkState::probe_wait(now, None), super::QUIET);
+    assert_eq!(
+        LinkState::probe_wait(super::CHECK_EVERY, now, None),
+        super::QUIET
+    );
     if let Some(t) = ago(60) {
         assert_eq!(
-            LinkState::probe_wait(now, Some(t)),
+            LinkState::probe_wait(super::CHECK_EVERY, now, Some(t)),
             super::CHECK_EVERY - Duration::from_secs(60)
         );
     }
     if let Some(t) = ago(3_600) {
-        assert_eq!(LinkState::probe_wait(now, Some(t)), super::QUIET);
+        assert_eq!(
+            LinkState::probe_wait(super::CHECK_EVERY, now, Some(t)),
+            super::QUIET
+        );
     }
 }
