@@ -44,6 +44,22 @@ fn snake(s: &str) -> String {
     out
 }
 
+/// Where a suggestion handled by `handler` is counted in `holder`'s summary:
+/// the holder itself, the child region of the holder the handler lies in, or
+/// (escalated above) the handler. So a summary has a handler key per child at
+/// most, at any level (the national node's would otherwise name every one of
+/// 44,000 congresses and be rewritten with every change; the simulator found
+/// it); the breakdown below a child is in that child's summary.
+pub fn handled_in(handler: Code, holder: Code) -> Code {
+    if handler == holder || !holder.contains(handler) {
+        return handler;
+    }
+    std::iter::once(handler)
+        .chain(handler.ancestors())
+        .find(|c| c.parent() == Some(holder))
+        .unwrap_or(handler)
+}
+
 /// What one record adds to the summary of `holder`, the node holding it. Only
 /// records homed in the holder's region count (not a deputy of a higher
 /// congress attached here, nor an assignment or a transfer received from
@@ -75,7 +91,10 @@ pub fn contribution(rec: &Record, rules: &Rules, holder: Code) -> BTreeMap<Strin
                 format!("suggestion.status.{}", snake(&format!("{:?}", v.status))),
                 1,
             );
-            add(format!("suggestion.handler.{}", v.handler), 1);
+            add(
+                format!("suggestion.handler.{}", handled_in(v.handler, holder)),
+                1,
+            );
             // Running deadlines by day: overdue on any date is the sum of the
             // days before it, so the count needs no daily recomputation.
             if v.status == view::Status::Assigned
@@ -315,6 +334,11 @@ mod tests {
         // Above the deputy's congress the record counts, but not per deputy.
         let above = contribution(&r, &rules, Code::NATIONAL);
         assert_eq!(above.get("suggestion.total"), Some(&1));
+        // Above, the handler is counted in the holder's child region it lies in.
+        assert_eq!(above.get("suggestion.handler.320000"), Some(&1));
+        let city = contribution(&r, &rules, Code::parse("320100").unwrap());
+        assert_eq!(city.get("suggestion.handler.320114"), Some(&1));
+        assert!(!above.keys().any(|k| k == "suggestion.handler.320114"));
         assert!(!above.keys().any(|k| k.starts_with("deputy_month.")));
         assert_eq!(c.get("suggestion.deadline.20260602"), Some(&1));
         let counts: BTreeMap<String, u64> = c.iter().map(|(k, v)| (k.clone(), *v as u64)).collect();
