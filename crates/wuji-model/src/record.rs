@@ -29,6 +29,18 @@ pub enum RecordKind {
     Calendar,
 }
 
+impl RecordKind {
+    /// Every kind.
+    pub const ALL: [RecordKind; 6] = [
+        RecordKind::Deputy,
+        RecordKind::Suggestion,
+        RecordKind::Assignment,
+        RecordKind::Supervision,
+        RecordKind::Summary,
+        RecordKind::Calendar,
+    ];
+}
+
 /// The identity of a record: its kind, its home node and a UUIDv7 made there.
 ///
 /// The home is the origin of a suggestion, the electing congress of a deputy, the

@@ -115,19 +115,11 @@ pub fn links_agree(
 
 /// The name of the record kind stored as `byte`.
 fn kind_name(byte: u8) -> String {
-    use RecordKind::*;
-    [
-        Deputy,
-        Suggestion,
-        Assignment,
-        Supervision,
-        Summary,
-        Calendar,
-    ]
-    .into_iter()
-    .find(|k| wuji_store::layout::kind_byte(*k) == byte)
-    .map(|k| format!("{k:?}").to_lowercase())
-    .unwrap_or_else(|| format!("kind {byte}"))
+    RecordKind::ALL
+        .into_iter()
+        .find(|k| wuji_store::layout::kind_byte(*k) == byte)
+        .map(|k| format!("{k:?}").to_lowercase())
+        .unwrap_or_else(|| format!("kind {byte}"))
 }
 
 /// Every record a node holds (summaries too), read a page at a time.

@@ -163,13 +163,8 @@ impl Layout {
         seq: u64,
         source: Option<Code>,
     ) {
-        let v = pb::StoredRecord {
-            format: VALUE_FORMAT,
-            state: Some(record_to_signed_state(record, signatures)),
-            seq,
-            source: source.map(|c| c.value()).unwrap_or(0),
-        };
-        batch.put(prefixed(RECORD, &record_key(&record.id)), v.encode_to_vec());
+        let v = stored_value(record, signatures, seq, source);
+        batch.put(prefixed(RECORD, &record_key(&record.id)), v);
     }
 
     /// Holds back a peer's state of a record stamped ahead of this node's
@@ -182,13 +177,8 @@ impl Layout {
         due_ms: u64,
         source: Option<Code>,
     ) {
-        let v = pb::StoredRecord {
-            format: VALUE_FORMAT,
-            state: Some(record_to_signed_state(record, signatures)),
-            seq: due_ms,
-            source: source.map(|c| c.value()).unwrap_or(0),
-        };
-        batch.put(prefixed(HELD, &record_key(&record.id)), v.encode_to_vec());
+        let v = stored_value(record, signatures, due_ms, source);
+        batch.put(prefixed(HELD, &record_key(&record.id)), v);
     }
 
     /// Forgets a held-back state.
@@ -414,6 +404,22 @@ pub(crate) fn prefixed(p: u8, rest: &[u8]) -> Vec<u8> {
     k.push(p);
     k.extend_from_slice(rest);
     k
+}
+
+/// The stored form of a record (under `R`, and held back under `H`).
+fn stored_value(
+    record: &Record,
+    signatures: &Signatures,
+    seq: u64,
+    source: Option<Code>,
+) -> Vec<u8> {
+    pb::StoredRecord {
+        format: VALUE_FORMAT,
+        state: Some(record_to_signed_state(record, signatures)),
+        seq,
+        source: source.map(|c| c.value()).unwrap_or(0),
+    }
+    .encode_to_vec()
 }
 
 fn decode_record(key: &[u8], bytes: &[u8]) -> Result<StoredRecord, Error> {

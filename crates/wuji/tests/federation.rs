@@ -288,11 +288,29 @@ async fn replication_across_five_levels_in_separate_processes() {
     .await;
     let nat = status("100000").await;
     let own = nat.own.as_ref().unwrap();
+    // By handler: the national summary names the province each is handled
+    // in (2 in 江苏) ...
     assert_eq!(
         own.counts.get("suggestion.handler.320000"),
-        Some(&1),
-        "handled in 江苏 (by its city): {:?}",
+        Some(&2),
+        "handled in 江苏: {:?}",
         own.counts
+    );
+    assert!(
+        !own.counts.contains_key("suggestion.handler.320100"),
+        "no key per handler below the province at the national node"
+    );
+    // ... 江苏's names 南京市 for both; 南京市's names itself for the one it handles.
+    let row = |code: u32| nat.below.iter().find(|b| b.code == code).unwrap();
+    assert_eq!(
+        row(320_000).counts.get("suggestion.handler.320100"),
+        Some(&2)
+    );
+    assert_eq!(
+        row(320_100).counts.get("suggestion.handler.320100"),
+        Some(&1),
+        "handled by 南京市 itself: {:?}",
+        row(320_100).counts
     );
     assert!(
         nat.below.iter().any(|b| b
