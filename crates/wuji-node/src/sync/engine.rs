@@ -248,6 +248,9 @@ fn count_refused(ctx: &LinkCtx, peer: Code, rules: &[&'static str]) {
     }
 }
 
+/// Empty batches acknowledged in a row before one's checkpoint is stored.
+const EMPTY_UNSTORED: u32 = 64;
+
 /// Applies the peer's batches; acknowledges each once durable.
 async fn receive<S>(
     ctx: &LinkCtx,
@@ -260,6 +263,8 @@ where
     S: Stream<Item = Result<pb::SyncMessage, String>> + Unpin + Send,
 {
     let peer = state.peer().ok_or(LinkError::Unexpected)?;
+    // Empty batches acknowledged without storing their checkpoint.
+    let mut unstored = 0u32;
     while let Some(msg) = rx.next().await {
         let msg = msg.map_err(LinkError::Transport)?;
         match state.receive(msg) {
@@ -267,11 +272,24 @@ where
                 let records = admit(ctx, peer, &b, tx).await?;
                 let n = records.len();
                 ctx.telemetry.batch_received(peer, n as u64);
-                let done = ctx
-                    .committer
-                    .apply_remote(peer, records, b.to_seq, incarnation.clone())
-                    .await?;
-                count_refused(ctx, peer, &done.refused);
+                // A batch with nothing in it only moves the peer's checkpoint:
+                // it is acknowledged at once, without a commit (on sled, a
+                // flush), and the checkpoint rides on the next batch that is
+                // stored. A crash meanwhile only costs the peer a rescan of
+                // its log from the stored checkpoint, which every
+                // `EMPTY_UNSTORED` empty batches bounds. (Before, each commit
+                // at a parent cost every child a flush: ~27 batches per write
+                // in the simulator's city month.)
+                if n == 0 && b.certificates.is_empty() && unstored < EMPTY_UNSTORED {
+                    unstored += 1;
+                } else {
+                    unstored = 0;
+                    let done = ctx
+                        .committer
+                        .apply_remote(peer, records, b.to_seq, incarnation.clone())
+                        .await?;
+                    count_refused(ctx, peer, &done.refused);
+                }
                 tracing::debug!(%peer, to = b.to_seq, records = n, "applied batch");
                 let ack = pb::Ack { seq: b.to_seq };
                 send(
