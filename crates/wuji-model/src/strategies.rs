@@ -425,14 +425,7 @@ pub fn section(kind: RecordKind) -> BoxedStrategy<Section> {
 
 /// A record kind.
 pub fn kind() -> impl Strategy<Value = RecordKind> {
-    select(vec![
-        RecordKind::Deputy,
-        RecordKind::Suggestion,
-        RecordKind::Assignment,
-        RecordKind::Supervision,
-        RecordKind::Summary,
-        RecordKind::Calendar,
-    ])
+    select(RecordKind::ALL.to_vec())
 }
 
 /// A record id of `kind` homed at a fixed county.

@@ -139,3 +139,91 @@ pub fn new_suggestion(node: Code, title: &str) -> Op {
     };
     Op::new(id, move |ctx, _| Ok(workflow::submit(ctx, id, &draft)?))
 }
+
+/// A suggestion submitted at `home`, titled `title`, stamped at UTC `ms`
+/// (a peer's record as it would arrive on a link).
+pub fn submitted_at(home: Code, title: &str, ms: u64) -> wuji_model::Record {
+    use wuji_model::suggestion::workflow::{self, Draft};
+    let (rules, cal) = (
+        wuji_model::Rules::default(),
+        wuji_model::calendar::Calendar::builtin(),
+    );
+    let ctx = wuji_model::Ctx {
+        node: home,
+        at: wuji_crdt::Stamp::new(
+            wuji_crdt::Hlc(ms << 16),
+            wuji_crdt::WriterId::new(home.value(), 0),
+        ),
+        today: crate::clock::cst_date(ms),
+        rules: &rules,
+        calendar: &cal,
+    };
+    let id = wuji_model::RecordId {
+        kind: wuji_model::RecordKind::Suggestion,
+        home,
+        uuid: uuid::Uuid::now_v7(),
+    };
+    let draft = wuji_model::suggestion::workflow::Draft {
+        lead: "P-1".into(),
+        title: title.into(),
+        text: "x".into(),
+        ..Draft::default()
+    };
+    workflow::submit(&ctx, id, &draft).expect("a valid submission")
+}
+
+/// The parent's end of a link driven by hand from a test: `parent`'s
+/// committer on a fresh in-memory store and its link engine, already greeted
+/// by `child`.
+pub struct ParentEnd {
+    /// The parent's store.
+    pub layout: Layout,
+    /// The parent's committer.
+    pub committer: Committer,
+    /// The link's telemetry.
+    pub telemetry: Telemetry,
+    /// What the child sends.
+    pub to_parent: tokio::sync::mpsc::Sender<pb::SyncMessage>,
+    /// What the parent answers.
+    pub from_parent: tokio_stream::wrappers::ReceiverStream<pb::SyncMessage>,
+    /// The link engine's task.
+    pub link: tokio::task::JoinHandle<Result<(), crate::Error>>,
+    /// Ends the link when dropped or sent `true`: keep it for the test.
+    pub stop: tokio::sync::watch::Sender<bool>,
+}
+
+/// Starts `parent`'s end of a link and greets it as `child`.
+pub async fn parent_end(parent: Code, child: Code) -> ParentEnd {
+    use tokio_stream::StreamExt;
+    let (layout, committer) = start_committer(parent, Arc::new(wuji_store::MemKv::new()));
+    let (ctx, stop) = link_ctx(parent, None, layout.clone(), committer.clone());
+    let telemetry = ctx.telemetry.clone();
+    let (to_child, from_parent) = tokio::sync::mpsc::channel(256);
+    let (to_parent, from_child) = tokio::sync::mpsc::channel::<pb::SyncMessage>(256);
+    let inbound = tokio_stream::wrappers::ReceiverStream::new(from_child).map(Ok::<_, String>);
+    let link = tokio::spawn(crate::sync::run_link(
+        ctx,
+        crate::sync::Role::Parent { certified: None },
+        to_child,
+        inbound,
+    ));
+    let mut from_parent = tokio_stream::wrappers::ReceiverStream::new(from_parent);
+    to_parent
+        .send(hello(child.value(), parent.value()))
+        .await
+        .expect("the link is open");
+    let first = from_parent.next().await.expect("an answer");
+    assert!(
+        matches!(first.msg, Some(pb::sync_message::Msg::Hello(_))),
+        "the parent answers the greeting"
+    );
+    ParentEnd {
+        layout,
+        committer,
+        telemetry,
+        to_parent,
+        from_parent,
+        link,
+        stop,
+    }
+}

@@ -9,15 +9,10 @@
 mod common;
 
 use std::time::Duration;
-use tokio::sync::mpsc;
 use tokio_stream::StreamExt;
-use tokio_stream::wrappers::ReceiverStream;
-use wuji_crdt::{Hlc, Stamp, WriterId};
 use wuji_division::Code;
 use wuji_model::calendar::Calendar;
-use wuji_model::suggestion::workflow::{self, Draft};
-use wuji_model::{Ctx, Record, RecordId, RecordKind, Rules};
-use wuji_node::sync::{Role, run_link};
+use wuji_model::{Record, RecordId, Rules};
 use wuji_proto::pb::{self, sync_message::Msg};
 use wuji_store::MemKv;
 
@@ -30,52 +25,23 @@ fn now_ms() -> u64 {
 
 /// A suggestion submitted at `town`, stamped at `ms`.
 fn submitted(town: Code, title: &str, ms: u64) -> Record {
-    let (rules, cal) = (Rules::default(), Calendar::builtin());
-    let ctx = Ctx {
-        node: town,
-        at: Stamp::new(Hlc(ms << 16), WriterId::new(town.value(), 0)),
-        today: jiff::civil::date(2026, 12, 2),
-        rules: &rules,
-        calendar: &cal,
-    };
-    let id = RecordId {
-        kind: RecordKind::Suggestion,
-        home: town,
-        uuid: uuid::Uuid::now_v7(),
-    };
-    let draft = Draft {
-        lead: "P-1".into(),
-        title: title.into(),
-        text: "x".into(),
-        ..Draft::default()
-    };
-    workflow::submit(&ctx, id, &draft).unwrap()
+    common::submitted_at(town, title, ms)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_section_from_the_future_is_refused_counted_and_not_stored_the_rest_is_applied() {
     let county = Code::parse("320114").unwrap();
     let town = Code::parse("320114001").unwrap();
-    let (layout, committer) = common::start_committer(county, std::sync::Arc::new(MemKv::new()));
-    let (ctx, _stop) = common::link_ctx(county, None, layout.clone(), committer.clone());
-    let telemetry = ctx.telemetry.clone();
-    let (to_town, from_county) = mpsc::channel(64);
-    let (to_county, from_town) = mpsc::channel::<pb::SyncMessage>(64);
-    let inbound = ReceiverStream::new(from_town).map(Ok::<_, String>);
-    let link = tokio::spawn(run_link(
-        ctx,
-        Role::Parent { certified: None },
-        to_town,
-        inbound,
-    ));
-    let mut from_county = ReceiverStream::new(from_county);
-    to_county
-        .send(common::hello(town.value(), county.value()))
-        .await
-        .unwrap();
-    let Some(Msg::Hello(_)) = from_county.next().await.unwrap().msg else {
-        panic!("the county answers the greeting");
-    };
+    let common::ParentEnd {
+        layout,
+        committer,
+        telemetry,
+        to_parent: to_county,
+        from_parent: mut from_county,
+        link,
+        stop: _stop,
+        ..
+    } = common::parent_end(county, town).await;
 
     let day_ahead = submitted(town, "明天的", now_ms() + 86_400_000);
     let years_ahead = submitted(town, "十年后的", now_ms() + 10 * 365 * 86_400_000);

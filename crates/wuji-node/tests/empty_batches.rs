@@ -6,13 +6,9 @@
 mod common;
 
 use std::time::Duration;
-use tokio::sync::mpsc;
 use tokio_stream::StreamExt;
-use tokio_stream::wrappers::ReceiverStream;
 use wuji_division::Code;
-use wuji_node::sync::{Role, run_link};
 use wuji_proto::pb::{self, sync_message::Msg};
-use wuji_store::MemKv;
 
 fn batch(to_seq: u64, records: Vec<pb::RecordState>) -> pb::SyncMessage {
     pb::SyncMessage {
@@ -26,64 +22,18 @@ fn batch(to_seq: u64, records: Vec<pb::RecordState>) -> pb::SyncMessage {
     }
 }
 
-/// A suggestion submitted at `town` now.
-fn submitted(town: Code) -> wuji_model::Record {
-    use wuji_model::suggestion::workflow::{self, Draft};
-    let (rules, cal) = (
-        wuji_model::Rules::default(),
-        wuji_model::calendar::Calendar::builtin(),
-    );
-    let ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as u64;
-    let ctx = wuji_model::Ctx {
-        node: town,
-        at: wuji_crdt::Stamp::new(
-            wuji_crdt::Hlc(ms << 16),
-            wuji_crdt::WriterId::new(town.value(), 0),
-        ),
-        today: jiff::civil::date(2026, 12, 3),
-        rules: &rules,
-        calendar: &cal,
-    };
-    let id = wuji_model::RecordId {
-        kind: wuji_model::RecordKind::Suggestion,
-        home: town,
-        uuid: uuid::Uuid::now_v7(),
-    };
-    let draft = Draft {
-        lead: "P-1".into(),
-        title: "有内容的".into(),
-        text: "x".into(),
-        ..Draft::default()
-    };
-    workflow::submit(&ctx, id, &draft).unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn empty_batches_are_acknowledged_without_storing_each_checkpoint() {
     let county = Code::parse("320114").unwrap();
     let town = Code::parse("320114001").unwrap();
-    let (layout, committer) = common::start_committer(county, std::sync::Arc::new(MemKv::new()));
-    let (ctx, _stop) = common::link_ctx(county, None, layout.clone(), committer.clone());
-    let (to_town, from_county) = mpsc::channel(256);
-    let (to_county, from_town) = mpsc::channel::<pb::SyncMessage>(256);
-    let inbound = ReceiverStream::new(from_town).map(Ok::<_, String>);
-    let link = tokio::spawn(run_link(
-        ctx,
-        Role::Parent { certified: None },
-        to_town,
-        inbound,
-    ));
-    let mut from_county = ReceiverStream::new(from_county);
-    to_county
-        .send(common::hello(town.value(), county.value()))
-        .await
-        .unwrap();
-    let Some(Msg::Hello(_)) = from_county.next().await.unwrap().msg else {
-        panic!("the county answers the greeting");
-    };
+    let common::ParentEnd {
+        layout,
+        to_parent: to_county,
+        from_parent: mut from_county,
+        link,
+        stop: _stop,
+        ..
+    } = common::parent_end(county, town).await;
     let mut next_ack = async || loop {
         let m = tokio::time::timeout(Duration::from_secs(10), from_county.next())
             .await
@@ -103,7 +53,11 @@ async fn empty_batches_are_acknowledged_without_storing_each_checkpoint() {
         "no commit for an empty batch"
     );
     // A batch with a record stores its checkpoint (and so the empty ones').
-    let rec = wuji_proto::record_to_state(&submitted(town));
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64;
+    let rec = wuji_proto::record_to_state(&common::submitted_at(town, "有内容的", now));
     to_county.send(batch(4, vec![rec])).await.unwrap();
     assert_eq!(next_ack().await, 4);
     assert_eq!(layout.checkpoint(town).unwrap().0, 4);
