@@ -162,6 +162,9 @@ async fn apply(n: u64, raw: Option<&SledKv>) -> anyhow::Result<(f64, f64, u64, u
         max_batch: BATCH,
         signer: None, // unsigned: the cost of the apply itself (sync.rs measures signatures)
         broken_merge: false,
+        horizon: Default::default(),
+        parent: None,
+        adopted: Vec::new(),
     })?;
     let (mut t_apply, mut t_raw, mut bytes) = (0.0, 0.0, 0usize);
     let mut i = 0;

@@ -266,6 +266,9 @@ where
         max_batch: BATCH,
         signer: Some(Arc::new(signer)),
         broken_merge: false,
+        horizon: Default::default(),
+        parent: None,
+        adopted: Vec::new(),
     })?;
     let out = f(committer).await?;
     task.await?;

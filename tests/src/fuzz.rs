@@ -41,9 +41,13 @@ pub fn run(target: &str, data: &[u8]) {
 fn exercise(rec: &Record) {
     let rules = Rules::default();
     let applied = authority::apply(None, rec);
-    let _ = routing::visible_to(&applied.record, rec.id.home);
+    for h in [routing::Horizon::All, routing::Horizon::Levels(1)] {
+        let _ = routing::visible_to(&applied.record, rec.id.home, h);
+        for c in [Code::NATIONAL, rec.id.home] {
+            let _ = routing::for_recipient(rec, c, h);
+        }
+    }
     for c in [Code::NATIONAL, rec.id.home] {
-        let _ = routing::for_recipient(rec, c);
         let _ = summary::contribution(rec, &rules, c);
     }
     let _ = wuji_proto::digest(rec);

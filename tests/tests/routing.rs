@@ -1,6 +1,10 @@
-//! Routing on the real division tree: siblings never see each other's suggestions,
-//! every ancestor does; `down` reach covers exactly the anchor's subtree; personal
-//! fields never pass above the owner's parent.
+//! Routing on the real division tree, under both horizon settings: a record is
+//! seen by its handlers, supervisors and targets, the nodes between them and
+//! its home, and the ancestors of each within the horizon (every ancestor with
+//! `all`); siblings never see each other's suggestions; `down` reach covers
+//! exactly the anchor's subtree; personal fields never pass above the owner's
+//! parent; a node never sees a record homed below it that its child towards
+//! the home does not (what the link digests rely on).
 
 use proptest::prelude::*;
 use proptest::sample::Index;
@@ -10,7 +14,7 @@ use wuji_crdt::{Hlc, Stamp, WriterId};
 use wuji_division::{Code, Level, Tree};
 use wuji_model::calendar::Calendar;
 use wuji_model::deputy::{self, NewDeputy};
-use wuji_model::routing::{for_recipient, visible_to};
+use wuji_model::routing::{Horizon, for_recipient, visible_to};
 use wuji_model::suggestion::workflow::{self as wf, Draft};
 use wuji_model::{Ctx, Record, RecordId, RecordKind, Rules, Uuid, assignment};
 
@@ -47,6 +51,39 @@ fn chain(t: &Tree, c: Code) -> Vec<Code> {
     out
 }
 
+/// `c` and its ancestors within `h` levels.
+fn within(t: &Tree, c: Code, h: Horizon) -> BTreeSet<Code> {
+    let n = match h {
+        Horizon::All => usize::MAX,
+        Horizon::Levels(n) => usize::from(n) + 1,
+    };
+    chain(t, c).into_iter().take(n).collect()
+}
+
+/// The nodes on the tree path between `x` and `y`, ends included.
+fn path(t: &Tree, x: Code, y: Code) -> BTreeSet<Code> {
+    let (cx, cy) = (chain(t, x), chain(t, y));
+    let lca = *cx.iter().find(|c| cy.contains(c)).unwrap();
+    let above: BTreeSet<Code> = chain(t, lca).into_iter().skip(1).collect();
+    cx.into_iter().chain(cy).filter(|c| !above.contains(c)).collect()
+}
+
+fn horizon() -> impl Strategy<Value = Horizon> {
+    prop_oneof![Just(Horizon::All), (1u8..=3).prop_map(Horizon::Levels)]
+}
+
+/// Every node that sees `rec` and lies above its home has its child towards
+/// the home seeing it too.
+fn nested(t: &Tree, rec: &Record, h: Horizon) -> Result<(), TestCaseError> {
+    let up = chain(t, rec.id.home);
+    for w in up.windows(2) {
+        if visible_to(rec, w[1], h) {
+            prop_assert!(visible_to(rec, w[0], h), "{} sees it but {} does not", w[1], w[0]);
+        }
+    }
+    Ok(())
+}
+
 fn ctx<'a>(node: Code, rules: &'a Rules, cal: &'a Calendar) -> Ctx<'a> {
     ctx_at(node, 5, rules, cal)
 }
@@ -78,9 +115,12 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(300))]
 
     #[test]
-    fn a_suggestion_is_seen_by_its_chain_and_ancestors_only(
+    fn a_suggestion_is_seen_by_its_handlers_supervisors_and_the_horizon_above(
         origin_i in any::<Index>(),
         ups in 0usize..4,
+        supervise in proptest::option::of(0usize..5),
+        transfer_i in proptest::option::of(any::<Index>()),
+        h in horizon(),
         probes in proptest::collection::vec(any::<Index>(), 40),
     ) {
         let (t, all) = tree();
@@ -91,34 +131,63 @@ proptest! {
         let mut rec = Record::new(id);
         rec = wuji_model::authority::apply(Some(&rec), &wf::submit(&ctx(origin, &rules, &cal), id, &draft).unwrap()).record;
         // Escalate `ups` times along the real parent chain.
-        let path = chain(t, origin);
-        for (i, w) in path.windows(2).take(ups).enumerate() {
+        let up = chain(t, origin);
+        let ups = ups.min(up.len() - 1);
+        for (i, w) in up.windows(2).take(ups).enumerate() {
             let d = wf::escalate(&ctx_at(w[0], 10 + i as u64, &rules, &cal), &rec, w[1], "上报").unwrap();
             rec = wuji_model::authority::apply(Some(&rec), &d).record;
         }
-        let handlers: Vec<Code> = path.iter().take(ups + 1).copied().collect();
-        let entitled: BTreeSet<Code> = handlers.iter().flat_map(|h| chain(t, *h)).collect();
-
-        // Every ancestor of every handler sees it.
-        for c in &entitled {
-            prop_assert!(visible_to(&rec, *c), "{} should see it", c);
+        // The highest handler may transfer it down to another township.
+        let top = up[ups];
+        let mut entitled: BTreeSet<Code> = BTreeSet::new();
+        let inside: Vec<Code> = subtree(t, top)
+            .into_iter()
+            .filter(|c| c.level() == Level::Township && *c != origin)
+            .collect();
+        if let Some(i) = transfer_i && !inside.is_empty() {
+            let to = inside[i.index(inside.len())];
+            let d = wf::transfer(&ctx_at(top, 20, &rules, &cal), &rec, to, "转办").unwrap();
+            rec = wuji_model::authority::apply(Some(&rec), &d).record;
+            entitled.extend(path(t, origin, to));
+            entitled.extend(within(t, to, h));
         }
-        // Siblings of the origin never do.
+        // An ancestor (or the origin) may open a 督办 on it.
+        let mut highest = ups;
+        if let Some(s) = supervise {
+            let s = s.min(up.len() - 1);
+            let d = wf::supervise(&ctx_at(up[s], 30, &rules, &cal), &rec, None, "", "督办").unwrap();
+            rec = wuji_model::authority::apply(Some(&rec), &d).record;
+            highest = highest.max(s);
+        }
+        entitled.extend(up.iter().take(highest + 1).copied());
+        entitled.extend(within(t, up[highest], h));
+        for c in &entitled {
+            prop_assert!(visible_to(&rec, *c, h), "{} should see it", c);
+        }
+        // Siblings of the origin never do, unless a transfer went there.
         let parent = t.get(origin).unwrap().parent.unwrap();
         for s in t.children(parent) {
-            prop_assert_eq!(visible_to(&rec, *s), *s == origin, "sibling {}", s);
+            prop_assert_eq!(visible_to(&rec, *s, h), entitled.contains(s), "sibling {}", s);
         }
         // Random nodes anywhere: visible iff entitled.
         for p in probes {
             let c = all[p.index(all.len())];
-            prop_assert_eq!(visible_to(&rec, c), entitled.contains(&c), "probe {}", c);
+            prop_assert_eq!(visible_to(&rec, c, h), entitled.contains(&c), "probe {}", c);
         }
+        // With `all`, every ancestor of the origin sees it.
+        if h == Horizon::All {
+            for c in &up {
+                prop_assert!(visible_to(&rec, *c, h));
+            }
+        }
+        nested(t, &rec, h)?;
     }
 
     #[test]
     fn down_reach_covers_exactly_the_targets_subtree(
         issuer_i in any::<Index>(),
         target_i in any::<Index>(),
+        h in horizon(),
         probes in proptest::collection::vec(any::<Index>(), 40),
     ) {
         let (t, all) = tree();
@@ -129,14 +198,20 @@ proptest! {
         let id = RecordId { kind: RecordKind::Assignment, home: issuer, uuid: Uuid::from_u128(2) };
         let rec = assignment::issue(&ctx(issuer, &rules, &cal), id, "t", "x", &[target], None).unwrap();
         let down = subtree(t, target);
-        let up: BTreeSet<Code> = chain(t, target).into_iter().chain(chain(t, issuer)).collect();
+        // The nodes relaying it from the issuer to the target, and the
+        // horizon above both.
+        let up: BTreeSet<Code> = path(t, issuer, target)
+            .into_iter()
+            .chain(within(t, target, h))
+            .chain(within(t, issuer, h))
+            .collect();
         for c in &down {
-            prop_assert!(visible_to(&rec, *c), "{} inside the target", c);
+            prop_assert!(visible_to(&rec, *c, h), "{} inside the target", c);
         }
         let sample = probes.iter().map(|p| all[p.index(all.len())]);
         let siblings = t.children(t.get(target).unwrap().parent.unwrap()).iter().copied();
         for c in sample.chain(siblings) {
-            prop_assert_eq!(visible_to(&rec, c), down.contains(&c) || up.contains(&c), "{}", c);
+            prop_assert_eq!(visible_to(&rec, c, h), down.contains(&c) || up.contains(&c), "{}", c);
         }
     }
 
@@ -144,6 +219,7 @@ proptest! {
     fn personal_fields_never_pass_above_the_owners_parent(
         owner_i in any::<Index>(),
         level in 0u8..5,
+        h in horizon(),
     ) {
         let (t, all) = tree();
         let (rules, cal) = (Rules::default(), Calendar::builtin());
@@ -156,15 +232,22 @@ proptest! {
         };
         let rec = deputy::enrol(&ctx(owner, &rules, &cal), id, &d).unwrap();
         let up = chain(t, owner);
+        let seen = within(t, owner, h);
         for (i, c) in up.iter().enumerate() {
-            let got = for_recipient(&rec, *c).expect("ancestors see the deputy");
+            let Some(got) = for_recipient(&rec, *c, h) else {
+                // Above the horizon the deputy is only counted.
+                prop_assert!(!seen.contains(c), "{} within the horizon", c);
+                continue;
+            };
+            prop_assert!(seen.contains(c), "{} beyond the horizon", c);
             let personal = &got.roster(owner).unwrap().personal;
             // The owner (i = 0) and its parent (i = 1) hold them; nobody above.
             prop_assert_eq!(!personal.is_blank(), i <= 1, "{} at distance {}", c, i);
         }
+        nested(t, &rec, h)?;
         // Below the owner (down reach), personal fields stay.
         if let Some(k) = t.children(owner).first() {
-            let got = for_recipient(&rec, *k).expect("children of an attached area see it");
+            let got = for_recipient(&rec, *k, h).expect("children of an attached area see it");
             prop_assert!(!got.roster(owner).unwrap().personal.is_blank());
         }
     }
@@ -188,18 +271,22 @@ fn a_national_deputy_attached_to_a_county_is_seen_there_and_not_elsewhere_below(
         ..NewDeputy::default()
     };
     let rec = deputy::enrol(&ctx(n, &rules, &cal), id, &d).unwrap();
-    for k in t.children(county) {
-        assert!(visible_to(&rec, *k), "{k} under the county");
+    for h in [Horizon::All, Horizon::Levels(1)] {
+        for k in t.children(county) {
+            assert!(visible_to(&rec, *k, h), "{k} under the county");
+        }
+        for k in t.children(Code::parse("320115").unwrap()) {
+            assert!(!visible_to(&rec, *k, h), "{k} under a sibling county");
+        }
+        for between in ["320100", "320000"] {
+            assert!(
+                visible_to(&rec, Code::parse(between).unwrap(), h),
+                "{between} relays it from the national node to the county"
+            );
+        }
+        assert!(
+            !visible_to(&rec, Code::parse("330000").unwrap(), h),
+            "another province does not"
+        );
     }
-    for k in t.children(Code::parse("320115").unwrap()) {
-        assert!(!visible_to(&rec, *k), "{k} under a sibling county");
-    }
-    assert!(
-        visible_to(&rec, Code::parse("320100").unwrap()),
-        "the city above sees it"
-    );
-    assert!(
-        !visible_to(&rec, Code::parse("330000").unwrap()),
-        "another province does not"
-    );
 }

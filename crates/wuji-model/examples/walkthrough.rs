@@ -6,7 +6,7 @@
 use jiff::civil::{Date, date};
 use wuji_crdt::{Hlc, Stamp, WriterId};
 use wuji_model::calendar::Calendar;
-use wuji_model::routing::visible_to;
+use wuji_model::routing::{Horizon, visible_to};
 use wuji_model::suggestion::view::{self, Status};
 use wuji_model::suggestion::workflow::{self as wf, Draft};
 use wuji_model::suggestion::{AnswerClass, HandlingUnit, Satisfaction, UnitRole};
@@ -168,7 +168,7 @@ fn main() -> Result<(), Error> {
             .collect();
         let seen: Vec<String> = probes
             .iter()
-            .map(|p| format!("\"{p}\":{}", visible_to(&rec, code(p))))
+            .map(|p| format!("\"{p}\":{}", visible_to(&rec, code(p), Horizon::default())))
             .collect();
         println!(
             "{{\"steps\":[{}],\"visible_to\":{{{}}}}}",
@@ -220,7 +220,7 @@ fn main() -> Result<(), Error> {
         }
     );
     for p in probes {
-        let yes = visible_to(&rec, code(p));
+        let yes = visible_to(&rec, code(p), Horizon::default());
         let mark = match (yes, en) {
             (true, true) => "sees it",
             (false, true) => "does not",

@@ -30,7 +30,8 @@ pub fn check(rec: &Record, key: SectionKey) -> Result<(), Error> {
         };
     }
     let ok = match key.role {
-        Role::Placement => routing::visible_to(rec, key.owner),
+        // Rights, not routing: any node entitled under any horizon may place.
+        Role::Placement => routing::visible_to(rec, key.owner, routing::Horizon::All),
         Role::Handling => handling_chain(rec).contains(&key.owner),
         Role::Supervision => key.owner.contains(id.home),
         Role::Response => assignment::is_target(rec, key.owner),

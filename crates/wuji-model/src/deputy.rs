@@ -357,7 +357,7 @@ pub fn place(
     group: Option<&str>,
 ) -> Result<Record, Error> {
     expect_kind(rec.id, RecordKind::Deputy)?;
-    if !crate::routing::visible_to(rec, ctx.node) {
+    if !crate::routing::visible_to(rec, ctx.node, crate::routing::Horizon::All) {
         return Err(Error::OutsideRegion {
             node: ctx.node,
             region: rec.id.home,

@@ -1,12 +1,87 @@
 //! Routing: which node sees which record, and which fields are stripped on the way
-//! (DESIGN.md §3). Everything flows up to the ancestors of a record's anchors;
-//! records with `down` reach flow into the anchor's whole region; siblings never
-//! see each other's suggestions; personal fields stop at the owner's parent.
+//! (DESIGN.md §3). A record's full state flows up from its anchors as far as the
+//! federation's [`Horizon`] (by default the parent of each node that handles it;
+//! summaries and calendars go all the way); records with `down` reach flow into
+//! the anchor's whole region; siblings never see each other's suggestions;
+//! personal fields stop at the owner's parent.
 
 use crate::deputy::Personal;
 use crate::suggestion::view::handling_chain;
-use crate::{Record, RecordKind, Section};
+use crate::{Record, RecordKind, Role, Section};
+use std::fmt;
+use std::str::FromStr;
 use wuji_division::Code;
+
+/// How far above the nodes that handle a record its full state travels: a
+/// federation setting, the same on both ends of every link. Above it,
+/// ancestors see the record only as counts in the summaries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Horizon {
+    /// This many levels above the highest node that handles or supervises the
+    /// record (at least 1: the parent supervises its child's work).
+    Levels(u8),
+    /// Every ancestor holds every record below it (the first wave's rule).
+    All,
+}
+
+impl Default for Horizon {
+    fn default() -> Self {
+        Horizon::Levels(1)
+    }
+}
+
+impl Horizon {
+    /// The greeting's form: 0 is `all` (what a node that predates the setting
+    /// behaves as), otherwise the number of levels.
+    pub fn to_wire(self) -> u32 {
+        match self {
+            Horizon::All => 0,
+            Horizon::Levels(n) => u32::from(n),
+        }
+    }
+
+    /// The setting a greeting states.
+    pub fn from_wire(v: u32) -> Horizon {
+        match u8::try_from(v) {
+            Ok(0) | Err(_) => Horizon::All,
+            Ok(n) => Horizon::Levels(n),
+        }
+    }
+
+    /// True if `n` tree steps above a handler is within the horizon.
+    fn covers(self, steps: usize) -> bool {
+        match self {
+            Horizon::All => true,
+            Horizon::Levels(n) => steps <= usize::from(n),
+        }
+    }
+}
+
+impl fmt::Display for Horizon {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Horizon::All => f.write_str("all"),
+            Horizon::Levels(n) => write!(f, "{n}"),
+        }
+    }
+}
+
+impl FromStr for Horizon {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim();
+        if s.eq_ignore_ascii_case("all") {
+            return Ok(Horizon::All);
+        }
+        match s.parse::<u8>() {
+            Ok(n) if (1..=4).contains(&n) => Ok(Horizon::Levels(n)),
+            _ => Err(format!(
+                "horizon must be `all` or a number of levels from 1 to 4, not `{s}`"
+            )),
+        }
+    }
+}
 
 /// How far below an anchor a record travels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -31,7 +106,7 @@ pub struct Anchor {
 /// | record | anchors |
 /// |---|---|
 /// | deputy | the electing congress (up), each attached area (down) |
-/// | suggestion | the origin and every node in the handling chain (up) |
+/// | suggestion | the origin, every node in the handling chain and every supervisor (督办) (up) |
 /// | assignment | the issuer (up), each target region (down) |
 /// | supervision item | the supervising node (up), each covered region (down) |
 /// | summary | the node (up) |
@@ -52,7 +127,10 @@ pub fn anchors(rec: &Record) -> Vec<Anchor> {
                 out.extend(r.attached.iter().copied().map(down));
             }
         }
-        RecordKind::Suggestion => out.extend(handling_chain(rec).into_iter().map(up)),
+        RecordKind::Suggestion => {
+            out.extend(handling_chain(rec).into_iter().map(up));
+            out.extend(rec.role(Role::Supervision).map(|(owner, _)| up(owner)));
+        }
         RecordKind::Assignment => {
             if let Some(i) = rec.issue(home) {
                 out.extend(i.targets.iter().copied().map(down));
@@ -73,12 +151,47 @@ pub fn anchors(rec: &Record) -> Vec<Anchor> {
     out
 }
 
-/// True if `node` is entitled to see the record: it is an ancestor-or-self of an
-/// anchor, or inside an anchor whose reach is `down`.
-pub fn visible_to(rec: &Record, node: Code) -> bool {
-    anchors(rec)
-        .iter()
-        .any(|a| node.contains(a.code) || (a.reach == Reach::Down && a.code.contains(node)))
+/// How many tree steps `above` lies over `code` (0 if equal), if it contains it.
+fn steps_up(code: Code, above: Code) -> Option<usize> {
+    if code == above {
+        return Some(0);
+    }
+    code.ancestors().position(|a| a == above).map(|i| i + 1)
+}
+
+/// True if `node` lies on the tree path between `x` and `y` (through their
+/// lowest common ancestor), ends included.
+fn on_path(x: Code, y: Code, node: Code) -> bool {
+    let Some(lca) = std::iter::once(x)
+        .chain(x.ancestors())
+        .find(|c| c.contains(y))
+    else {
+        return false;
+    };
+    lca.contains(node) && (node.contains(x) || node.contains(y))
+}
+
+/// True if `node` is entitled to see the record under `horizon`: it is inside
+/// an anchor whose reach is `down`, on the tree path between the record's home
+/// and one of its anchors, or within the horizon above an anchor.
+///
+/// The path rule lets every node that relays the record between its home and
+/// an anchor hold it (an escalation, a supervisor above, a transfer or an
+/// assignment's target below), and means a node never holds a record homed
+/// below it that its child towards the home does not (so the link digests
+/// compare like with like). Summaries and calendars go to every ancestor
+/// whatever the horizon: counts go all the way.
+pub fn visible_to(rec: &Record, node: Code, horizon: Horizon) -> bool {
+    let horizon = match rec.id.kind {
+        RecordKind::Summary | RecordKind::Calendar => Horizon::All,
+        _ => horizon,
+    };
+    let home = rec.id.home;
+    anchors(rec).iter().any(|a| {
+        (a.reach == Reach::Down && a.code.contains(node))
+            || steps_up(a.code, node).is_some_and(|s| horizon.covers(s))
+            || on_path(home, a.code, node)
+    })
 }
 
 /// True if `node` may hold the personal fields of a section owned by `owner`: the
@@ -100,10 +213,10 @@ pub fn public(rec: &Record) -> Record {
 }
 
 /// The record as `recipient` may receive it: `None` if it is not entitled to see
-/// the record; otherwise a copy with personal fields blanked where it may not
-/// hold them.
-pub fn for_recipient(rec: &Record, recipient: Code) -> Option<Record> {
-    if !visible_to(rec, recipient) {
+/// the record under `horizon`; otherwise a copy with personal fields blanked
+/// where it may not hold them.
+pub fn for_recipient(rec: &Record, recipient: Code, horizon: Horizon) -> Option<Record> {
+    if !visible_to(rec, recipient, horizon) {
         return None;
     }
     let mut out = rec.clone();

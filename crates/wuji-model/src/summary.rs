@@ -1,8 +1,8 @@
-//! Node summary: a node's counts over the records it holds (its subtree, since
-//! everything below flows up to it), published upwards as its own record so that
-//! ancestors read the whole tree's status without reading every record. The
-//! counts are kept incrementally: each change adds its record's contribution
-//! after the change and subtracts the one before.
+//! Node summary: a node's counts over its whole subtree (the records homed at
+//! it, plus its children's summaries), published upwards as its own record so
+//! that ancestors read the whole tree's status without holding every record.
+//! The counts are kept incrementally: each change adds its record's
+//! contribution after the change and subtracts the one before.
 
 use crate::suggestion::view;
 use crate::{Ctx, Error, Record, RecordId, RecordKind, Rules, Section, assignment, supervision};
@@ -60,20 +60,80 @@ pub fn handled_in(handler: Code, holder: Code) -> Code {
         .unwrap_or(handler)
 }
 
-/// What one record adds to the summary of `holder`, the node holding it. Only
-/// records homed in the holder's region count (not a deputy of a higher
-/// congress attached here, nor an assignment or a transfer received from
-/// above), so a node's figure is its own plus exactly its children's and the
-/// columns of `wuji status` add up. Counts by status, category, handler and so
-/// on cover the holder's whole subtree (they are bounded by the number of
-/// values); counts per lead deputy and month cover only suggestions homed at
-/// the holder, so a summary stays small at any level: the deputies below are
-/// counted in their own congresses' summaries, which the holder also holds.
+/// What one record held by `holder` adds to its summary: a record homed at
+/// the holder adds its own counts ([`own_counts_of`]), the summary of a child
+/// region adds that child's counts of its subtree ([`from_child`]), anything
+/// else nothing. So a node's figures cover its whole subtree without holding
+/// the records below it (detail stops at the horizon; counts go all the way),
+/// and every record is counted once at every level.
 pub fn contribution(rec: &Record, rules: &Rules, holder: Code) -> BTreeMap<String, i64> {
-    let mut m = BTreeMap::new();
-    if !holder.contains(rec.id.home) {
-        return m;
+    contribution_adopting(rec, rules, holder, &[])
+}
+
+/// [`contribution`] at a holder that also counts the summaries of `adopted`
+/// nodes below it: nodes that link to it across a level running no node.
+pub fn contribution_adopting(
+    rec: &Record,
+    rules: &Rules,
+    holder: Code,
+    adopted: &[Code],
+) -> BTreeMap<String, i64> {
+    match rec.id.kind {
+        RecordKind::Summary
+            if rec.id.home.parent() == Some(holder) || adopted.contains(&rec.id.home) =>
+        {
+            from_child(rec, holder)
+        }
+        RecordKind::Summary => BTreeMap::new(),
+        _ if rec.id.home == holder => own_counts_of(rec, rules, holder),
+        _ => BTreeMap::new(),
     }
+}
+
+/// A child's summary as counts of `holder`: everything but the counts per lead
+/// deputy and month (those stay with the deputy's own congress), with each
+/// handler folded to where the holder counts it.
+pub fn from_child(child: &Record, holder: Code) -> BTreeMap<String, i64> {
+    let mut m = BTreeMap::new();
+    for (k, v) in counts(child) {
+        if k.starts_with("deputy_month.") || v == 0 {
+            continue;
+        }
+        let key = match k
+            .strip_prefix("suggestion.handler.")
+            .and_then(|c| Code::parse(c).ok())
+        {
+            Some(h) => format!("suggestion.handler.{}", handled_in(h, holder)),
+            None => k,
+        };
+        *m.entry(key).or_insert(0) += v as i64;
+    }
+    m
+}
+
+/// The counts `holder`'s summary holds for its subtree, recounted from the
+/// records themselves wherever they are held (summaries left out): each
+/// record homed in the holder's region counted once. What the simulator
+/// checks every summary against.
+pub fn recount_subtree<'a>(
+    records: impl IntoIterator<Item = &'a Record>,
+    rules: &Rules,
+    holder: Code,
+) -> BTreeMap<String, i64> {
+    let mut total = BTreeMap::new();
+    for r in records {
+        if r.id.kind != RecordKind::Summary && holder.contains(r.id.home) {
+            add_difference(&mut total, &BTreeMap::new(), &own_counts_of(r, rules, holder));
+        }
+    }
+    total
+}
+
+/// The counts one record adds to `holder`'s figures, whichever node holds it:
+/// by status, category, handler (folded by [`handled_in`]), class, rating and
+/// running deadline; per lead deputy and month only at its home.
+pub fn own_counts_of(rec: &Record, rules: &Rules, holder: Code) -> BTreeMap<String, i64> {
+    let mut m = BTreeMap::new();
     let mut add = |k: String, v: i64| *m.entry(k).or_insert(0) += v;
     match rec.id.kind {
         RecordKind::Deputy => {
@@ -167,8 +227,8 @@ pub fn add_difference(
     into.retain(|_, v| *v != 0);
 }
 
-/// The counts of `holder` recounted from scratch over `records` (summaries
-/// left out), as a map without zeros.
+/// The counts of `holder` recounted from scratch over the `records` it holds
+/// (its own and its children's summaries), as a map without zeros.
 pub fn recount<'a>(
     records: impl IntoIterator<Item = &'a Record>,
     rules: &Rules,

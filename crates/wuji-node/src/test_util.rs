@@ -76,6 +76,7 @@ pub fn link_ctx(
             parent,
             children: Vec::new(),
             narrow_above: 1_000,
+            horizon: Default::default(),
         },
         layout,
         committer,
@@ -100,6 +101,7 @@ pub fn hello(node: u32, parent: u32) -> pb::SyncMessage {
             incarnation: vec![1],
             resume_incarnation: Vec::new(),
             last_seq: 0,
+            horizon: wuji_model::routing::Horizon::default().to_wire(),
         })),
     }
 }
@@ -117,6 +119,9 @@ pub fn start_committer(node: Code, kv: Arc<dyn Kv>) -> (Layout, Committer) {
         max_batch: 64,
         signer: None,
         broken_merge: false,
+        horizon: Default::default(),
+        parent: None,
+        adopted: Vec::new(),
     })
     .expect("the committer");
     (layout, committer)

@@ -129,6 +129,9 @@ async fn a_held_back_state_is_applied_when_the_clock_reaches_it_even_after_a_res
             max_batch: 16,
             signer: None,
             broken_merge: false,
+            horizon: Default::default(),
+            parent: None,
+            adopted: Vec::new(),
         })
         .unwrap();
         (layout, c, task)

@@ -11,7 +11,7 @@ use crate::topology::Topology;
 use std::collections::{BTreeMap, BTreeSet};
 use wuji_crdt::Stamp;
 use wuji_division::Code;
-use wuji_model::routing::{self, Reach};
+use wuji_model::routing::{self, Horizon, Reach};
 use wuji_model::{Record, RecordId, RecordKind, Section};
 use wuji_store::Layout;
 
@@ -96,8 +96,10 @@ pub fn links_agree(
             return Ok(Some(format!("{c} or {p} is down")));
         };
         for k in wuji_node::sync::kinds() {
+            // What the child holds of its region that the parent is
+            // entitled to, against what the parent holds of it.
             let (a, b) = (
-                child.scope_digest_of_kind(c, k)?,
+                child.parent_digest_of_kind(c, k)?,
                 parent.scope_digest_of_kind(c, k)?,
             );
             if a != b {
@@ -138,18 +140,24 @@ fn each_record(l: &Layout, mut f: impl FnMut(Record) -> Result<(), Error>) -> Re
     }
 }
 
-/// The simulated nodes entitled to `rec` (by its anchors, on the run's tree).
-pub fn entitled(rec: &Record, topo: &Topology) -> BTreeSet<Code> {
+/// The simulated nodes entitled to `rec` under `horizon`: of the nodes above
+/// its home and anchors, and below its `down` anchors, those the routing rule
+/// admits.
+pub fn entitled(rec: &Record, topo: &Topology, horizon: Horizon) -> BTreeSet<Code> {
     let mut out = BTreeSet::new();
-    for a in routing::anchors(rec) {
-        if !topo.has(a.code) {
-            continue;
+    let home = rec.id.home;
+    let anchors = routing::anchors(rec);
+    for a in anchors.iter().map(|a| a.code).chain([home]) {
+        if topo.has(a) {
+            out.extend(topo.up(a));
         }
-        out.extend(topo.up(a.code));
-        if a.reach == Reach::Down {
+    }
+    for a in &anchors {
+        if a.reach == Reach::Down && topo.has(a.code) {
             out.extend(topo.subtree(a.code));
         }
     }
+    out.retain(|n| routing::visible_to(rec, *n, horizon));
     out
 }
 
@@ -170,6 +178,7 @@ pub fn all(
     layouts: &BTreeMap<Code, Layout>,
     topo: &Topology,
     ledger: &Ledger,
+    horizon: Horizon,
 ) -> Result<(Vec<Check>, Held), Error> {
     let mut checks = Vec::new();
     let links = links_agree(layouts, topo)?;
@@ -210,18 +219,33 @@ pub fn all(
         }),
     });
 
+    // Every summary against a recount of its subtree from each record's
+    // home: each record's counts added at its home and every node above.
+    let rules = wuji_model::Rules::default();
+    let mut recounts: BTreeMap<Code, BTreeMap<String, i64>> = BTreeMap::new();
+    for (&home, l) in layouts {
+        each_record(l, |r| {
+            if r.id.home == home && r.id.kind != RecordKind::Summary {
+                for holder in topo.up(home) {
+                    let c = wuji_model::summary::own_counts_of(&r, &rules, holder);
+                    let m = recounts.entry(holder).or_default();
+                    wuji_model::summary::add_difference(m, &BTreeMap::new(), &c);
+                }
+            }
+            Ok(())
+        })?;
+    }
+
     // Entitlement, personal fields and summaries, node by node; then
     // completeness from each record's home.
     let (mut beyond, mut personal, mut summaries) = (None, None, None);
     let mut held: Held = BTreeMap::new();
-    let rules = wuji_model::Rules::default();
     for (&c, l) in layouts {
-        let mut recs = Vec::new();
         let mut own_summary = None;
         let counts = held.entry(c).or_default();
         each_record(l, |r| {
             *counts.entry(r.id.kind).or_default() += 1;
-            if beyond.is_none() && !entitled(&r, topo).contains(&c) {
+            if beyond.is_none() && !routing::visible_to(&r, c, horizon) {
                 beyond = Some(format!(
                     "{c} holds {:?} {}:{} it is not entitled to",
                     r.id.kind, r.id.home, r.id.uuid
@@ -233,16 +257,14 @@ pub fn all(
                     r.id.home, r.id.uuid
                 ));
             }
-            if r.id.kind == RecordKind::Summary {
-                if r.id.home == c {
-                    own_summary = Some(wuji_model::summary::counts(&r));
-                }
-            } else {
-                recs.push(r);
+            if r.id.kind == RecordKind::Summary && r.id.home == c {
+                own_summary = Some(wuji_model::summary::counts(&r));
             }
             Ok(())
         })?;
-        let recount: BTreeMap<String, u64> = wuji_model::summary::recount(&recs, &rules, c)
+        let recount: BTreeMap<String, u64> = recounts
+            .remove(&c)
+            .unwrap_or_default()
             .into_iter()
             .filter(|(_, v)| *v != 0)
             .map(|(k, v)| (k, v as u64))
@@ -277,7 +299,7 @@ pub fn all(
         detail: personal.unwrap_or_else(|| "every roster section of every node".into()),
     });
     checks.push(Check {
-        name: "every summary equals a recount of what its node holds".into(),
+        name: "every summary equals a recount of its subtree's records".into(),
         ok: summaries.is_none(),
         detail: summaries.unwrap_or_else(|| format!("{} nodes", layouts.len())),
     });
@@ -289,7 +311,7 @@ pub fn all(
                 return Ok(());
             }
             let want = wuji_proto::public_digest(&r);
-            for n in entitled(&r, topo) {
+            for n in entitled(&r, topo, horizon) {
                 if n == home {
                     continue;
                 }

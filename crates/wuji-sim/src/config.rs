@@ -2,6 +2,7 @@
 //! rates and the faults, each settable (defaults from the offices' reports,
 //! see `docs/SCALE.md`).
 
+use wuji_model::routing::Horizon;
 use crate::wire::WireFaults;
 use wuji_division::Code;
 
@@ -126,6 +127,8 @@ pub struct SimConfig {
     pub start_ms: u64,
     /// Seconds between digest checks on a quiet link (600 on a server).
     pub check_every_secs: u64,
+    /// The federation's routing horizon (`sync.horizon`).
+    pub horizon: Horizon,
 }
 
 impl SimConfig {
@@ -142,6 +145,7 @@ impl SimConfig {
             // 2027-01-01T00:00+08:00.
             start_ms: 1_798_732_800_000,
             check_every_secs: 3_600,
+            horizon: Horizon::default(),
         }
     }
 }

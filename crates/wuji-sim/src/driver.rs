@@ -91,6 +91,7 @@ impl Sim {
         // most of a simulated year's events: an hour (settable) instead.
         template.keep_alive = Duration::from_secs(86_400);
         template.check_every = Duration::from_secs(cfg.check_every_secs);
+        template.horizon = cfg.horizon;
         let broken = cfg.broken_merge.then(|| {
             topo.nodes
                 .iter()
@@ -233,7 +234,7 @@ impl Sim {
         let layouts = self.layouts();
         let sizes: BTreeMap<Code, (usize, usize)> =
             self.slots.iter().map(|(c, s)| (*c, s.kv.size())).collect();
-        let checks = checks::all(&layouts, &self.topo, &self.ledger)?;
+        let checks = checks::all(&layouts, &self.topo, &self.ledger, self.cfg.horizon)?;
         let report = Report::new(
             &self.cfg,
             &self.topo,

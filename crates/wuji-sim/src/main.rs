@@ -59,6 +59,10 @@ struct Args {
     /// Seconds between digest checks on a quiet link (600 on a server).
     #[arg(long, default_value_t = 3_600)]
     check_every: u64,
+    /// How far above the congresses that handle a record its detail goes:
+    /// a number of levels, or `all` (every ancestor holds everything below).
+    #[arg(long, default_value = "1")]
+    horizon: wuji_model::routing::Horizon,
     /// No progress lines on stderr.
     #[arg(long, short)]
     quiet: bool,
@@ -98,6 +102,7 @@ fn main() -> anyhow::Result<()> {
     cfg.broken_merge = a.broken_merge;
     cfg.settle_hours = a.settle_hours;
     cfg.check_every_secs = a.check_every;
+    cfg.horizon = a.horizon;
     let report = run(&cfg, Progress(!a.quiet))?;
     if a.json {
         println!("{}", serde_json::to_string_pretty(&report)?);

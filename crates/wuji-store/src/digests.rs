@@ -6,6 +6,11 @@
 //!
 //! Key: `D`, scope code (u32 big-endian), kind byte. Value: 32 digest bytes, then
 //! the count (u64 big-endian).
+//!
+//! Beside them, under `N`, the same for the records the node's link parent is
+//! not entitled to (detail below the routing horizon): a child compares with
+//! its parent the digests of what both hold, `D` less `N`. Rebuilt whenever
+//! what counts as hidden changes (another horizon or parent).
 
 use crate::layout::{hex, prefixed, record_key};
 use crate::{Batch, Error, Layout};
@@ -14,8 +19,11 @@ use wuji_model::{Code, Record};
 use wuji_proto::{Digest, public_digest};
 
 const DIGEST: u8 = b'D';
+const HIDDEN: u8 = b'N';
 /// Meta key marking the digests as built for every stored record.
 const BUILT: &[u8] = b"digests";
+/// Meta key naming what the hidden digests were built for.
+const HIDDEN_FOR: &[u8] = b"hidden-digests";
 
 /// The digest and count of the records of one kind in one scope.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -34,9 +42,39 @@ impl ScopeDigest {
 }
 
 fn key(scope: Code, kind: u8) -> Vec<u8> {
+    key_of(DIGEST, scope, kind)
+}
+
+fn key_of(prefix: u8, scope: Code, kind: u8) -> Vec<u8> {
     let mut k = scope.value().to_be_bytes().to_vec();
     k.push(kind);
-    prefixed(DIGEST, &k)
+    prefixed(prefix, &k)
+}
+
+/// The scope-digest change of a record going from `before` to `now` (either
+/// absent): its public digest toggled in or out, the count moved.
+fn change(before: Option<&Record>, now: Option<&Record>) -> ScopeDigest {
+    let mut d = ScopeDigest::default();
+    if let Some(b) = before {
+        d.digest.toggle(&public_digest(b));
+        d.records = d.records.wrapping_sub(1);
+    }
+    if let Some(n) = now {
+        d.digest.toggle(&public_digest(n));
+        d.records = d.records.wrapping_add(1);
+    }
+    d
+}
+
+fn add_to_scopes(map: &mut BTreeMap<(Code, u8), ScopeDigest>, rec: &Record, d: &ScopeDigest) {
+    if d.records == 0 && d.digest == Digest::default() {
+        return; // a change of personal fields only
+    }
+    let kind = record_key(&rec.id)[0];
+    let home = rec.id.home;
+    for scope in std::iter::once(home).chain(home.ancestors()) {
+        map.entry((scope, kind)).or_default().combine(d);
+    }
 }
 
 /// The changes a batch makes to scope digests; written with the batch.
@@ -44,26 +82,21 @@ fn key(scope: Code, kind: u8) -> Vec<u8> {
 pub struct DigestChanges {
     /// Per (scope, kind): the digest to XOR in and the count change (wrapping).
     by_scope: BTreeMap<(Code, u8), ScopeDigest>,
+    /// The same for the records hidden from the link parent.
+    hidden: BTreeMap<(Code, u8), ScopeDigest>,
 }
 
 impl DigestChanges {
     /// Notes that a record went from `before` (absent if new) to `now`.
     pub fn record(&mut self, before: Option<&Record>, now: &Record) {
-        let mut d = ScopeDigest {
-            digest: public_digest(now),
-            records: 1,
-        };
-        if let Some(b) = before {
-            d.digest.toggle(&public_digest(b));
-            d.records = 0;
-        }
-        if d.records == 0 && d.digest == Digest::default() {
-            return; // a change of personal fields only
-        }
-        let kind = record_key(&now.id)[0];
-        let home = now.id.home;
-        for scope in std::iter::once(home).chain(home.ancestors()) {
-            self.by_scope.entry((scope, kind)).or_default().combine(&d);
+        add_to_scopes(&mut self.by_scope, now, &change(before, Some(now)));
+    }
+
+    /// Notes the same change among the records hidden from the link parent:
+    /// `before` and `now` are given where that version is hidden.
+    pub fn hidden(&mut self, before: Option<&Record>, now: Option<&Record>) {
+        if let Some(r) = now.or(before) {
+            add_to_scopes(&mut self.hidden, r, &change(before, now));
         }
     }
 
@@ -73,6 +106,11 @@ impl DigestChanges {
             let mut sd = layout.scope_digest_of_kind(scope, kind)?;
             sd.combine(&change);
             batch.put(key(scope, kind), encode(&sd));
+        }
+        for ((scope, kind), change) in self.hidden {
+            let mut sd = layout.read_digest(key_of(HIDDEN, scope, kind))?;
+            sd.combine(&change);
+            batch.put(key_of(HIDDEN, scope, kind), encode(&sd));
         }
         Ok(())
     }
@@ -95,7 +133,74 @@ fn encode(sd: &ScopeDigest) -> Vec<u8> {
 impl Layout {
     /// The digest of the records of kind byte `kind` homed inside `scope`.
     pub fn scope_digest_of_kind(&self, scope: Code, kind: u8) -> Result<ScopeDigest, Error> {
-        let k = key(scope, kind);
+        self.read_digest(key(scope, kind))
+    }
+
+    /// The digest of the records of kind byte `kind` homed inside `scope` that
+    /// the link parent is entitled to: what it should hold of that scope.
+    pub fn parent_digest_of_kind(&self, scope: Code, kind: u8) -> Result<ScopeDigest, Error> {
+        let mut sd = self.scope_digest_of_kind(scope, kind)?;
+        let h = self.read_digest(key_of(HIDDEN, scope, kind))?;
+        sd.digest.toggle(&h.digest);
+        sd.records = sd.records.wrapping_sub(h.records);
+        Ok(sd)
+    }
+
+    /// [`Layout::exact_digest`] of what the link parent is entitled to.
+    pub fn parent_exact_digest(&self, scope: Code, kind: u8) -> Result<ScopeDigest, Error> {
+        let mut sd = self.parent_digest_of_kind(scope, kind)?;
+        for sub in self.sub_scopes(scope, kind)? {
+            let d = self.parent_digest_of_kind(sub, kind)?;
+            sd.digest.toggle(&d.digest);
+            sd.records = sd.records.wrapping_sub(d.records);
+        }
+        Ok(sd)
+    }
+
+    /// Rebuilds the hidden digests (see the module) unless they were built
+    /// for `tag` (naming the horizon and the parent); `hidden` says whether
+    /// the link parent is not entitled to a record. Returns the records read.
+    pub fn ensure_hidden_digests(
+        &self,
+        tag: &[u8],
+        hidden: &dyn Fn(&Record) -> bool,
+    ) -> Result<u64, Error> {
+        if self.meta(HIDDEN_FOR)?.as_deref() == Some(tag) {
+            return Ok(0);
+        }
+        let mut changes = DigestChanges::default();
+        let mut after: Option<Vec<u8>> = None;
+        let mut n = 0u64;
+        loop {
+            let page = self.records(&[], after.as_deref(), 1024)?;
+            let last = page.len() < 1024;
+            for s in page {
+                after = Some(record_key(&s.record.id).to_vec());
+                if hidden(&s.record) {
+                    changes.hidden(None, Some(&s.record));
+                }
+                n += 1;
+            }
+            if last {
+                break;
+            }
+        }
+        let mut batch = Batch::default();
+        for (k, _) in self.kv().scan(&[HIDDEN], None, usize::MAX)? {
+            batch.delete(k);
+        }
+        self.kv().apply(batch)?;
+        let mut puts = Batch::default();
+        for ((scope, kind), sd) in changes.hidden {
+            puts.put(key_of(HIDDEN, scope, kind), encode(&sd));
+        }
+        self.put_meta(&mut puts, HIDDEN_FOR, tag.to_vec());
+        self.kv().apply(puts)?;
+        self.kv().flush()?;
+        Ok(n)
+    }
+
+    fn read_digest(&self, k: Vec<u8>) -> Result<ScopeDigest, Error> {
         let Some(v) = self.kv().get(&k)? else {
             return Ok(ScopeDigest::default());
         };

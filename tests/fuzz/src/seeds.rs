@@ -91,6 +91,7 @@ pub fn write(dir: &Path) -> std::io::Result<usize> {
         incarnation: vec![1; 16],
         resume_incarnation: vec![2; 16],
         last_seq: 9,
+        horizon: 1,
     });
     let batch = Msg::Batch(pb::Batch {
         from_seq: 0,

@@ -27,18 +27,18 @@ impl State {
         }
         let mut changes = BTreeMap::new();
         for t in touched.values() {
-            if t.now.id.kind == wuji_model::RecordKind::Summary {
+            if t.now.id == sid {
                 continue;
             }
             let before = t
                 .before
                 .as_ref()
-                .map(|b| summary::contribution(b, &self.rules, self.node))
+                .map(|b| summary::contribution_adopting(b, &self.rules, self.node, &self.adopted))
                 .unwrap_or_default();
             summary::add_difference(
                 &mut changes,
                 &before,
-                &summary::contribution(&t.now, &self.rules, self.node),
+                &summary::contribution_adopting(&t.now, &self.rules, self.node, &self.adopted),
             );
         }
         if changes.is_empty() {
@@ -57,6 +57,7 @@ impl State {
         wall: u64,
         today: Date,
     ) -> Result<(), Error> {
+        let sid = summary::id(self.node);
         let mut full = BTreeMap::new();
         let mut held = 0usize;
         let mut after: Option<Vec<u8>> = None;
@@ -65,13 +66,11 @@ impl State {
             let done = page.len() < 1024;
             for s in page {
                 after = Some(wuji_store::layout::record_key(&s.record.id).to_vec());
-                if s.record.id.kind == wuji_model::RecordKind::Summary
-                    || touched.contains_key(&s.record.id)
-                {
+                if s.record.id == sid || touched.contains_key(&s.record.id) {
                     continue;
                 }
                 held += 1;
-                let c = summary::recount([&s.record], &self.rules, self.node);
+                let c = summary::contribution_adopting(&s.record, &self.rules, self.node, &self.adopted);
                 summary::add_difference(&mut full, &BTreeMap::new(), &c);
             }
             if done {
@@ -81,10 +80,12 @@ impl State {
         let fresh = touched
             .values()
             .map(|t| &t.now)
-            .filter(|r| r.id.kind != wuji_model::RecordKind::Summary);
+            .filter(|r| r.id != sid);
         held += fresh.clone().count();
-        let c = summary::recount(fresh, &self.rules, self.node);
-        summary::add_difference(&mut full, &BTreeMap::new(), &c);
+        for r in fresh {
+            let c = summary::contribution_adopting(r, &self.rules, self.node, &self.adopted);
+            summary::add_difference(&mut full, &BTreeMap::new(), &c);
+        }
         tracing::warn!(
             records = held,
             "this node's own summary came back from a peer (the store was rebuilt or restored): recounted from the records held"

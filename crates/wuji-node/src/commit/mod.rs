@@ -19,6 +19,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 use wuji_crdt::{Hlc, HlcClock, WriterId};
 use wuji_division::Code;
 use wuji_model::calendar::Calendar;
+use wuji_model::routing::Horizon;
 use wuji_model::{Ctx, Date, Record, RecordId, Rules, authority, routing};
 use wuji_pki::SignKey;
 use wuji_proto::Signatures;
@@ -105,6 +106,15 @@ pub struct CommitterParts {
     /// A deliberately broken merge (the simulator shows its checks catch it):
     /// a peer's version of a section this node already holds is ignored.
     pub broken_merge: bool,
+    /// The federation's routing horizon: what this node may hold, and what its
+    /// parent may (the digests a link compares).
+    pub horizon: Horizon,
+    /// The node it links up to, if any.
+    pub parent: Option<Code>,
+    /// Nodes below that link here across a level running no node
+    /// (`sync.children` that are not division children): their summaries
+    /// count here as a child's do.
+    pub adopted: Vec<Code>,
 }
 
 /// The handle through which API calls and sync links submit writes.
@@ -131,6 +141,12 @@ struct State {
     signer: Option<Arc<SignKey>>,
     /// See [`CommitterParts::broken_merge`].
     broken_merge: bool,
+    /// See [`CommitterParts::horizon`].
+    horizon: Horizon,
+    /// See [`CommitterParts::parent`].
+    parent: Option<Code>,
+    /// See [`CommitterParts::adopted`].
+    adopted: Vec<Code>,
     /// How far ahead of the wall clock a peer's stamp may be.
     max_ahead_ms: u64,
     /// Peers' states stamped too far ahead, to hold back in this batch
@@ -140,6 +156,11 @@ struct State {
     releasing: Vec<RecordId>,
     /// When the earliest held-back state is due (wall ms).
     next_held: Option<u64>,
+}
+
+/// True if `parent` (the node linked up to) is not entitled to `rec`.
+pub(crate) fn hidden_from(rec: &Record, parent: Option<Code>, horizon: Horizon) -> bool {
+    parent.is_some_and(|p| !routing::visible_to(rec, p, horizon))
 }
 
 /// A record touched by a batch: its state before the batch, now, and where the
@@ -166,6 +187,9 @@ impl Committer {
             max_batch,
             signer,
             broken_merge,
+            horizon,
+            parent,
+            adopted,
         } = parts;
         let rebuilt = layout.ensure_digests()?;
         if rebuilt > 0 {
@@ -173,6 +197,13 @@ impl Committer {
                 records = rebuilt,
                 "scope digests built for a store that had none"
             );
+        }
+        let tag = format!("{horizon}/{}", parent.map(|p| p.to_string()).unwrap_or_default());
+        let read = layout.ensure_hidden_digests(tag.as_bytes(), &|r| {
+            hidden_from(r, parent, horizon)
+        })?;
+        if read > 0 {
+            tracing::info!(records = read, horizon = %horizon, "digests of what the parent holds rebuilt");
         }
         let seq = layout.last_seq()?;
         let last = layout
@@ -198,6 +229,9 @@ impl Committer {
             announce,
             signer,
             broken_merge,
+            horizon,
+            parent,
+            adopted,
             max_ahead_ms,
             holding: Vec::new(),
             releasing: Vec::new(),
@@ -514,7 +548,7 @@ impl State {
                         out.push(current.clone().unwrap_or(applied.record));
                         continue;
                     }
-                    if !routing::visible_to(&applied.record, self.node) {
+                    if !routing::visible_to(&applied.record, self.node, self.horizon) {
                         tracing::warn!(record = %op.id.uuid, "refused record this node may not see");
                         refused.extend(std::iter::repeat_n("record-not-visible", state.len()));
                         out.push(current.clone().unwrap_or(applied.record));

@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use wuji_division::Code;
 use wuji_model::RecordId;
+use wuji_model::routing::Horizon;
 use wuji_store::Batch;
 
 impl State {
@@ -38,6 +39,10 @@ impl State {
             self.layout
                 .put_record(&mut batch, &t.now, &sigs, seq_of[id], t.source);
             digests.record(t.before.as_ref(), &t.now);
+            if self.parent.is_some() && self.horizon != Horizon::All {
+                let hide = |r: &&wuji_model::Record| super::hidden_from(r, self.parent, self.horizon);
+                digests.hidden(t.before.as_ref().filter(hide), Some(&t.now).filter(hide));
+            }
             let old: BTreeSet<Vec<u8>> = t
                 .before
                 .as_ref()

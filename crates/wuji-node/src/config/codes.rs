@@ -47,3 +47,34 @@ pub mod children {
             .collect()
     }
 }
+
+/// The routing horizon (`sync.horizon`): a number of levels or `all`.
+pub mod horizon {
+    use super::*;
+    use wuji_model::routing::Horizon;
+
+    /// Writes a number of levels as a number, `all` as text.
+    pub fn serialize<S: Serializer>(h: &Horizon, s: S) -> Result<S::Ok, S::Error> {
+        match h {
+            Horizon::Levels(n) => s.serialize_u8(*n),
+            Horizon::All => s.serialize_str("all"),
+        }
+    }
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Text {
+        Number(i64),
+        Word(String),
+    }
+
+    /// Reads `1`, `"2"` or `"all"`, naming the key otherwise.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Horizon, D::Error> {
+        let text = match Text::deserialize(d)? {
+            Text::Number(n) => n.to_string(),
+            Text::Word(w) => w,
+        };
+        text.parse()
+            .map_err(|e: String| serde::de::Error::custom(format!("sync.horizon: {e}")))
+    }
+}

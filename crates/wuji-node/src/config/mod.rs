@@ -94,6 +94,11 @@ pub struct SyncConfig {
     /// A digest difference in a region holding more records than this is
     /// narrowed to the regions below it before anything is resent.
     pub narrow_above: u64,
+    /// How far above the congresses that handle a record its full detail
+    /// goes (levels, or `all`); above it records are seen only as counts. A
+    /// federation setting: both ends of a link must state the same.
+    #[serde(with = "codes::horizon")]
+    pub horizon: wuji_model::routing::Horizon,
 }
 
 impl Default for SyncConfig {
@@ -102,6 +107,7 @@ impl Default for SyncConfig {
             children: Vec::new(),
             verify_signatures: true,
             narrow_above: 1_000,
+            horizon: wuji_model::routing::Horizon::default(),
         }
     }
 }
@@ -413,6 +419,9 @@ impl Config {
              # Address of the gRPC API (operators' CLI, other systems) and of sync.\nlisten = \"{listen}\"\n\
              # Where the store lives (relative to this file).\ndata_dir = \"{data}\"\n\
              {parent}{tls}\
+             \n[sync]\n# How far above the congresses that handle a record its full detail goes:\n\
+             # 1 = up to their parents (the level that supervises them), `all` = every\n\
+             # level. Above it, records are seen only as counts. The same on every node.\nhorizon = {horizon}\n\
              \n[store]\n# sled page cache in MiB.\ncache_mb = {cache}\n\
              # Most writes applied and flushed together.\nmax_batch = {batch}\n\
              \n[api]\n# Largest gRPC message in bytes.\nmax_message_bytes = {msg}\n\
@@ -431,6 +440,10 @@ impl Config {
             code = self.node.code,
             listen = self.node.listen,
             data = self.node.data_dir.display(),
+            horizon = match self.sync.horizon {
+                wuji_model::routing::Horizon::All => "\"all\"".to_string(),
+                h => h.to_string(),
+            },
             cache = self.store.cache_mb,
             batch = self.store.max_batch,
             msg = self.api.max_message_bytes,

@@ -94,6 +94,8 @@ pub struct Settings {
     pub keep_alive: std::time::Duration,
     /// A quiet link's child compares digests this often.
     pub check_every: std::time::Duration,
+    /// The federation's routing horizon (`sync.horizon`).
+    pub horizon: wuji_model::routing::Horizon,
     /// For the simulator only: merge peers' states wrongly (keep what is
     /// held), to show that its checks catch a broken merge rule.
     pub broken_merge: bool,
@@ -117,6 +119,7 @@ impl Settings {
             tls: config.tls.is_some(),
             data_dir: Some(config.node.data_dir.clone()),
             broken_merge: false,
+            horizon: config.sync.horizon,
             keep_alive: crate::sync::state::KEEP_ALIVE,
             check_every: crate::sync::state::CHECK_EVERY,
         }
@@ -171,12 +174,21 @@ pub fn start(parts: Parts, settings: Settings) -> Result<Running, Error> {
         max_batch: settings.max_batch,
         signer: parts.identity.as_ref().map(|i| i.signer.clone()),
         broken_merge: settings.broken_merge,
+        horizon: settings.horizon,
+        parent: settings.parent,
+        adopted: settings
+            .children
+            .iter()
+            .copied()
+            .filter(|c| c.parent() != Some(code))
+            .collect(),
     })?;
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let links = LinkCtx {
         conf: LinkConf {
             keep_alive: settings.keep_alive,
             check_every: settings.check_every,
+            horizon: settings.horizon,
             node: code,
             parent: settings.parent,
             children: settings.children.clone(),

@@ -40,7 +40,7 @@ pub async fn answer_probe(
     let peer = state.peer().ok_or(LinkError::Unexpected)?;
     let (scope, kinds) = state.probe_scope(p)?;
     let mine: BTreeMap<u8, (Vec<u8>, u64)> = ctx
-        .digests(scope, &kinds, p.exact)?
+        .digests(scope, &kinds, p.exact, false)?
         .into_iter()
         .map(|(k, d, n)| (k, (d, n)))
         .collect();
@@ -118,7 +118,7 @@ pub async fn resend(
                 if !scope.contains(s.record.id.home) || s.seq > durable {
                     continue;
                 }
-                if let Some(r) = routing::for_recipient(&s.record, peer) {
+                if let Some(r) = routing::for_recipient(&s.record, peer, ctx.conf.horizon) {
                     records.push(record_to_signed_state(&r, &s.signatures));
                 }
             }

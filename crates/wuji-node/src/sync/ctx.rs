@@ -43,32 +43,37 @@ impl LinkCtx {
         LinkState::new(self.conf.clone(), role)
     }
 
-    /// This node's digests of `kinds` in `scope` (the region, or exactly at it).
+    /// This node's digests of `kinds` in `scope` (the region, or exactly at
+    /// it): of everything it holds there, or (`for_parent`, on a child's
+    /// probe) of what its parent is entitled to.
     pub fn digests(
         &self,
         scope: Code,
         kinds: &[u8],
         exact: bool,
+        for_parent: bool,
     ) -> Result<Vec<(u8, Vec<u8>, u64)>, Error> {
         kinds
             .iter()
             .map(|&k| {
-                let sd = if exact {
-                    self.layout.exact_digest(scope, k)?
-                } else {
-                    self.layout.scope_digest_of_kind(scope, k)?
+                let sd = match (exact, for_parent) {
+                    (true, false) => self.layout.exact_digest(scope, k)?,
+                    (false, false) => self.layout.scope_digest_of_kind(scope, k)?,
+                    (true, true) => self.layout.parent_exact_digest(scope, k)?,
+                    (false, true) => self.layout.parent_digest_of_kind(scope, k)?,
                 };
                 Ok((k, sd.digest.0.to_vec(), sd.records))
             })
             .collect()
     }
 
-    /// A probe of this node's digests of `kinds` in `scope`.
+    /// A probe of this node's digests of `kinds` in `scope` (what its parent
+    /// should hold of it).
     pub fn probe(&self, scope: Code, kinds: &[u8], exact: bool) -> Result<pb::SyncMessage, Error> {
         Ok(LinkState::probe(
             scope,
             exact,
-            self.digests(scope, kinds, exact)?,
+            self.digests(scope, kinds, exact, true)?,
         ))
     }
 

@@ -167,7 +167,7 @@ async fn send_slice(
         if !state.sends_in_slice(to, s.seq, s.source) {
             continue;
         }
-        if let Some(r) = routing::for_recipient(&s.record, peer) {
+        if let Some(r) = routing::for_recipient(&s.record, peer, ctx.conf.horizon) {
             records.push(record_to_signed_state(&r, &s.signatures));
         }
     }

@@ -9,6 +9,7 @@ use crate::LinkError;
 use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
 use wuji_division::Code;
+use wuji_model::routing::Horizon;
 use wuji_model::{RecordId, RecordKind};
 use wuji_proto::PROTOCOL_VERSION;
 use wuji_proto::pb::{self, sync_message::Msg};
@@ -63,6 +64,8 @@ pub struct LinkConf {
     /// A quiet link's child compares digests this often ([`CHECK_EVERY`] on
     /// a server).
     pub check_every: std::time::Duration,
+    /// The federation's routing horizon; a peer must state the same.
+    pub horizon: Horizon,
 }
 
 /// How often a quiet link sends a keep-alive on a server.
@@ -224,6 +227,7 @@ impl LinkState {
                 incarnation,
                 resume_incarnation,
                 last_seq,
+                horizon: self.conf.horizon.to_wire(),
             })),
         }
     }
@@ -270,6 +274,16 @@ impl LinkState {
         }
         let peer = Code::from_value(h.node)
             .map_err(|e| refusal("peer-code", format!("peer code: {e}")))?;
+        let theirs = Horizon::from_wire(h.horizon);
+        if theirs != self.conf.horizon {
+            return Err(refusal(
+                "horizon",
+                format!(
+                    "{peer} routes with sync.horizon = {theirs}, this node {node} with {}: every node of a federation must state the same",
+                    self.conf.horizon
+                ),
+            ));
+        }
         match self.role {
             Role::Child { parent } if peer != parent => Err(refusal(
                 "peer-is-parent",
@@ -310,6 +324,21 @@ impl LinkState {
                             } else {
                                 " and sync.children does not list it"
                             }
+                        ),
+                    ));
+                }
+                // A child linked across a level that runs no node must have
+                // the records it sends up reach this node.
+                if let Horizon::Levels(n) = self.conf.horizon
+                    && let Some(steps) = peer.ancestors().position(|a| a == node)
+                    && steps >= usize::from(n)
+                {
+                    return Err(refusal(
+                        "horizon-skips-level",
+                        format!(
+                            "{peer} is {} levels below {node}, beyond sync.horizon = {n}: records handled there would never reach this node; set sync.horizon to {} or `all` on every node",
+                            steps + 1,
+                            steps + 1
                         ),
                     ));
                 }

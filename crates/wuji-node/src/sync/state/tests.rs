@@ -17,6 +17,7 @@ fn conf(node: &str, parent: Option<&str>) -> LinkConf {
         parent: parent.map(code),
         children: Vec::new(),
         narrow_above: 1_000,
+        horizon: Default::default(),
     }
 }
 
