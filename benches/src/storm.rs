@@ -320,6 +320,7 @@ async fn digest(ch: &Channel, scope: Code) -> anyhow::Result<(u64, Vec<u8>)> {
         .digest(pb::DigestRequest {
             scope: scope.value(),
             kind: pb::RecordKind::Suggestion as i32,
+            ..Default::default()
         })
         .await?
         .into_inner();

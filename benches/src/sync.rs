@@ -210,6 +210,7 @@ async fn town_digest(addr: &str) -> anyhow::Result<(u64, Vec<u8>)> {
         .digest(pb::DigestRequest {
             scope: TOWN.parse()?,
             kind: 2,
+            ..Default::default()
         })
         .await?
         .into_inner();

@@ -65,7 +65,10 @@ fn path(t: &Tree, x: Code, y: Code) -> BTreeSet<Code> {
     let (cx, cy) = (chain(t, x), chain(t, y));
     let lca = *cx.iter().find(|c| cy.contains(c)).unwrap();
     let above: BTreeSet<Code> = chain(t, lca).into_iter().skip(1).collect();
-    cx.into_iter().chain(cy).filter(|c| !above.contains(c)).collect()
+    cx.into_iter()
+        .chain(cy)
+        .filter(|c| !above.contains(c))
+        .collect()
 }
 
 fn horizon() -> impl Strategy<Value = Horizon> {
@@ -78,7 +81,12 @@ fn nested(t: &Tree, rec: &Record, h: Horizon) -> Result<(), TestCaseError> {
     let up = chain(t, rec.id.home);
     for w in up.windows(2) {
         if visible_to(rec, w[1], h) {
-            prop_assert!(visible_to(rec, w[0], h), "{} sees it but {} does not", w[1], w[0]);
+            prop_assert!(
+                visible_to(rec, w[0], h),
+                "{} sees it but {} does not",
+                w[1],
+                w[0]
+            );
         }
     }
     Ok(())
@@ -159,8 +167,11 @@ proptest! {
             rec = wuji_model::authority::apply(Some(&rec), &d).record;
             highest = highest.max(s);
         }
+        // Everything from the origin up to the highest handler or
+        // supervisor, and the horizon above the highest handler (a
+        // supervisor anchors it at itself only).
         entitled.extend(up.iter().take(highest + 1).copied());
-        entitled.extend(within(t, up[highest], h));
+        entitled.extend(within(t, top, h));
         for c in &entitled {
             prop_assert!(visible_to(&rec, *c, h), "{} should see it", c);
         }

@@ -173,7 +173,9 @@ fn on_path(x: Code, y: Code, node: Code) -> bool {
 
 /// True if `node` is entitled to see the record under `horizon`: it is inside
 /// an anchor whose reach is `down`, on the tree path between the record's home
-/// and one of its anchors, or within the horizon above an anchor.
+/// and one of its anchors, or within the horizon above an anchor (above a
+/// suggestion's supervisor that does not handle it, no further: a 督办
+/// anchors the record at the supervisor itself).
 ///
 /// The path rule lets every node that relays the record between its home and
 /// an anchor hold it (an escalation, a supervisor above, a transfer or an
@@ -187,9 +189,20 @@ pub fn visible_to(rec: &Record, node: Code, horizon: Horizon) -> bool {
         _ => horizon,
     };
     let home = rec.id.home;
+    let chain = match rec.id.kind {
+        RecordKind::Suggestion => Some(handling_chain(rec)),
+        _ => None,
+    };
+    let only_supervises = |c: Code| chain.as_ref().is_some_and(|ch| !ch.contains(&c));
     anchors(rec).iter().any(|a| {
         (a.reach == Reach::Down && a.code.contains(node))
-            || steps_up(a.code, node).is_some_and(|s| horizon.covers(s))
+            || steps_up(a.code, node).is_some_and(|s| {
+                if only_supervises(a.code) {
+                    s == 0
+                } else {
+                    horizon.covers(s)
+                }
+            })
             || on_path(home, a.code, node)
     })
 }

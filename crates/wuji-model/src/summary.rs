@@ -123,7 +123,11 @@ pub fn recount_subtree<'a>(
     let mut total = BTreeMap::new();
     for r in records {
         if r.id.kind != RecordKind::Summary && holder.contains(r.id.home) {
-            add_difference(&mut total, &BTreeMap::new(), &own_counts_of(r, rules, holder));
+            add_difference(
+                &mut total,
+                &BTreeMap::new(),
+                &own_counts_of(r, rules, holder),
+            );
         }
     }
     total

@@ -43,10 +43,21 @@ where
 
 /// (records, digest) of the records of `kind` homed in `scope`, at the node behind `ch`.
 pub async fn digest_of(ch: &Channel, scope: u32, kind: pb::RecordKind) -> (u64, Vec<u8>) {
+    digest_for(ch, scope, kind, false).await
+}
+
+/// [`digest_of`], or (`for_parent`) of what the node's parent is entitled to.
+pub async fn digest_for(
+    ch: &Channel,
+    scope: u32,
+    kind: pb::RecordKind,
+    for_parent: bool,
+) -> (u64, Vec<u8>) {
     let r = pb::sync_client::SyncClient::new(ch.clone())
         .digest(pb::DigestRequest {
             scope,
             kind: kind as i32,
+            for_parent,
         })
         .await
         .expect("the digest call")

@@ -327,6 +327,7 @@ async fn a_digest_of_an_unknown_kind_is_refused_not_answered_with_zeros() {
         .digest(pb::DigestRequest {
             scope: 320_114,
             kind: 99,
+            ..Default::default()
         })
         .await;
     assert_eq!(code_of(r), (G::InvalidArgument, "unknown-kind".into()));
@@ -334,6 +335,7 @@ async fn a_digest_of_an_unknown_kind_is_refused_not_answered_with_zeros() {
         .digest(pb::DigestRequest {
             scope: 320_114,
             kind: pb::RecordKind::Suggestion as i32,
+            ..Default::default()
         })
         .await
         .unwrap()

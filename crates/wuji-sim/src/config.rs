@@ -2,9 +2,9 @@
 //! rates and the faults, each settable (defaults from the offices' reports,
 //! see `docs/SCALE.md`).
 
-use wuji_model::routing::Horizon;
 use crate::wire::WireFaults;
 use wuji_division::Code;
+use wuji_model::routing::Horizon;
 
 /// Deputies per congress and what they raise.
 #[derive(Debug, Clone)]

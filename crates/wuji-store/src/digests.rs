@@ -222,13 +222,27 @@ impl Layout {
 
     /// The digest of the records homed inside `scope`, of one kind byte or of all.
     pub fn scope_digest(&self, scope: Code, kind: Option<u8>) -> Result<ScopeDigest, Error> {
+        self.sum_kinds(scope, kind, Self::scope_digest_of_kind)
+    }
+
+    /// [`Layout::scope_digest`] of what the link parent is entitled to.
+    pub fn parent_scope_digest(&self, scope: Code, kind: Option<u8>) -> Result<ScopeDigest, Error> {
+        self.sum_kinds(scope, kind, Self::parent_digest_of_kind)
+    }
+
+    fn sum_kinds(
+        &self,
+        scope: Code,
+        kind: Option<u8>,
+        of_kind: fn(&Self, Code, u8) -> Result<ScopeDigest, Error>,
+    ) -> Result<ScopeDigest, Error> {
         match kind {
-            Some(k) => self.scope_digest_of_kind(scope, k),
+            Some(k) => of_kind(self, scope, k),
             None => {
                 let mut total = ScopeDigest::default();
                 for (k, _) in self.kv().scan(&key(scope, 0)[..5], None, 256)? {
                     if let Some(&kind) = k.get(5) {
-                        total.combine(&self.scope_digest_of_kind(scope, kind)?);
+                        total.combine(&of_kind(self, scope, kind)?);
                     }
                 }
                 Ok(total)

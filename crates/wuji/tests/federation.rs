@@ -90,13 +90,16 @@ async fn replication_across_five_levels_in_separate_processes() {
         })
     })
     .await;
-    eventually("the national node has it, answered", || async {
-        f.suggestion("100000", &id)
+    // The city handles it: its parent, the province, holds it in full
+    // (sync.horizon = 1); the national node only counts it.
+    eventually("the province has it, answered", || async {
+        f.suggestion("320000", &id)
             .await
             .is_some_and(|v| v["status"] == "answered")
     })
     .await;
     for other in [
+        "100000",
         "320114002",
         "320115",
         "320115001",
@@ -111,6 +114,89 @@ async fn replication_across_five_levels_in_separate_processes() {
             "{other} must not see a suggestion from {town}"
         );
     }
+
+    // 1b. Detail goes as far as it is needed: a town opinion handled at its
+    //     county reaches the city but not the province, which counts it in
+    //     the city's summary; a 督办 from the province brings it up in full.
+    f.enrol(town, "YH-009").await;
+    let mut t = SuggestionsClient::new(f.ch(town).await);
+    let oid = t
+        .submit(pb::SubmitRequest {
+            lead: "YH-009".into(),
+            title: "老旧小区加装电梯".into(),
+            text: "x".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .view["id"]
+        .clone();
+    let city_count = || async {
+        use wuji_proto::pb::node_client::NodeClient;
+        NodeClient::new(f.ch("320000").await)
+            .status(pb::StatusRequest {})
+            .await
+            .unwrap()
+            .into_inner()
+            .below
+            .iter()
+            .find(|b| b.code == 320_100)
+            .and_then(|b| b.counts.get("suggestion.total").copied())
+            .unwrap_or(0)
+    };
+    eventually("the county holds the opinion", || async {
+        f.suggestion("320114", &oid).await.is_some()
+    })
+    .await;
+    let before = city_count().await;
+    t.escalate(pb::ForwardRequest {
+        id: rid(&oid),
+        to: 320_114,
+        reason: "涉及区级规划".into(),
+    })
+    .await
+    .unwrap();
+    eventually("the city holds it, handled at the county", || async {
+        f.suggestion("320100", &oid)
+            .await
+            .is_some_and(|v| v["handler"] == "320114")
+    })
+    .await;
+    eventually("the province counts it in the city's summary", || async {
+        city_count().await >= before.max(1)
+    })
+    .await;
+    assert!(
+        f.suggestion("320000", &oid).await.is_none(),
+        "the province is beyond the horizon of a county's work"
+    );
+    assert!(f.suggestion("100000", &oid).await.is_none());
+    let mut p = SuggestionsClient::new(f.ch("320000").await);
+    p.supervise(pb::SuperviseRequest {
+        id: rid(&oid),
+        note: "省人大常委会督办".into(),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    eventually("the 督办 brings it to the province in full", || async {
+        f.suggestion("320000", &oid).await.is_some_and(|v| {
+            v.get("title").is_some_and(|t| t == "老旧小区加装电梯")
+                && v.get("handler").is_some_and(|h| h == "320114")
+        })
+    })
+    .await;
+    eventually("and the 督办 reaches the town that raised it", || async {
+        f.suggestion(town, &oid)
+            .await
+            .is_some_and(|v| v.values().any(|x| x.contains("省人大常委会督办")))
+    })
+    .await;
+    assert!(
+        f.suggestion("100000", &oid).await.is_none(),
+        "the national node still only counts it"
+    );
 
     // 2. The province's assignment reached its two target townships and no other
     //    node; their reports flow back to the province.
@@ -239,20 +325,22 @@ async fn replication_across_five_levels_in_separate_processes() {
         .into_inner()
         .view["id"]
         .clone();
-    for up in ["110000", "100000"] {
-        eventually(
-            "the municipality and the nation see 东城区's suggestion",
-            || async { f.suggestion(up, &bid).await.is_some() },
-        )
-        .await;
-    }
-    eventually(
-        "东莞's town suggestion reaches the city and the province",
-        || async {
-            f.suggestions("441900").await.len() == 1 && f.suggestions("440000").await.len() == 1
-        },
-    )
+    eventually("the municipality sees 东城区's suggestion", || async {
+        f.suggestion("110000", &bid).await.is_some()
+    })
     .await;
+    eventually("东莞's town suggestion reaches the city", || async {
+        f.suggestions("441900").await.len() == 1
+    })
+    .await;
+    assert!(
+        f.suggestion("100000", &bid).await.is_none(),
+        "two levels above 东城区: counted, not held"
+    );
+    assert!(
+        f.suggestions("440000").await.is_empty(),
+        "two levels above 东莞's town: counted, not held"
+    );
     assert!(
         f.suggestions("320000")
             .await
@@ -261,8 +349,9 @@ async fn replication_across_five_levels_in_separate_processes() {
         "江苏 never sees 广东"
     );
 
-    // 6. Node summaries: each node counts what it holds and publishes it upward;
-    //    the national node's own count matches its records, and the county's
+    // 6. Node summaries: each node counts its own records and its children's
+    //    summaries and publishes the result upward; the national node's count
+    //    equals a recount of every node's own records, and the county's
     //    summary reaches it with the county's own count.
     use wuji_proto::pb::node_client::NodeClient;
     let status = |code: &'static str| async move {
@@ -276,7 +365,7 @@ async fn replication_across_five_levels_in_separate_processes() {
     eventually("the summaries agree with the records", || async {
         let nat = status("100000").await;
         let county = status("320114").await;
-        let held = f.suggestions("100000").await.len() as u64;
+        let held = f.homed_total().await;
         let county_held = f.suggestions("320114").await.len() as u64;
         total(nat.own.as_ref().unwrap()) == held
             && total(county.own.as_ref().unwrap()) == county_held
@@ -289,10 +378,10 @@ async fn replication_across_five_levels_in_separate_processes() {
     let nat = status("100000").await;
     let own = nat.own.as_ref().unwrap();
     // By handler: the national summary names the province each is handled
-    // in (2 in 江苏) ...
+    // in (3 in 江苏: the seeded one, the one of 1b and the county's own) ...
     assert_eq!(
         own.counts.get("suggestion.handler.320000"),
-        Some(&2),
+        Some(&3),
         "handled in 江苏: {:?}",
         own.counts
     );
@@ -300,11 +389,12 @@ async fn replication_across_five_levels_in_separate_processes() {
         !own.counts.contains_key("suggestion.handler.320100"),
         "no key per handler below the province at the national node"
     );
-    // ... 江苏's names 南京市 for both; 南京市's names itself for the one it handles.
+    // ... 江苏's names 南京市 for all three; 南京市's names itself for the one it
+    // handles.
     let row = |code: u32| nat.below.iter().find(|b| b.code == code).unwrap();
     assert_eq!(
         row(320_000).counts.get("suggestion.handler.320100"),
-        Some(&2)
+        Some(&3)
     );
     assert_eq!(
         row(320_100).counts.get("suggestion.handler.320100"),

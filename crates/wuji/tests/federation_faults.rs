@@ -1,7 +1,9 @@
 //! Faults in a federation of separate processes: the county in the middle of
 //! the tree is killed with SIGKILL under write load, three times, and restarted;
-//! afterwards no acknowledged write is lost anywhere above it and every pair of
-//! nodes agrees (equal digests) on the scopes they share.
+//! afterwards no acknowledged write is lost (each is at the writer's parent, as
+//! far as its detail goes under sync.horizon = 1), every link agrees (equal
+//! digests of what the parent is entitled to) and the national node counts
+//! every write exactly once.
 
 mod common;
 
@@ -13,9 +15,16 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use wuji_proto::pb::{self, suggestions_client::SuggestionsClient};
 
-/// (records, digest) of the suggestions whose origin lies in `scope`, at `code`.
-async fn digest_at(f: &Federation, code: &str, scope: u32) -> (u64, Vec<u8>) {
-    digest(&f.ch(code).await, scope).await
+/// (records, digest) of the suggestions whose origin lies in `scope`, at
+/// `code`: all it holds, or what its parent is entitled to.
+async fn digest_at(f: &Federation, code: &str, scope: u32, for_parent: bool) -> (u64, Vec<u8>) {
+    wuji_node::test_util::digest_for(
+        &f.ch(code).await,
+        scope,
+        pb::RecordKind::Suggestion,
+        for_parent,
+    )
+    .await
 }
 
 /// Submits at `addr` until `stop`, recording every acknowledged id.
@@ -132,40 +141,73 @@ async fn kill_9_of_a_middle_node_under_write_load_loses_nothing_and_every_level_
         acked.len()
     );
 
-    // Every level from the county up agrees with the nodes below it.
-    let town_scope = 320_114_001;
-    let county_scope = 320_114;
+    // Every link from the town up agrees: the child's digest of what its
+    // parent is entitled to equals the parent's digest, for the town's and
+    // the county's regions.
+    let links = [
+        ("320114001", "320114"),
+        ("320114", "320100"),
+        ("320100", "320000"),
+        ("320000", "100000"),
+    ];
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let t = digest_at(&f, "320114001", town_scope).await;
         let mut ok = true;
-        let mut seen = vec![("320114001", t.0)];
-        for code in ["320114", "320100", "320000", "100000"] {
-            let d = digest_at(&f, code, town_scope).await;
-            seen.push((code, d.0));
-            ok &= d == t;
-        }
-        let c = digest_at(&f, "320114", county_scope).await;
-        for code in ["320100", "320000", "100000"] {
-            ok &= digest_at(&f, code, county_scope).await == c;
+        let mut seen = Vec::new();
+        for (child, parent) in links {
+            for scope in [320_114_001u32, 320_114] {
+                let code = |s: &str| wuji_model::Code::parse(s).unwrap();
+                if !code(child).contains(code(&scope.to_string())) {
+                    continue;
+                }
+                let c = digest_at(&f, child, scope, true).await;
+                let p = digest_at(&f, parent, scope, false).await;
+                seen.push((child, parent, scope, c.0, p.0));
+                ok &= c == p;
+            }
         }
         if ok {
             break;
         }
-        assert!(Instant::now() < deadline, "levels do not agree: {seen:?}");
+        assert!(Instant::now() < deadline, "links do not agree: {seen:?}");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    // No acknowledged write is lost: each one is at the national node.
-    let mut national = SuggestionsClient::new(f.ch("100000").await);
-    for id in &acked {
-        let r = national.get_suggestion(pb::Get { id: rid(id) }).await;
-        assert!(
-            r.is_ok(),
-            "acknowledged write {id} never reached the national node"
-        );
+    // No acknowledged write is lost: each is at its writer's parent (the
+    // level that supervises it); none of the town's is at the city.
+    for (writer, parent) in [("320114001", "320114"), ("320114", "320100")] {
+        let mut s = SuggestionsClient::new(f.ch(parent).await);
+        for id in acked
+            .iter()
+            .filter(|id| id.starts_with(&format!("{writer}:")))
+        {
+            let r = s.get_suggestion(pb::Get { id: rid(id) }).await;
+            assert!(r.is_ok(), "acknowledged write {id} never reached {parent}");
+        }
     }
+    let town_at_city = f
+        .all_suggestions("320100")
+        .await
+        .iter()
+        .filter(|v| v["home"] == "320114001")
+        .count();
+    assert_eq!(
+        town_at_city, 0,
+        "town opinions handled at the town stay below the city"
+    );
+    // Counted once: the national node's figure equals a recount of every
+    // node's own suggestions.
+    eventually("the national node counts every write once", || async {
+        f.own_count("100000", "suggestion.total").await == f.homed_total().await
+    })
+    .await;
+    let total = f.own_count("100000", "suggestion.total").await;
+    assert!(
+        total >= acked.len() as u64,
+        "{total} counted, {} acknowledged",
+        acked.len()
+    );
     println!(
-        "3 kills of the county: {} acknowledged writes, all at the national node",
+        "3 kills of the county: {} acknowledged writes, all at their parents, {total} counted at the national node",
         acked.len()
     );
     if let Some(mut c) = restarted {

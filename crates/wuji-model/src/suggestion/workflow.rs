@@ -445,6 +445,37 @@ pub fn supervise(
     if rec.origin(rec.id.home).is_none() {
         return Err(Error::MissingSection { role: Role::Origin });
     }
+    supervision_delta(ctx, rec.id, mode, lead_supervisor, note)
+}
+
+/// 督办 on a suggestion homed below this node that it does not hold (beyond
+/// the routing horizon it sees only counts): the supervision section alone.
+/// It travels down to the nodes holding the suggestion, and since a 督办
+/// anchors the record here, they send it up in full.
+pub fn supervise_unseen(
+    ctx: &Ctx,
+    id: RecordId,
+    mode: Option<SupervisionMode>,
+    lead_supervisor: &str,
+    note: &str,
+) -> Result<Record, Error> {
+    expect_kind(id, RecordKind::Suggestion)?;
+    if !id.home.is_inside(ctx.node) {
+        return Err(Error::OutsideRegion {
+            node: id.home,
+            region: ctx.node,
+        });
+    }
+    supervision_delta(ctx, id, mode, lead_supervisor, note)
+}
+
+fn supervision_delta(
+    ctx: &Ctx,
+    id: RecordId,
+    mode: Option<SupervisionMode>,
+    lead_supervisor: &str,
+    note: &str,
+) -> Result<Record, Error> {
     let mut s = SuggestionSupervision {
         at: Max(ctx.at),
         mode: Lww::new(ctx.at, mode),
@@ -464,7 +495,7 @@ pub fn supervise(
             },
         );
     }
-    Ok(Record::delta(rec.id, ctx.node, Section::Supervision(s)))
+    Ok(Record::delta(id, ctx.node, Section::Supervision(s)))
 }
 
 /// 上报: escalates to a higher congress (the node's parent) that can act.

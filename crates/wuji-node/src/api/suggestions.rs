@@ -399,9 +399,23 @@ impl pb::suggestions_server::Suggestions for Service {
     ) -> Result<Response<pb::RecordReply>, Status> {
         let r = req.into_inner();
         let m = mode(r.mode)?;
-        self.on(r.id.as_ref(), move |c, rec| {
-            wf::supervise(c, rec, m, &r.lead_supervisor, &r.note)
-        })
+        let rid = id(RecordKind::Suggestion, r.id.as_ref())?;
+        // A suggestion below the horizon is not held here: the 督办 goes down
+        // to the nodes that hold it, and the record comes back up in full.
+        write_one(
+            &self.node,
+            crate::Op::new(rid, move |c, cur| match cur {
+                Some(rec) => Ok(wf::supervise(c, rec, m, &r.lead_supervisor, &r.note)?),
+                None if rid.home.is_inside(c.node) => Ok(wf::supervise_unseen(
+                    c,
+                    rid,
+                    m,
+                    &r.lead_supervisor,
+                    &r.note,
+                )?),
+                None => Err(Error::not_found("suggestion", &rid)),
+            }),
+        )
         .await
     }
 

@@ -70,17 +70,19 @@ impl State {
                     continue;
                 }
                 held += 1;
-                let c = summary::contribution_adopting(&s.record, &self.rules, self.node, &self.adopted);
+                let c = summary::contribution_adopting(
+                    &s.record,
+                    &self.rules,
+                    self.node,
+                    &self.adopted,
+                );
                 summary::add_difference(&mut full, &BTreeMap::new(), &c);
             }
             if done {
                 break;
             }
         }
-        let fresh = touched
-            .values()
-            .map(|t| &t.now)
-            .filter(|r| r.id != sid);
+        let fresh = touched.values().map(|t| &t.now).filter(|r| r.id != sid);
         held += fresh.clone().count();
         for r in fresh {
             let c = summary::contribution_adopting(r, &self.rules, self.node, &self.adopted);

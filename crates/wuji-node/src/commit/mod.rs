@@ -198,10 +198,12 @@ impl Committer {
                 "scope digests built for a store that had none"
             );
         }
-        let tag = format!("{horizon}/{}", parent.map(|p| p.to_string()).unwrap_or_default());
-        let read = layout.ensure_hidden_digests(tag.as_bytes(), &|r| {
-            hidden_from(r, parent, horizon)
-        })?;
+        let tag = format!(
+            "{horizon}/{}",
+            parent.map(|p| p.to_string()).unwrap_or_default()
+        );
+        let read =
+            layout.ensure_hidden_digests(tag.as_bytes(), &|r| hidden_from(r, parent, horizon))?;
         if read > 0 {
             tracing::info!(records = read, horizon = %horizon, "digests of what the parent holds rebuilt");
         }

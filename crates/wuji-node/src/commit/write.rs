@@ -40,7 +40,8 @@ impl State {
                 .put_record(&mut batch, &t.now, &sigs, seq_of[id], t.source);
             digests.record(t.before.as_ref(), &t.now);
             if self.parent.is_some() && self.horizon != Horizon::All {
-                let hide = |r: &&wuji_model::Record| super::hidden_from(r, self.parent, self.horizon);
+                let hide =
+                    |r: &&wuji_model::Record| super::hidden_from(r, self.parent, self.horizon);
                 digests.hidden(t.before.as_ref().filter(hide), Some(&t.now).filter(hide));
             }
             let old: BTreeSet<Vec<u8>> = t

@@ -109,11 +109,13 @@ impl pb::sync_server::Sync for SyncService {
                 ));
             }
         };
-        let sd = self
-            .ctx
-            .layout
-            .scope_digest(scope, kind)
-            .map_err(|e| Status::from(Error::from(e)))?;
+        let layout = &self.ctx.layout;
+        let sd = if r.for_parent {
+            layout.parent_scope_digest(scope, kind)
+        } else {
+            layout.scope_digest(scope, kind)
+        }
+        .map_err(|e| Status::from(Error::from(e)))?;
         let (total, n) = (sd.digest, sd.records);
         Ok(Response::new(pb::DigestReply {
             scope: scope.value(),

@@ -18,6 +18,10 @@ pub struct DigestArgs {
     /// Only this kind: deputy|suggestion|assignment|supervision|summary.
     #[arg(long)]
     kind: Option<String>,
+    /// Only what this node's parent is entitled to (under sync.horizon): run
+    /// it here and without the flag at the parent, and the two must match.
+    #[arg(long)]
+    for_parent: bool,
 }
 
 /// Prints the digest.
@@ -37,7 +41,11 @@ pub async fn run(a: DigestArgs) -> anyhow::Result<()> {
     let scope = a.scope.as_deref().map(code).transpose()?.unwrap_or(0);
     let mut c = SyncClient::new(channel(&a.opts).await?);
     let r = c
-        .digest(pb::DigestRequest { scope, kind })
+        .digest(pb::DigestRequest {
+            scope,
+            kind,
+            for_parent: a.for_parent,
+        })
         .await?
         .into_inner();
     let hex: String = r.digest.iter().map(|b| format!("{b:02x}")).collect();

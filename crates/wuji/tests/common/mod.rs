@@ -173,6 +173,57 @@ impl Federation {
             .collect()
     }
 
+    /// Every suggestion `code` holds, page by page.
+    pub async fn all_suggestions(&self, code: &str) -> Vec<BTreeMap<String, String>> {
+        let mut s = SuggestionsClient::new(self.ch(code).await);
+        let (mut out, mut after) = (Vec::new(), String::new());
+        loop {
+            let l = s
+                .list_suggestions(pb::ListSuggestionsRequest {
+                    page: Some(pb::Page {
+                        limit: 500,
+                        after: after.clone(),
+                    }),
+                    ..Default::default()
+                })
+                .await
+                .unwrap()
+                .into_inner();
+            out.extend(l.records.into_iter().map(|r| r.view.into_iter().collect()));
+            if l.next.is_empty() {
+                return out;
+            }
+            after = l.next;
+        }
+    }
+
+    /// The suggestions homed at each node, counted where they are homed: a
+    /// recount of the whole federation to hold the summaries against.
+    pub async fn homed_total(&self) -> u64 {
+        let mut n = 0;
+        for code in self.nodes.keys() {
+            n += self
+                .all_suggestions(code)
+                .await
+                .iter()
+                .filter(|v| v["home"] == *code)
+                .count() as u64;
+        }
+        n
+    }
+
+    /// A node's own summary counter (its subtree's figure).
+    pub async fn own_count(&self, code: &str, key: &str) -> u64 {
+        pb::node_client::NodeClient::new(self.ch(code).await)
+            .status(pb::StatusRequest {})
+            .await
+            .unwrap()
+            .into_inner()
+            .own
+            .and_then(|o| o.counts.get(key).copied())
+            .unwrap_or(0)
+    }
+
     pub async fn suggestion(&self, code: &str, id: &str) -> Option<BTreeMap<String, String>> {
         let mut s = SuggestionsClient::new(self.ch(code).await);
         s.get_suggestion(pb::Get { id: rid(id) })
