@@ -316,11 +316,17 @@ async fn list(ch: &Channel) -> anyhow::Result<Vec<wuji_model::Record>> {
 }
 
 async fn digest(ch: &Channel, scope: Code) -> anyhow::Result<(u64, Vec<u8>)> {
+    digest_for(ch, scope, false).await
+}
+
+/// The digest of the suggestions in `scope` that the node's parent is
+/// entitled to (`for_parent`), or of all it holds there.
+async fn digest_for(ch: &Channel, scope: Code, for_parent: bool) -> anyhow::Result<(u64, Vec<u8>)> {
     let r = pb::sync_client::SyncClient::new(ch.clone())
         .digest(pb::DigestRequest {
             scope: scope.value(),
             kind: pb::RecordKind::Suggestion as i32,
-            ..Default::default()
+            for_parent,
         })
         .await?
         .into_inner();
@@ -438,9 +444,12 @@ pub async fn run(o: Options) -> anyhow::Result<()> {
     let settle = Instant::now();
     let mut agreed = false;
     while settle.elapsed() < Duration::from_secs(120) {
-        let a = digest(&cv, victim).await? == digest(&cp, victim).await?;
+        // Each link's child and parent agree on what the parent is entitled
+        // to (sync.horizon: the town's own opinions stop at the county).
+        let a = digest_for(&cv, victim, true).await? == digest(&cp, victim).await?;
         let t = digest(&ct, town).await?;
-        let b = t == digest(&cv, town).await? && t == digest(&cp, town).await?;
+        let b = t == digest(&cv, town).await?
+            && digest_for(&cv, town, true).await? == digest(&cp, town).await?;
         let s = summary(&cv, victim).await? == summary(&cp, victim).await?;
         if a && b && s {
             agreed = true;
@@ -451,8 +460,18 @@ pub async fn run(o: Options) -> anyhow::Result<()> {
     let settle_secs = settle.elapsed().as_secs_f64();
     let mut checks = Vec::new();
     let mut held = BTreeMap::new();
+    // Every summary is held against a recount of its subtree's records,
+    // wherever they are held.
+    let mut lists = Vec::new();
+    let mut every = BTreeMap::new();
     for (code, c) in [(victim, &cv), (parent, &cp), (town, &ct)] {
         let records = list(c).await?;
+        for r in &records {
+            every.entry(r.id).or_insert_with(|| r.clone());
+        }
+        lists.push((code, c, records));
+    }
+    for (code, c, records) in lists {
         let titles: Vec<String> = records
             .iter()
             .filter_map(|r| r.origin(r.id.home).map(|o| o.title.get().clone()))
@@ -463,10 +482,14 @@ pub async fn run(o: Options) -> anyhow::Result<()> {
             ok: unique.len() == titles.len(),
             seen: format!("{} records, {} distinct titles", titles.len(), unique.len()),
         });
+        // The town's opinions are handled at the town: they go as far as the
+        // county (sync.horizon = 1); the county's go to the city.
         let expect: Vec<&String> = if code == town {
             acked_t.iter().collect()
-        } else {
+        } else if code == victim {
             acked_v.iter().chain(acked_t.iter()).collect()
+        } else {
+            acked_v.iter().collect()
         };
         let missing = expect.iter().filter(|t| !unique.contains(**t)).count();
         checks.push(Check {
@@ -474,11 +497,14 @@ pub async fn run(o: Options) -> anyhow::Result<()> {
             ok: missing == 0,
             seen: format!("{} expected, {missing} missing", expect.len()),
         });
-        let recount: BTreeMap<String, u64> =
-            wuji_model::summary::recount(&records, &wuji_model::Rules::default(), code)
-                .into_iter()
-                .map(|(k, v)| (k, v as u64))
-                .collect();
+        let recount: BTreeMap<String, u64> = wuji_model::summary::recount_subtree(
+            every.values(),
+            &wuji_model::Rules::default(),
+            code,
+        )
+        .into_iter()
+        .map(|(k, v)| (k, v as u64))
+        .collect();
         let own = summary(c, code).await?;
         checks.push(Check {
             name: format!("summary of {code} equals a recount"),

@@ -395,15 +395,36 @@ mod tests {
         let c = contribution(&r, &rules, r.id.home);
         assert_eq!(c.get("suggestion.handler.320114"), Some(&1));
         assert_eq!(c.get("deputy_month.P-1.2026-03"), Some(&1));
+        // A node above holding the record adds nothing for it: it counts it
+        // through its child's summary.
+        assert!(contribution(&r, &rules, Code::NATIONAL).is_empty());
         // Above the deputy's congress the record counts, but not per deputy.
-        let above = contribution(&r, &rules, Code::NATIONAL);
+        let above = own_counts_of(&r, &rules, Code::NATIONAL);
         assert_eq!(above.get("suggestion.total"), Some(&1));
         // Above, the handler is counted in the holder's child region it lies in.
         assert_eq!(above.get("suggestion.handler.320000"), Some(&1));
-        let city = contribution(&r, &rules, Code::parse("320100").unwrap());
+        let city = own_counts_of(&r, &rules, Code::parse("320100").unwrap());
         assert_eq!(city.get("suggestion.handler.320114"), Some(&1));
         assert!(!above.keys().any(|k| k == "suggestion.handler.320114"));
         assert!(!above.keys().any(|k| k.starts_with("deputy_month.")));
+        // The county's summary counts it in the city's figures the same way,
+        // and only there (not the province's, whose child is the city).
+        let at = Stamp::new(Hlc(9 << 16), WriterId::new(320_114, 0));
+        let county = Code::parse("320114").unwrap();
+        let cx = Ctx {
+            node: county,
+            at,
+            today: jiff::civil::date(2026, 3, 3),
+            rules: &rules,
+            calendar: &cal,
+        };
+        let changes: BTreeMap<String, i64> = c.clone();
+        let s = publish(&cx, None, &changes).unwrap();
+        let city_code = Code::parse("320100").unwrap();
+        let from = contribution(&s, &rules, city_code);
+        let want: BTreeMap<String, i64> = city.into_iter().filter(|(_, v)| *v != 0).collect();
+        assert_eq!(from, want);
+        assert!(contribution(&s, &rules, Code::parse("320000").unwrap()).is_empty());
         assert_eq!(c.get("suggestion.deadline.20260602"), Some(&1));
         let counts: BTreeMap<String, u64> = c.iter().map(|(k, v)| (k.clone(), *v as u64)).collect();
         assert_eq!(overdue(&counts, jiff::civil::date(2026, 6, 3)), 1);

@@ -47,6 +47,9 @@ fn code(i: usize) -> Code {
 fn settings(i: usize) -> Settings {
     let mut s = Settings::new(code(i));
     s.parent = i.checked_sub(1).map(code);
+    // Every record travels the whole chain: the relaying itself is tested
+    // here (the default horizon in the federation tests and the simulator).
+    s.horizon = wuji_model::routing::Horizon::All;
     s
 }
 

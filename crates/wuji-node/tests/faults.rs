@@ -48,13 +48,24 @@ fn reissue(code: &str) {
 
 /// A node whose parent is at `parent_addr`, with TLS.
 async fn child(code: &str, parent_addr: &str, parent_code: &str) -> TestNode {
-    common::tls::tls_child(tls(code), code, parent_code, parent_addr).await
+    common::tls::tls_child_with(tls(code), code, parent_code, parent_addr, all).await
+}
+
+/// These tests count every record at every level of a short chain: they run
+/// with `sync.horizon = all` (rebuild and restore under the default horizon
+/// are exercised by the simulator's crashes and restores).
+fn all(c: &mut wuji_node::Config) {
+    c.sync.horizon = wuji_model::routing::Horizon::All;
 }
 
 /// The root of a test's tree, with TLS.
 async fn root(code: &str) -> TestNode {
     let t = tls(code);
-    TestNode::start(code, move |c| c.tls = Some(t)).await
+    TestNode::start(code, move |c| {
+        c.tls = Some(t);
+        all(c);
+    })
+    .await
 }
 
 async fn restart(
@@ -75,6 +86,7 @@ async fn restart_with(
 ) -> TestNode {
     let mut cfg = wuji_node::Config::new(Code::parse(code).unwrap());
     cfg.tls = Some(tls(code));
+    all(&mut cfg);
     adjust(&mut cfg);
     cfg.node.data_dir = dir.path().join("data");
     cfg.parent = parent.map(|(c, a)| ParentConfig {
@@ -477,6 +489,7 @@ async fn a_difference_in_a_large_region_is_narrowed_before_anything_is_resent() 
     let t = tls("320100");
     let city = TestNode::start("320100", move |c| {
         c.tls = Some(t);
+        all(c);
         narrow(c);
     })
     .await;

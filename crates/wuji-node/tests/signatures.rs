@@ -67,6 +67,22 @@ fn suggestion(title: &str, uuid: u128) -> Record {
     wf::submit(&ctx(TOWN, 1, &rules, &cal), id, &draft).unwrap()
 }
 
+/// [`suggestion`], escalated by the township to the city (so that the
+/// province, the city's parent, is entitled to it under the default horizon).
+fn escalated(title: &str, uuid: u128) -> Record {
+    let (rules, cal) = (Rules::default(), Calendar::builtin());
+    let mut rec = suggestion(title, uuid);
+    let up = wf::escalate(
+        &ctx(TOWN, 2, &rules, &cal),
+        &rec,
+        Code::from_value(320_100).unwrap(),
+        "上报",
+    )
+    .unwrap();
+    wuji_crdt::Merge::merge(&mut rec, &up);
+    rec
+}
+
 fn sign(rec: &Record, by: &SignKey) -> Signatures {
     rec.sections()
         .map(|(k, s)| (*k, by.sign(&section_message(rec.id, *k, s))))
@@ -83,7 +99,7 @@ async fn title_at(ep: &tonic::transport::Endpoint, uuid: u128) -> Option<String>
         .get_suggestion(pb::Get { id })
         .await
         .ok()
-        .map(|r| r.into_inner().view["title"].clone())
+        .and_then(|r| r.into_inner().view.get("title").cloned())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -106,7 +122,7 @@ async fn a_relay_cannot_alter_forge_or_replay_a_townships_sections() {
     };
 
     // Genuine: stored.
-    let good = suggestion("关于增设公交站点的建议", 1);
+    let good = escalated("关于增设公交站点的建议", 1);
     let state = record_to_signed_state(&good, &sign(&good, &town.key));
     via_city(vec![batch(vec![state.clone()], vec![town.der.clone()])]).await;
     assert_eq!(

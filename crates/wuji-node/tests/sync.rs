@@ -179,8 +179,9 @@ async fn a_parent_that_was_down_catches_up_and_writes_below_never_wait_for_it() 
     let county = child("320114", &city.addr, "320100").await;
     let town = child("320114001", &county.addr, "320114").await;
     let first = submit(&town.channel, "一").await;
-    eventually("the city has the first", || async {
-        seen(&city.channel, &first).await.is_some()
+    // The town handles its own: detail goes to the county (sync.horizon = 1).
+    eventually("the county has the first", || async {
+        seen(&county.channel, &first).await.is_some()
     })
     .await;
 
@@ -201,11 +202,23 @@ async fn a_parent_that_was_down_catches_up_and_writes_below_never_wait_for_it() 
     let county = TestNode::start_at(county_dir, cfg, &county_addr).await;
     for id in &ids {
         eventually(
-            "the city has every write made while the county was down",
-            || async { seen(&city.channel, id).await.is_some() },
+            "the county has every write made while it was down",
+            || async { seen(&county.channel, id).await.is_some() },
         )
         .await;
     }
+    // And the city counts them, in the county's summary.
+    eventually("the city counts every write", || async {
+        pb::node_client::NodeClient::new(city.channel.clone())
+            .status(pb::StatusRequest {})
+            .await
+            .unwrap()
+            .into_inner()
+            .below
+            .iter()
+            .any(|b| b.code == 320_114 && b.counts.get("suggestion.total") == Some(&21))
+    })
+    .await;
     for n in [town, county, city] {
         n.stop().await;
     }
@@ -222,6 +235,7 @@ async fn hello_reply(ch: &Channel, node: u32, parent: u32, version: u32) -> pb::
             parent,
             resume_from: 0,
             software: "test".into(),
+            horizon: wuji_model::routing::Horizon::default().to_wire(),
             ..Default::default()
         })),
     };

@@ -272,11 +272,12 @@ pub async fn all_records(ch: &Channel) -> Vec<wuji_model::Record> {
 }
 
 /// The summary a node at `ch` should hold, recounted here from every record it
-/// lists.
+/// lists (a node that holds its whole subtree: a county under the default
+/// horizon, any node under `all`).
 pub async fn recount(ch: &Channel, holder: u32) -> BTreeMap<String, u64> {
     let records = all_records(ch).await;
     let holder = Code::from_value(holder).unwrap();
-    wuji_model::summary::recount(&records, &wuji_model::Rules::default(), holder)
+    wuji_model::summary::recount_subtree(&records, &wuji_model::Rules::default(), holder)
         .into_iter()
         .map(|(k, v)| (k, v as u64))
         .collect()

@@ -202,6 +202,7 @@ pub async fn greet(
             min_protocol_version: 1,
             node,
             parent,
+            horizon: wuji_model::routing::Horizon::default().to_wire(),
             ..Default::default()
         })),
     };
@@ -286,6 +287,7 @@ pub async fn raw_link(
             min_protocol_version: 1,
             node,
             parent,
+            horizon: wuji_model::routing::Horizon::default().to_wire(),
             ..Default::default()
         })),
     }
@@ -374,6 +376,17 @@ pub async fn tls_child(
     parent_code: &str,
     parent_addr: &str,
 ) -> super::TestNode {
+    tls_child_with(tls, code, parent_code, parent_addr, |_| {}).await
+}
+
+/// [`tls_child`] with the config adjusted.
+pub async fn tls_child_with(
+    tls: TlsConfig,
+    code: &str,
+    parent_code: &str,
+    parent_addr: &str,
+    adjust: impl FnOnce(&mut wuji_node::Config),
+) -> super::TestNode {
     let (pc, addr) = (
         wuji_division::Code::parse(parent_code).unwrap(),
         parent_addr.to_string(),
@@ -381,6 +394,7 @@ pub async fn tls_child(
     super::TestNode::start(code, move |c| {
         c.tls = Some(tls);
         c.parent = Some(wuji_node::config::ParentConfig { code: pc, addr });
+        adjust(c);
     })
     .await
 }

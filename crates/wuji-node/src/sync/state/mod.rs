@@ -257,8 +257,25 @@ impl LinkState {
         }
     }
 
-    /// Checks a peer's hello for this link's role; the reason it is refused otherwise.
+    /// Checks a peer's hello for this link's role, then that both ends route
+    /// with the same horizon; the reason it is refused otherwise.
     pub fn check_hello(&self, h: &pb::Hello) -> Result<Code, Refusal> {
+        let peer = self.check_peer(h)?;
+        let theirs = Horizon::from_wire(h.horizon);
+        if theirs != self.conf.horizon {
+            return Err(refusal(
+                "horizon",
+                format!(
+                    "{peer} routes with sync.horizon = {theirs}, this node {} with {}: every node of a federation must state the same",
+                    self.conf.node, self.conf.horizon
+                ),
+            ));
+        }
+        Ok(peer)
+    }
+
+    /// The identity part of [`LinkState::check_hello`].
+    fn check_peer(&self, h: &pb::Hello) -> Result<Code, Refusal> {
         let node = self.conf.node;
         if h.protocol_version < MIN_PROTOCOL_VERSION || h.min_protocol_version > PROTOCOL_VERSION {
             return Err(refusal(
@@ -274,16 +291,6 @@ impl LinkState {
         }
         let peer = Code::from_value(h.node)
             .map_err(|e| refusal("peer-code", format!("peer code: {e}")))?;
-        let theirs = Horizon::from_wire(h.horizon);
-        if theirs != self.conf.horizon {
-            return Err(refusal(
-                "horizon",
-                format!(
-                    "{peer} routes with sync.horizon = {theirs}, this node {node} with {}: every node of a federation must state the same",
-                    self.conf.horizon
-                ),
-            ));
-        }
         match self.role {
             Role::Child { parent } if peer != parent => Err(refusal(
                 "peer-is-parent",
