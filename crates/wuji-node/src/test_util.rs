@@ -95,6 +95,7 @@ pub fn link_ctx(
         stop,
         telemetry: Telemetry::default(),
         signing: None,
+        drill: Default::default(),
     };
     (ctx, stop_tx)
 }

@@ -8,6 +8,7 @@ use common::tls::*;
 use common::*;
 use std::time::Duration;
 use wuji_division::Code;
+use wuji_model::routing::Horizon;
 use wuji_pki::{ClientRole, Validity};
 use wuji_proto::pb;
 
@@ -303,6 +304,7 @@ async fn the_children_allow_list_narrows_links_and_admits_a_listed_skip() {
         listed.contains("Hello"),
         "a listed child is greeted: {listed}"
     );
+    // A skip past a level needs a horizon that carries its records that far.
     let tls = pki.node("320100");
     let city = TestNode::start("320100", |c| {
         c.tls = Some(tls);
@@ -310,10 +312,31 @@ async fn the_children_allow_list_narrows_links_and_admits_a_listed_skip() {
     })
     .await;
     let skip = greet(&city.addr, "320100", &pki, &a, 320_114_001, 320_100).await;
+    assert_eq!(skip, "horizon-skips-level", "under the default horizon");
+    city.stop().await;
+    let tls = pki.node("320100");
+    let city = TestNode::start("320100", |c| {
+        c.tls = Some(tls);
+        c.sync.children = vec![Code::parse("320114001").unwrap()];
+        c.sync.horizon = Horizon::Levels(2);
+    })
+    .await;
+    let two = Horizon::Levels(2);
+    let skip = greet_with(&city.addr, "320100", &pki, &a, (320_114_001, 320_100), two).await;
     assert!(
         skip.contains("Hello"),
-        "a listed township may skip its county: {skip}"
+        "a listed township may skip its county with sync.horizon = 2: {skip}"
     );
+    let one = greet_with(
+        &city.addr,
+        "320100",
+        &pki,
+        &a,
+        (320_114_001, 320_100),
+        Horizon::All,
+    )
+    .await;
+    assert_eq!(one, "horizon", "a peer stating another horizon is refused");
     county.stop().await;
     city.stop().await;
 }

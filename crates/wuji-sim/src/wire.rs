@@ -124,6 +124,8 @@ impl Wire for SimWire {
             Some(Msg::Refusal(_)) => "refusal",
             Some(Msg::Probe(_)) => "probe",
             Some(Msg::Verdict(_)) => "verdict",
+            Some(Msg::Drill(_)) => "drill",
+            Some(Msg::Drilled(_)) => "drilled",
             None => "empty",
         };
         *m.by_kind.entry(kind).or_default() += 1;

@@ -3,6 +3,7 @@
 //! and a city without counties); the scenarios of replication are checked
 //! against those separate processes over real sockets.
 
+use wuji_proto::pb::node_client::NodeClient;
 use wuji_proto::pb::suggestions_client::SuggestionsClient;
 use wuji_proto::pb::{
     self, assignments_client::AssignmentsClient, deputies_client::DeputiesClient,
@@ -133,7 +134,6 @@ async fn replication_across_five_levels_in_separate_processes() {
         .view["id"]
         .clone();
     let city_count = || async {
-        use wuji_proto::pb::node_client::NodeClient;
         NodeClient::new(f.ch("320000").await)
             .status(pb::StatusRequest {})
             .await
@@ -172,6 +172,60 @@ async fn replication_across_five_levels_in_separate_processes() {
         "the province is beyond the horizon of a county's work"
     );
     assert!(f.suggestion("100000", &oid).await.is_none());
+    // Drill-down: the province asks the county through the city, and sees
+    // the opinion without holding it afterwards.
+    let drilled = NodeClient::new(f.ch("320000").await)
+        .drill_down(pb::DrillDownRequest {
+            region: 320_114,
+            kind: 0,
+            page: None,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        drilled
+            .records
+            .iter()
+            .any(|r| r.view["id"] == oid && r.view["title"] == "老旧小区加装电梯"),
+        "the county's answer, relayed by the city, has the opinion"
+    );
+    assert!(
+        f.suggestion("320000", &oid).await.is_none(),
+        "drilled, not stored"
+    );
+    // The national node, four levels above, through `wuji suggestion drill`.
+    let pki = f.dir.path().join("pki");
+    let o = std::process::Command::new(WUJI)
+        .args([
+            "suggestion",
+            "drill",
+            town,
+            "--json",
+            "--addr",
+            &f.addrs["100000"],
+        ])
+        .env("WUJI_CA", pki.join("ca.pem"))
+        .env("WUJI_CERT", pki.join("client-100000-reader.pem"))
+        .env("WUJI_KEY", pki.join("client-100000-reader.key"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains(&oid), "{out}");
+    // Outside its region a node may not drill.
+    let e = NodeClient::new(f.ch("320000").await)
+        .drill_down(pb::DrillDownRequest {
+            region: 110_101,
+            kind: 0,
+            page: None,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(
+        wuji_proto::error_detail(&e).unwrap().rule,
+        "drill-outside-region"
+    );
     let mut p = SuggestionsClient::new(f.ch("320000").await);
     p.supervise(pb::SuperviseRequest {
         id: rid(&oid),
@@ -353,7 +407,6 @@ async fn replication_across_five_levels_in_separate_processes() {
     //    summaries and publishes the result upward; the national node's count
     //    equals a recount of every node's own records, and the county's
     //    summary reaches it with the county's own count.
-    use wuji_proto::pb::node_client::NodeClient;
     let status = |code: &'static str| async move {
         NodeClient::new(f.ch(code).await)
             .status(pb::StatusRequest {})

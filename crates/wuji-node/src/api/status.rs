@@ -20,6 +20,67 @@ impl Service {
 
 #[tonic::async_trait]
 impl pb::node_server::Node for Service {
+    async fn drill_down(
+        &self,
+        req: Request<pb::DrillDownRequest>,
+    ) -> Result<Response<pb::RecordList>, Status> {
+        let r = req.into_inner();
+        let me = self.node.code();
+        let region = super::code("region", r.region)?;
+        let kind = match r.kind {
+            0 => RecordKind::Suggestion,
+            k => wuji_proto::enums::kind_from(k)
+                .map_err(|e| Status::from(crate::Error::bad("kind", e)))?,
+        };
+        if region == me {
+            return Ok(Response::new(super::list(
+                &self.node,
+                super::Source::Kind(kind),
+                r.page.as_ref(),
+                |_| true,
+            )?));
+        }
+        if !region.is_inside(me) {
+            return Err(Status::from(crate::Error::bad(
+                "drill-outside-region",
+                format!("{region} is not below {me}: a node drills down into its own region only"),
+            )));
+        }
+        let page = r.page.unwrap_or_default();
+        let answer = self
+            .node
+            .inner
+            .links
+            .drill
+            .ask(pb::DrillRequest {
+                id: 0,
+                region: region.value(),
+                kind: r.kind,
+                limit: page.limit.min(self.node.max_page()),
+                after: page.after,
+                asker: me.value(),
+            })
+            .await
+            .map_err(Status::from)?;
+        if !answer.error.is_empty() {
+            return Err(wuji_proto::refusal(
+                tonic::Code::Unavailable,
+                "drill-unanswered",
+                answer.error,
+            ));
+        }
+        let mut records = Vec::with_capacity(answer.records.len());
+        for s in &answer.records {
+            let rec = wuji_proto::record_from_state(s)
+                .map_err(|e| Status::from(crate::Error::bad("drill-answer", e)))?;
+            records.push(super::reply(&self.node, &rec, 0));
+        }
+        Ok(Response::new(pb::RecordList {
+            records,
+            next: answer.next,
+        }))
+    }
+
     async fn publish_calendar(
         &self,
         req: Request<pb::PublishCalendarRequest>,

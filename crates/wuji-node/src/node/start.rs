@@ -200,6 +200,7 @@ pub fn start(parts: Parts, settings: Settings) -> Result<Running, Error> {
         stop: stopped,
         telemetry: parts.telemetry.clone(),
         signing,
+        drill: Default::default(),
     };
     let dialer = match (settings.parent, parts.connector) {
         (Some(parent), Some(c)) => Some(tokio::spawn(crate::sync::dial_parent(

@@ -30,6 +30,8 @@ pub struct LinkCtx {
     pub telemetry: Telemetry,
     /// Section signatures: keys, certificates (`None` in plaintext dev mode).
     pub signing: Option<super::verify::Signing>,
+    /// The child links drill-down questions go down, and those waiting.
+    pub drill: super::drill::Drill,
 }
 
 impl LinkCtx {

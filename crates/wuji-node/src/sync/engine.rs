@@ -66,6 +66,10 @@ where
     tracing::Span::current().record("peer", tracing::field::display(peer));
     tracing::info!(%peer, resume_from = g.resume_from, "link up");
     let _down = ctx.telemetry.link_up(peer, role.peer_is(), g.resume_from);
+    let _route = match role {
+        Role::Parent { .. } => Some(ctx.drill.child_up(peer, tx.clone())),
+        Role::Child { .. } => None,
+    };
     let mut stop = ctx.stop.clone();
     let sender = ship(&ctx, &state, g.resume_from, &tx);
     let prober = async {
@@ -312,6 +316,10 @@ where
             Step::Idle => {}
             Step::Probe(p) => check::answer_probe(ctx, state, &p, tx).await?,
             Step::Verdict(v) => check::on_verdict(ctx, state, &v, tx).await?,
+            Step::Drill(q) => {
+                tokio::spawn(super::drill::answer(ctx.clone(), peer, q, tx.clone()));
+            }
+            Step::Drilled(a) => ctx.drill.answered(a),
             step @ Step::End(..) => return end(ctx, tx, step).await,
         }
     }

@@ -17,11 +17,14 @@
 //!    acknowledges. New local commits are pushed at once (a watch on the log).
 //! 4. When the link is quiet the child sends its scope digests; kinds that
 //!    differ are resent both ways as repair batches ([`check`]).
+//! 5. A parent may ask down the link for what the node of a region below holds
+//!    (drill-down, [`drill`]); each node on the way answers or relays.
 
 mod batch;
 mod check;
 pub mod connect;
 mod ctx;
+pub mod drill;
 mod engine;
 mod retry;
 mod service;

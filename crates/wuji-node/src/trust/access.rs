@@ -57,7 +57,7 @@ pub struct Access<S> {
 fn is_read(service: &str, method: &str) -> bool {
     method.starts_with("Get")
         || method.starts_with("List")
-        || (service == "wuji.v1.Node" && method == "Status")
+        || (service == "wuji.v1.Node" && (method == "Status" || method == "DrillDown"))
         || (service == "wuji.v1.Sync" && method == "Digest")
 }
 

@@ -192,6 +192,19 @@ pub async fn greet(
     node: u32,
     parent: u32,
 ) -> String {
+    let horizon = wuji_model::routing::Horizon::default();
+    greet_with(addr, server, pki, identity, (node, parent), horizon).await
+}
+
+/// [`greet`], stating `horizon` in the hello.
+pub async fn greet_with(
+    addr: &str,
+    server: &str,
+    pki: &Pki,
+    identity: &(PathBuf, PathBuf),
+    (node, parent): (u32, u32),
+    horizon: wuji_model::routing::Horizon,
+) -> String {
     let ch = endpoint(addr, server, &pki.ca_path(), Some(identity))
         .connect()
         .await
@@ -202,7 +215,7 @@ pub async fn greet(
             min_protocol_version: 1,
             node,
             parent,
-            horizon: wuji_model::routing::Horizon::default().to_wire(),
+            horizon: horizon.to_wire(),
             ..Default::default()
         })),
     };

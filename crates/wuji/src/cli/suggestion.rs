@@ -246,6 +246,19 @@ pub enum Command {
         #[arg(long)]
         after: Option<String>,
     },
+    /// 下钻: the suggestions that the congress REGION below this node holds,
+    /// asked through the tree (each node on the way relays): the detail
+    /// beyond this node's routing horizon, which it counts but does not hold.
+    Drill {
+        /// The region whose node answers (a code below this node).
+        region: String,
+        /// Page size.
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+        /// Continue after this token.
+        #[arg(long)]
+        after: Option<String>,
+    },
 }
 
 fn id_of(s: &str) -> anyhow::Result<Option<pb::RecordId>> {
@@ -475,6 +488,21 @@ pub async fn run(opts: &ClientOpts, cmd: Command) -> anyhow::Result<()> {
                 page: page(limit, &after),
             };
             let list = c.list_suggestions(req).await?.into_inner();
+            output::list(out, &list, COLUMNS);
+            return Ok(());
+        }
+        Command::Drill {
+            region,
+            limit,
+            after,
+        } => {
+            let req = pb::DrillDownRequest {
+                region: code(&region)?,
+                kind: pb::RecordKind::Suggestion as i32,
+                page: page(limit, &after),
+            };
+            let mut n = pb::node_client::NodeClient::new(channel(opts).await?);
+            let list = n.drill_down(req).await?.into_inner();
             output::list(out, &list, COLUMNS);
             return Ok(());
         }

@@ -153,6 +153,10 @@ pub enum Step {
     Probe(pb::DigestProbe),
     /// Act on a verdict (this node is the child).
     Verdict(pb::DigestVerdict),
+    /// Answer or relay a drill-down question (this node is the child).
+    Drill(pb::DrillRequest),
+    /// A drill-down answer (this node is the parent).
+    Drilled(pb::DrillReply),
     /// The link ends with this error (after a refusal is sent, if `Some`).
     End(LinkError, Option<pb::SyncMessage>),
 }
@@ -439,6 +443,8 @@ impl LinkState {
             Some(Msg::KeepAlive(_)) => Step::Idle,
             Some(Msg::Probe(p)) if !child => Step::Probe(p),
             Some(Msg::Verdict(v)) if child => Step::Verdict(v),
+            Some(Msg::Drill(q)) if child => Step::Drill(q),
+            Some(Msg::Drilled(a)) if !child => Step::Drilled(a),
             Some(Msg::Refusal(r)) => Step::End(
                 LinkError::RefusedByPeer {
                     rule: r.rule,
@@ -446,7 +452,10 @@ impl LinkState {
                 },
                 None,
             ),
-            Some(Msg::Hello(_) | Msg::Probe(_) | Msg::Verdict(_)) | None => Step::End(
+            Some(
+                Msg::Hello(_) | Msg::Probe(_) | Msg::Verdict(_) | Msg::Drill(_) | Msg::Drilled(_),
+            )
+            | None => Step::End(
                 LinkError::Unexpected,
                 Some(refusal_message("protocol", "unexpected message".into())),
             ),
