@@ -319,7 +319,11 @@ impl Sim {
                 // Timed from before the write: the link may ship it before
                 // the acknowledgement is read here.
                 if c.level() == Level::Township && self.rng.chance(self.cfg.rates.trace) {
-                    self.wire.trace(id);
+                    let levels = match self.cfg.horizon {
+                        wuji_model::routing::Horizon::All => usize::MAX,
+                        wuji_model::routing::Horizon::Levels(n) => usize::from(n),
+                    };
+                    self.wire.trace(id, levels);
                 }
                 if self
                     .write(c, vec![wl::raise(id, wl::person(c, i), k)])

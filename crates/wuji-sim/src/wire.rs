@@ -37,7 +37,8 @@ struct Meter {
     by_kind: BTreeMap<&'static str, u64>,
     resets: u64,
     /// Traced writes: when they were written (simulated ms).
-    traced: HashMap<RecordId, u64>,
+    /// Traced writes: when, and how many levels above the home they go.
+    traced: HashMap<RecordId, (u64, usize)>,
     arrived: HashSet<(RecordId, Code)>,
     /// (receiver, ms from the write to its first arrival there).
     latencies: Vec<(Code, u64)>,
@@ -82,10 +83,12 @@ impl SimWire {
         self.meter.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Times `id`, written now, to each node it reaches.
-    pub fn trace(&self, id: RecordId) {
+    /// Times `id`, written now, to each node up to `levels` above its home
+    /// that it reaches (those it goes to as written, under the horizon; a
+    /// node above gets it only if it is escalated or supervised later).
+    pub fn trace(&self, id: RecordId, levels: usize) {
         let now = self.time.elapsed_ms();
-        self.meter().traced.insert(id, now);
+        self.meter().traced.insert(id, (now, levels));
     }
 
     /// What was measured so far.
@@ -144,9 +147,8 @@ impl Wire for SimWire {
                 else {
                     continue;
                 };
-                if let Some(at) = m.traced.get(&id).copied()
-                    && to.contains(id.home)
-                    && to != id.home
+                if let Some((at, levels)) = m.traced.get(&id).copied()
+                    && id.home.ancestors().take(levels).any(|a| a == to)
                     && m.arrived.insert((id, to))
                 {
                     m.latencies.push((to, now.saturating_sub(at)));
