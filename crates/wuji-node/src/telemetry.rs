@@ -19,6 +19,12 @@ pub struct LinkInfo {
     pub connected: bool,
     /// Highest log sequence of this node the peer acknowledged.
     pub acked: u64,
+    /// Highest log sequence told to the peer on the current link (a batch
+    /// ending there was sent).
+    pub told: u64,
+    /// Highest log sequence the shipper has gone through on the current link
+    /// (entries after `told` held nothing for the peer).
+    pub shipped: u64,
     /// Record states sent to the peer since this node started.
     pub sent: u64,
     /// When the last batch from the peer arrived.
@@ -178,6 +184,30 @@ impl Telemetry {
     /// `peer` acknowledged this node's log up to `seq`.
     pub fn acked(&self, peer: Code, seq: u64) {
         self.on_link(peer, |e| e.acked = e.acked.max(seq));
+    }
+
+    /// The shipper to `peer` has gone through the log to `shipped`, and told
+    /// the peer up to `told`.
+    pub fn shipped(&self, peer: Code, shipped: u64, told: u64) {
+        self.on_link(peer, |e| {
+            e.shipped = shipped;
+            e.told = told;
+        });
+    }
+
+    /// How far `peer` has all of this node's log that is for it: everything
+    /// the shipper went through once all it told is acknowledged, else what
+    /// is acknowledged.
+    pub fn settled(&self, peer: Code) -> u64 {
+        self.link(peer)
+            .map(|e| {
+                if e.acked >= e.told {
+                    e.acked.max(e.shipped)
+                } else {
+                    e.acked
+                }
+            })
+            .unwrap_or(0)
     }
 
     /// A digest check was started on the link to `peer`.

@@ -121,6 +121,7 @@ impl Wire for SimWire {
         let kind = match &msg.msg {
             Some(Msg::Hello(_)) => "hello",
             Some(Msg::Batch(b)) if b.repair => "repair",
+            Some(Msg::Batch(b)) if b.records.is_empty() => "checkpoint",
             Some(Msg::Batch(_)) => "batch",
             Some(Msg::Ack(_)) => "ack",
             Some(Msg::KeepAlive(_)) => "keep_alive",

@@ -181,11 +181,10 @@ pub async fn prober(ctx: LinkCtx, peer: Code, tx: Outbound) -> Result<(), Error>
     loop {
         let now = tokio::time::Instant::now().into_std();
         tokio::time::sleep(LinkState::probe_wait(ctx.conf.check_every, now, last_check)).await;
-        let (acked, received) = ctx
-            .telemetry
-            .link(peer)
-            .map(|e| (e.acked, e.last_received))
-            .unwrap_or_default();
+        // Entries that held nothing for the parent are not acknowledged one by
+        // one: all is acknowledged once what was told is.
+        let acked = ctx.telemetry.settled(peer);
+        let received = ctx.telemetry.link(peer).and_then(|e| e.last_received);
         // tokio's clock: virtual under a paused runtime (the simulator).
         let now = tokio::time::Instant::now().into_std();
         if !LinkState::probe_due(

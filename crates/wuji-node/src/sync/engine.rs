@@ -108,9 +108,21 @@ async fn end(ctx: &LinkCtx, tx: &Outbound, step: Step) -> Result<(), Error> {
 }
 
 /// Ships this node's log to the peer from its checkpoint, then every new commit.
+///
+/// A slice with nothing for the peer is not sent at once: the next batch with
+/// records carries its checkpoint, or, when the link is quiet for the
+/// keep-alive period, an empty batch does in place of the keep-alive. (Each
+/// commit at a parent used to send every child a batch: 386,540 of the
+/// 417,103 batches of the simulator's city month held no record. A restart
+/// meanwhile only costs a rescan of entries that hold nothing for the peer.)
 async fn ship(ctx: &LinkCtx, state: &LinkState, from: u64, tx: &Outbound) -> Result<(), Error> {
     let mut from = from;
     let mut seq = ctx.committer.watch();
+    // The slices with nothing for the peer not yet told (from, to).
+    let mut owed: Option<(u64, u64)> = None;
+    let peer = state.peer().ok_or(LinkError::Unexpected)?;
+    let mut told = from;
+    ctx.telemetry.shipped(peer, from, told);
     loop {
         // Only what the committer announced as flushed leaves the node: an
         // entry read between the committer's append and its flush could be
@@ -118,6 +130,7 @@ async fn ship(ctx: &LinkCtx, state: &LinkState, from: u64, tx: &Outbound) -> Res
         let durable = *seq.borrow_and_update();
         let entries = durable_window(&ctx.layout, from, durable)?;
         if entries.is_empty() {
+            let wait = ctx.conf.keep_alive;
             tokio::select! {
                 biased;
                 changed = seq.changed() => {
@@ -125,17 +138,43 @@ async fn ship(ctx: &LinkCtx, state: &LinkState, from: u64, tx: &Outbound) -> Res
                         return Ok(()); // the node is stopping
                     }
                 }
-                _ = tokio::time::sleep(ctx.conf.keep_alive) => {
-                    let ka = pb::SyncMessage { msg: Some(Msg::KeepAlive(pb::KeepAlive { hlc: 0 })) };
-                    send(tx, ka).await?;
-                }
+                _ = tokio::time::sleep(wait) => match owed.take() {
+                    Some((f, t)) => {
+                        send(tx, empty_batch(f, t)).await?;
+                        told = t;
+                        ctx.telemetry.shipped(peer, from, told);
+                    }
+                    None => {
+                        let ka = pb::SyncMessage { msg: Some(Msg::KeepAlive(pb::KeepAlive { hlc: 0 })) };
+                        send(tx, ka).await?;
+                    }
+                },
             }
             continue;
         }
         for slice in state.plan(&entries, from) {
-            send_slice(ctx, state, tx, &slice.ids, slice.from, slice.to).await?;
+            if send_slice(ctx, state, tx, &slice.ids, slice.from, slice.to).await? {
+                owed = None;
+                told = slice.to;
+            } else {
+                owed = Some((owed.map_or(slice.from, |o| o.0), slice.to));
+            }
             from = slice.to;
+            ctx.telemetry.shipped(peer, from, told);
         }
+    }
+}
+
+/// A batch that only moves the peer's checkpoint of this node to `to`.
+fn empty_batch(from: u64, to: u64) -> pb::SyncMessage {
+    pb::SyncMessage {
+        msg: Some(Msg::Batch(pb::Batch {
+            from_seq: from,
+            to_seq: to,
+            records: Vec::new(),
+            repair: false,
+            certificates: Vec::new(),
+        })),
     }
 }
 
@@ -153,7 +192,8 @@ pub(crate) fn durable_window(
     Ok(entries)
 }
 
-/// Sends the current state of `ids` as the slice `from..to` of the log.
+/// Sends the current state of `ids` as the slice `from..to` of the log;
+/// false (nothing sent) if none of it is for the peer.
 async fn send_slice(
     ctx: &LinkCtx,
     state: &LinkState,
@@ -161,7 +201,7 @@ async fn send_slice(
     ids: &BTreeSet<RecordId>,
     from: u64,
     to: u64,
-) -> Result<(), Error> {
+) -> Result<bool, Error> {
     let peer = state.peer().ok_or(LinkError::Unexpected)?;
     let mut records = Vec::with_capacity(ids.len());
     for id in ids {
@@ -174,6 +214,9 @@ async fn send_slice(
         if let Some(r) = routing::for_recipient(&s.record, peer, ctx.conf.horizon) {
             records.push(record_to_signed_state(&r, &s.signatures));
         }
+    }
+    if records.is_empty() {
+        return Ok(false);
     }
     let certificates = ctx.certs_for(peer, &records);
     ctx.telemetry.sent(peer, records.len() as u64);
@@ -196,7 +239,7 @@ async fn send_slice(
         send(tx, batch).await?;
         tracing::debug!(%peer, from, to = upto, records = n, "sent batch");
     }
-    Ok(())
+    Ok(true)
 }
 
 /// Learns the certificates of a batch, then decodes and checks its records.
