@@ -120,15 +120,17 @@ pub fn recount_subtree<'a>(
     rules: &Rules,
     holder: Code,
 ) -> BTreeMap<String, i64> {
+    sum(records
+        .into_iter()
+        .filter(|r| r.id.kind != RecordKind::Summary && holder.contains(r.id.home))
+        .map(|r| own_counts_of(r, rules, holder)))
+}
+
+/// The sum of counts, as a map without zeros.
+fn sum(parts: impl Iterator<Item = BTreeMap<String, i64>>) -> BTreeMap<String, i64> {
     let mut total = BTreeMap::new();
-    for r in records {
-        if r.id.kind != RecordKind::Summary && holder.contains(r.id.home) {
-            add_difference(
-                &mut total,
-                &BTreeMap::new(),
-                &own_counts_of(r, rules, holder),
-            );
-        }
+    for p in parts {
+        add_difference(&mut total, &BTreeMap::new(), &p);
     }
     total
 }
@@ -238,15 +240,7 @@ pub fn recount<'a>(
     rules: &Rules,
     holder: Code,
 ) -> BTreeMap<String, i64> {
-    let mut total = BTreeMap::new();
-    for r in records {
-        add_difference(
-            &mut total,
-            &BTreeMap::new(),
-            &contribution(r, rules, holder),
-        );
-    }
-    total
+    sum(records.into_iter().map(|r| contribution(r, rules, holder)))
 }
 
 /// The delta that sets the node's summary record `current` to exactly `full`

@@ -148,9 +148,19 @@ impl Layout {
 
     /// [`Layout::exact_digest`] of what the link parent is entitled to.
     pub fn parent_exact_digest(&self, scope: Code, kind: u8) -> Result<ScopeDigest, Error> {
-        let mut sd = self.parent_digest_of_kind(scope, kind)?;
+        self.exact_of(scope, kind, Self::parent_digest_of_kind)
+    }
+
+    /// `of_kind` of `scope` less `of_kind` of each region below it.
+    fn exact_of(
+        &self,
+        scope: Code,
+        kind: u8,
+        of_kind: fn(&Self, Code, u8) -> Result<ScopeDigest, Error>,
+    ) -> Result<ScopeDigest, Error> {
+        let mut sd = of_kind(self, scope, kind)?;
         for sub in self.sub_scopes(scope, kind)? {
-            let d = self.parent_digest_of_kind(sub, kind)?;
+            let d = of_kind(self, sub, kind)?;
             sd.digest.toggle(&d.digest);
             sd.records = sd.records.wrapping_sub(d.records);
         }
@@ -301,13 +311,7 @@ impl Layout {
     /// The digest of the records of kind byte `kind` homed exactly at `scope`
     /// (its region without the regions below it).
     pub fn exact_digest(&self, scope: Code, kind: u8) -> Result<ScopeDigest, Error> {
-        let mut sd = self.scope_digest_of_kind(scope, kind)?;
-        for sub in self.sub_scopes(scope, kind)? {
-            let d = self.scope_digest_of_kind(sub, kind)?;
-            sd.digest.toggle(&d.digest);
-            sd.records = sd.records.wrapping_sub(d.records);
-        }
-        Ok(sd)
+        self.exact_of(scope, kind, Self::scope_digest_of_kind)
     }
 
     /// Builds the scope digests from the stored records if this store has none
