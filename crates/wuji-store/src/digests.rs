@@ -179,22 +179,11 @@ impl Layout {
             return Ok(0);
         }
         let mut changes = DigestChanges::default();
-        let mut after: Option<Vec<u8>> = None;
-        let mut n = 0u64;
-        loop {
-            let page = self.records(&[], after.as_deref(), 1024)?;
-            let last = page.len() < 1024;
-            for s in page {
-                after = Some(record_key(&s.record.id).to_vec());
-                if hidden(&s.record) {
-                    changes.hidden(None, Some(&s.record));
-                }
-                n += 1;
+        let n = self.each_record(|r| {
+            if hidden(r) {
+                changes.hidden(None, Some(r));
             }
-            if last {
-                break;
-            }
-        }
+        })?;
         let mut batch = Batch::default();
         for (k, _) in self.kv().scan(&[HIDDEN], None, usize::MAX)? {
             batch.delete(k);
@@ -208,6 +197,24 @@ impl Layout {
         self.kv().apply(puts)?;
         self.kv().flush()?;
         Ok(n)
+    }
+
+    /// Calls `f` with every stored record, a page at a time; returns how many.
+    fn each_record(&self, mut f: impl FnMut(&Record)) -> Result<u64, Error> {
+        let mut after: Option<Vec<u8>> = None;
+        let mut n = 0u64;
+        loop {
+            let page = self.records(&[], after.as_deref(), 1024)?;
+            let last = page.len() < 1024;
+            for s in page {
+                after = Some(record_key(&s.record.id).to_vec());
+                f(&s.record);
+                n += 1;
+            }
+            if last {
+                return Ok(n);
+            }
+        }
     }
 
     fn read_digest(&self, k: Vec<u8>) -> Result<ScopeDigest, Error> {
@@ -321,20 +328,7 @@ impl Layout {
             return Ok(0);
         }
         let mut changes = DigestChanges::default();
-        let mut after: Option<Vec<u8>> = None;
-        let mut n = 0u64;
-        loop {
-            let page = self.records(&[], after.as_deref(), 1024)?;
-            let last = page.len() < 1024;
-            for s in page {
-                after = Some(record_key(&s.record.id).to_vec());
-                changes.record(None, &s.record);
-                n += 1;
-            }
-            if last {
-                break;
-            }
-        }
+        let n = self.each_record(|r| changes.record(None, r))?;
         let mut batch = Batch::default();
         for (k, _) in self.kv().scan(&[DIGEST], None, usize::MAX)? {
             batch.delete(k);

@@ -120,19 +120,7 @@ async fn replication_across_five_levels_in_separate_processes() {
     //     county reaches the city but not the province, which counts it in
     //     the city's summary; a 督办 from the province brings it up in full.
     f.enrol(town, "YH-009").await;
-    let mut t = SuggestionsClient::new(f.ch(town).await);
-    let oid = t
-        .submit(pb::SubmitRequest {
-            lead: "YH-009".into(),
-            title: "老旧小区加装电梯".into(),
-            text: "x".into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .view["id"]
-        .clone();
+    let oid = f.submit(town, "YH-009", "老旧小区加装电梯").await;
     let city_count = || async {
         NodeClient::new(f.ch("320000").await)
             .status(pb::StatusRequest {})
@@ -150,13 +138,14 @@ async fn replication_across_five_levels_in_separate_processes() {
     })
     .await;
     let before = city_count().await;
-    t.escalate(pb::ForwardRequest {
-        id: rid(&oid),
-        to: 320_114,
-        reason: "涉及区级规划".into(),
-    })
-    .await
-    .unwrap();
+    SuggestionsClient::new(f.ch(town).await)
+        .escalate(pb::ForwardRequest {
+            id: rid(&oid),
+            to: 320_114,
+            reason: "涉及区级规划".into(),
+        })
+        .await
+        .unwrap();
     eventually("the city holds it, handled at the county", || async {
         f.suggestion("320100", &oid)
             .await
@@ -366,19 +355,7 @@ async fn replication_across_five_levels_in_separate_processes() {
 
     // 5. Skipped levels: 东城区 sits directly under 北京市; 东莞's town under 东莞市.
     f.enrol("110101", "BJ-1").await;
-    let mut d = SuggestionsClient::new(f.ch("110101").await);
-    let bid = d
-        .submit(pb::SubmitRequest {
-            lead: "BJ-1".into(),
-            title: "胡同停车".into(),
-            text: "x".into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .view["id"]
-        .clone();
+    let bid = f.submit("110101", "BJ-1", "胡同停车").await;
     eventually("the municipality sees 东城区's suggestion", || async {
         f.suggestion("110000", &bid).await.is_some()
     })

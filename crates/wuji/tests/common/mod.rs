@@ -173,6 +173,22 @@ impl Federation {
             .collect()
     }
 
+    /// Submits a suggestion at `code` led by `lead`; its id.
+    pub async fn submit(&self, code: &str, lead: &str, title: &str) -> String {
+        SuggestionsClient::new(self.ch(code).await)
+            .submit(pb::SubmitRequest {
+                lead: lead.into(),
+                title: title.into(),
+                text: "x".into(),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .view["id"]
+            .clone()
+    }
+
     /// Every suggestion `code` holds, page by page.
     pub async fn all_suggestions(&self, code: &str) -> Vec<BTreeMap<String, String>> {
         let mut s = SuggestionsClient::new(self.ch(code).await);
