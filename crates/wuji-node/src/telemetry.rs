@@ -155,6 +155,8 @@ impl Telemetry {
         e.role = role;
         e.connected = true;
         e.acked = acked;
+        e.told = acked;
+        e.shipped = acked;
         e.certs_sent.clear();
         LinkDown {
             telemetry: self.clone(),
