@@ -161,6 +161,10 @@ pub fn rule_zh(rule: &str) -> Option<&'static str> {
         "client-for-another-node" => "此客户端证书不属于本节点",
         "reader-may-not-write" => "只读证书不能写入",
         "message-size" => "消息过大",
+        "kind" => "记录种类有误",
+        "drill-outside-region" => "只能下钻本行政区域内的下级",
+        "drill-unanswered" => "下级没有答复（通往该地区的连接未建立或超时）",
+        "drill-answer" => "下级的答复无法解读",
         _ => return None,
     })
 }

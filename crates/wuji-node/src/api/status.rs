@@ -63,10 +63,14 @@ impl pb::node_server::Node for Service {
             .await
             .map_err(Status::from)?;
         if !answer.error.is_empty() {
-            return Err(wuji_proto::refusal(
+            let zh = wuji_proto::rule_zh("drill-unanswered")
+                .map(|lead| format!("{lead}：{}", answer.error))
+                .unwrap_or_default();
+            return Err(wuji_proto::refusal_zh(
                 tonic::Code::Unavailable,
                 "drill-unanswered",
                 answer.error,
+                zh,
             ));
         }
         let mut records = Vec::with_capacity(answer.records.len());
