@@ -45,15 +45,7 @@ async fn replication_across_five_levels_in_separate_processes() {
     )
     .await;
     let id = f.suggestions("320114").await[0]["id"].clone();
-    let mut county = SuggestionsClient::new(f.ch("320114").await);
-    county
-        .escalate(pb::ForwardRequest {
-            id: rid(&id),
-            to: 320_100,
-            reason: "跨区线路".into(),
-        })
-        .await
-        .unwrap();
+    f.escalate("320114", &id, 320_100, "跨区线路").await;
     eventually("the city handles it", || async {
         f.suggestion("320100", &id)
             .await
@@ -138,14 +130,7 @@ async fn replication_across_five_levels_in_separate_processes() {
     })
     .await;
     let before = city_count().await;
-    SuggestionsClient::new(f.ch(town).await)
-        .escalate(pb::ForwardRequest {
-            id: rid(&oid),
-            to: 320_114,
-            reason: "涉及区级规划".into(),
-        })
-        .await
-        .unwrap();
+    f.escalate(town, &oid, 320_114, "涉及区级规划").await;
     eventually("the city holds it, handled at the county", || async {
         f.suggestion("320100", &oid)
             .await

@@ -189,6 +189,18 @@ impl Federation {
             .clone()
     }
 
+    /// Escalates the suggestion `id` from `code`, its handler, to `to`.
+    pub async fn escalate(&self, code: &str, id: &str, to: u32, reason: &str) {
+        SuggestionsClient::new(self.ch(code).await)
+            .escalate(pb::ForwardRequest {
+                id: rid(id),
+                to,
+                reason: reason.into(),
+            })
+            .await
+            .unwrap();
+    }
+
     /// Every suggestion `code` holds, page by page.
     pub async fn all_suggestions(&self, code: &str) -> Vec<BTreeMap<String, String>> {
         let mut s = SuggestionsClient::new(self.ch(code).await);
