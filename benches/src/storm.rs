@@ -336,7 +336,7 @@ async fn digest_for(ch: &Channel, scope: Code, for_parent: bool) -> anyhow::Resu
 /// The summary of `of` held at `ch`, without the derived overdue count.
 async fn summary(ch: &Channel, of: Code) -> anyhow::Result<BTreeMap<String, u64>> {
     let st = pb::node_client::NodeClient::new(ch.clone())
-        .status(pb::StatusRequest {})
+        .status(pb::StatusRequest::default())
         .await?
         .into_inner();
     let s = if st.node == of.value() {

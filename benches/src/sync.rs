@@ -231,7 +231,7 @@ async fn until_agree(town: &str, county: &str, t: Instant) -> anyhow::Result<f64
 /// The township's link to its county: (states sent, digest checks, records repaired).
 async fn link_counts(addr: &str) -> anyhow::Result<(u64, u64, u64)> {
     let st = pb::node_client::NodeClient::new(client(addr).await?)
-        .status(pb::StatusRequest {})
+        .status(pb::StatusRequest::default())
         .await?
         .into_inner();
     let l = st

@@ -2,7 +2,8 @@
 //! seen by its handlers, supervisors and targets, the nodes between them and
 //! its home, and the ancestors of each within the horizon (every ancestor with
 //! `all`); siblings never see each other's suggestions; `down` reach covers
-//! exactly the anchor's subtree; personal fields never pass above the owner's
+//! exactly the anchor's subtree; a summary reaches the horizon above its node;
+//! personal fields never pass above the owner's
 //! parent; a node never sees a record homed below it that its child towards
 //! the home does not (what the link digests rely on).
 
@@ -224,6 +225,26 @@ proptest! {
         for c in sample.chain(siblings) {
             prop_assert_eq!(visible_to(&rec, c, h), down.contains(&c) || up.contains(&c), "{}", c);
         }
+    }
+
+    #[test]
+    fn a_summary_reaches_the_horizon_above_its_node_and_nothing_else(
+        node_i in any::<Index>(),
+        level in 1u8..5,
+        h in horizon(),
+        probes in proptest::collection::vec(any::<Index>(), 40),
+    ) {
+        let (t, all) = tree();
+        let node = pick(all, node_i, Level::ALL[usize::from(level)]);
+        let rec = Record::new(wuji_model::summary::id(node));
+        // Its node and the ancestors within the horizon (its parent, by
+        // default), which count it in their own; nothing below or beside.
+        let up = within(t, node, h);
+        let sample = probes.iter().map(|p| all[p.index(all.len())]);
+        for c in sample.chain(chain(t, node)).chain(t.children(node).iter().copied()) {
+            prop_assert_eq!(visible_to(&rec, c, h), up.contains(&c), "{} of {}", c, node);
+        }
+        nested(t, &rec, h)?;
     }
 
     #[test]

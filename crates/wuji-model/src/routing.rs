@@ -1,7 +1,8 @@
 //! Routing: which node sees which record, and which fields are stripped on the way
 //! (DESIGN.md §3). A record's full state flows up from its anchors as far as the
 //! federation's [`Horizon`] (by default the parent of each node that handles it;
-//! summaries and calendars go all the way); records with `down` reach flow into
+//! a summary to the parent of the node it describes, calendars all the way);
+//! records with `down` reach flow into
 //! the anchor's whole region; siblings never see each other's suggestions;
 //! personal fields stop at the owner's parent.
 
@@ -181,11 +182,14 @@ fn on_path(x: Code, y: Code, node: Code) -> bool {
 /// an anchor hold it (an escalation, a supervisor above, a transfer or an
 /// assignment's target below), and means a node never holds a record homed
 /// below it that its child towards the home does not (so the link digests
-/// compare like with like). Summaries and calendars go to every ancestor
-/// whatever the horizon: counts go all the way.
+/// compare like with like). A summary is anchored at the node it describes
+/// and so reaches the horizon above it (its parent, by default), which counts
+/// it in its own: counts go all the way, one level at a time, and an ancestor
+/// further up drills down for the breakdown. Calendars go to every node of
+/// their publisher's region whatever the horizon.
 pub fn visible_to(rec: &Record, node: Code, horizon: Horizon) -> bool {
     let horizon = match rec.id.kind {
-        RecordKind::Summary | RecordKind::Calendar => Horizon::All,
+        RecordKind::Calendar => Horizon::All,
         _ => horizon,
     };
     let home = rec.id.home;

@@ -90,9 +90,10 @@ pub fn contribution_adopting(
     }
 }
 
-/// A child's summary as counts of `holder`: everything but the counts per lead
-/// deputy and month (those stay with the deputy's own congress), with each
-/// handler folded to where the holder counts it.
+/// A child's summary as counts of `holder`, with each handler folded to where
+/// the holder counts it. (Counts per lead deputy and month, which summaries
+/// written before this version carry, are left out: they grew with every
+/// month and were rewritten with every change below.)
 pub fn from_child(child: &Record, holder: Code) -> BTreeMap<String, i64> {
     let mut m = BTreeMap::new();
     for (k, v) in counts(child) {
@@ -137,7 +138,9 @@ fn sum(parts: impl Iterator<Item = BTreeMap<String, i64>>) -> BTreeMap<String, i
 
 /// The counts one record adds to `holder`'s figures, whichever node holds it:
 /// by status, category, handler (folded by [`handled_in`]), class, rating and
-/// running deadline; per lead deputy and month only at its home.
+/// running deadline. Nothing keyed by deputy or month: a summary is rewritten
+/// with every change below it, so its size must not grow with time (a
+/// deputy's own congress holds the deputy's suggestions to count from).
 pub fn own_counts_of(rec: &Record, rules: &Rules, holder: Code) -> BTreeMap<String, i64> {
     let mut m = BTreeMap::new();
     let mut add = |k: String, v: i64| *m.entry(k).or_insert(0) += v;
@@ -167,16 +170,6 @@ pub fn own_counts_of(rec: &Record, rules: &Rules, holder: Code) -> BTreeMap<Stri
                 && let Some(d) = v.deadline
             {
                 add(format!("suggestion.deadline.{}", d.strftime("%Y%m%d")), 1);
-            }
-            if rec.id.home == holder
-                && let Some(o) = rec.origin(rec.id.home)
-                && let Some(d) = o.submitted_on.get()
-                && !o.lead.get().is_empty()
-            {
-                add(
-                    format!("deputy_month.{}.{}", o.lead.get(), d.strftime("%Y-%m")),
-                    1,
-                );
             }
             if let Some(o) = rec.origin(rec.id.home)
                 && !o.category.get().is_empty()
@@ -352,7 +345,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_suggestion_counts_its_handler_month_and_running_deadline() {
+    fn a_suggestion_counts_its_handler_and_running_deadline() {
         use crate::calendar::Calendar;
         use crate::suggestion::workflow::{self as wf, Draft};
         use crate::suggestion::{HandlingUnit, UnitRole};
@@ -388,11 +381,12 @@ mod tests {
         wuji_crdt::Merge::merge(&mut r, &d);
         let c = contribution(&r, &rules, r.id.home);
         assert_eq!(c.get("suggestion.handler.320114"), Some(&1));
-        assert_eq!(c.get("deputy_month.P-1.2026-03"), Some(&1));
+        // Nothing per deputy or month: a summary's size must not grow with time.
+        assert!(!c.keys().any(|k| k.contains("P-1") || k.contains("2026-03")));
         // A node above holding the record adds nothing for it: it counts it
         // through its child's summary.
         assert!(contribution(&r, &rules, Code::NATIONAL).is_empty());
-        // Above the deputy's congress the record counts, but not per deputy.
+        // Above, the record counts in the holder's own figures.
         let above = own_counts_of(&r, &rules, Code::NATIONAL);
         assert_eq!(above.get("suggestion.total"), Some(&1));
         // Above, the handler is counted in the holder's child region it lies in.
@@ -400,7 +394,6 @@ mod tests {
         let city = own_counts_of(&r, &rules, Code::parse("320100").unwrap());
         assert_eq!(city.get("suggestion.handler.320114"), Some(&1));
         assert!(!above.keys().any(|k| k == "suggestion.handler.320114"));
-        assert!(!above.keys().any(|k| k.starts_with("deputy_month.")));
         // The county's summary counts it in the city's figures the same way,
         // and only there (not the province's, whose child is the city).
         let at = Stamp::new(Hlc(9 << 16), WriterId::new(320_114, 0));

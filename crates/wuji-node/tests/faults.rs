@@ -268,7 +268,7 @@ async fn a_restored_node_that_wrote_past_its_old_checkpoint_is_repaired_by_the_d
     let city = restart("320100", city_dir, &city_addr, None).await;
     agree(&[&county.channel, &city.channel], 320_114, 18).await;
     let st = pb::node_client::NodeClient::new(county.channel.clone())
-        .status(pb::StatusRequest {})
+        .status(pb::StatusRequest::default())
         .await
         .unwrap()
         .into_inner();
@@ -469,7 +469,7 @@ async fn a_rebuilt_node_with_a_new_signing_key_keeps_its_old_sections_valid() {
     agree(&[&county.channel, &city.channel], 320_114, 8).await;
     for n in [&county, &city] {
         let st = pb::node_client::NodeClient::new(n.channel.clone())
-            .status(pb::StatusRequest {})
+            .status(pb::StatusRequest::default())
             .await
             .unwrap()
             .into_inner();
@@ -523,7 +523,7 @@ async fn a_difference_in_a_large_region_is_narrowed_before_anything_is_resent() 
     )
     .await;
     let st = pb::node_client::NodeClient::new(county.channel.clone())
-        .status(pb::StatusRequest {})
+        .status(pb::StatusRequest::default())
         .await
         .unwrap()
         .into_inner();

@@ -210,7 +210,7 @@ async fn a_parent_that_was_down_catches_up_and_writes_below_never_wait_for_it() 
     // And the city counts them, in the county's summary.
     eventually("the city counts every write", || async {
         pb::node_client::NodeClient::new(city.channel.clone())
-            .status(pb::StatusRequest {})
+            .status(pb::StatusRequest::default())
             .await
             .unwrap()
             .into_inner()
@@ -333,7 +333,7 @@ async fn catch_up_after_a_partition_sends_each_changed_record_once() {
     let county = TestNode::start_at(dir, cfg, &county_addr).await;
     let status = |ch: Channel| async move {
         pb::node_client::NodeClient::new(ch)
-            .status(pb::StatusRequest {})
+            .status(pb::StatusRequest::default())
             .await
             .unwrap()
             .into_inner()

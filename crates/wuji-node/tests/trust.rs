@@ -404,7 +404,7 @@ async fn a_child_refuses_a_parent_whose_certificate_is_revoked() {
     let city_ep = endpoint(&city.addr, "320100", &pki.ca_path(), Some(&city_op));
     assert_eq!(count(&city_ep).await, 0, "nothing reached a revoked parent");
     let st = pb::node_client::NodeClient::new(county.channel.clone())
-        .status(pb::StatusRequest {})
+        .status(pb::StatusRequest::default())
         .await
         .unwrap()
         .into_inner();

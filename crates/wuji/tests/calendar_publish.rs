@@ -99,7 +99,7 @@ async fn a_published_calendar_reaches_a_county_and_its_provisional_deadlines_are
     }
     // The county's status no longer calls that year provisional.
     let st = NodeClient::new(f.ch("320114").await)
-        .status(pb::StatusRequest {})
+        .status(pb::StatusRequest::default())
         .await
         .unwrap()
         .into_inner();

@@ -198,8 +198,11 @@ impl Committer {
                 "scope digests built for a store that had none"
             );
         }
+        // The routing rules' version is part of the tag: what is hidden from
+        // the parent changes with them as with the setting (r2: summaries
+        // follow the horizon).
         let tag = format!(
-            "{horizon}/{}",
+            "r2/{horizon}/{}",
             parent.map(|p| p.to_string()).unwrap_or_default()
         );
         let read =

@@ -85,6 +85,11 @@ impl Node {
         &self.inner.telemetry
     }
 
+    /// The federation's routing horizon, as this node was started with.
+    pub fn horizon(&self) -> wuji_model::routing::Horizon {
+        self.inner.links.conf.horizon
+    }
+
     /// Whether the node's API is served over TLS.
     pub fn tls(&self) -> bool {
         self.inner.tls

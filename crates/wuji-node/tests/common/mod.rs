@@ -192,7 +192,7 @@ pub async fn submit(ch: &Channel, title: &str) -> String {
 /// one from below), without the derived `suggestion.overdue` and `suggestion.due_soon`.
 pub async fn summary_of(ch: &Channel, of: u32) -> BTreeMap<String, u64> {
     let st = pb::node_client::NodeClient::new(ch.clone())
-        .status(pb::StatusRequest {})
+        .status(pb::StatusRequest::default())
         .await
         .unwrap()
         .into_inner();

@@ -170,7 +170,7 @@ pub async fn count(ep: &Endpoint) -> usize {
 
 pub async fn refusals(ep: &Endpoint) -> std::collections::BTreeMap<String, u64> {
     NodeClient::new(ep.connect().await.unwrap())
-        .status(pb::StatusRequest {})
+        .status(pb::StatusRequest::default())
         .await
         .unwrap()
         .into_inner()

@@ -1,5 +1,6 @@
-//! `wuji status`: this node's summary, the summary of every node below it that it
-//! holds, and the state and lag of its links.
+//! `wuji status`: this node's summary, the summaries it holds of the nodes
+//! below it (its children, with the default horizon), and the state and lag of
+//! its links; `--region` shows a region further below, drilled through the tree.
 
 use super::{ClientOpts, channel, output};
 use clap::Args;
@@ -9,6 +10,12 @@ use wuji_proto::pb::{self, node_client::NodeClient};
 /// Arguments of `wuji status`.
 #[derive(Debug, Args)]
 pub struct StatusArgs {
+    /// Show this region below the node instead (its summary and those of the
+    /// regions below it that its node holds), asked down the tree: how a level
+    /// sees past the nodes whose summaries it holds (its children, with the
+    /// default sync.horizon). E.g. `--region 320114` at the national node.
+    #[arg(long, value_name = "CODE")]
+    region: Option<String>,
     #[command(flatten)]
     opts: ClientOpts,
 }
@@ -85,7 +92,14 @@ fn zh_term(k: &str) -> String {
 pub async fn run(a: StatusArgs) -> anyhow::Result<()> {
     let out = a.opts.out();
     let r = NodeClient::new(channel(&a.opts).await?)
-        .status(pb::StatusRequest {})
+        .status(pb::StatusRequest {
+            region: match &a.region {
+                Some(c) => wuji_division::Code::parse(c)
+                    .map_err(|e| anyhow::anyhow!("--region {c}: {e}"))?
+                    .value(),
+                None => 0,
+            },
+        })
         .await?
         .into_inner();
     let own = r.own.clone().unwrap_or_default();

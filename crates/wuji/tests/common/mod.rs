@@ -243,7 +243,7 @@ impl Federation {
     /// A node's own summary counter (its subtree's figure).
     pub async fn own_count(&self, code: &str, key: &str) -> u64 {
         pb::node_client::NodeClient::new(self.ch(code).await)
-            .status(pb::StatusRequest {})
+            .status(pb::StatusRequest::default())
             .await
             .unwrap()
             .into_inner()
