@@ -15,7 +15,7 @@ use wuji_crdt::{Hlc, Stamp, WriterId};
 use wuji_division::{Code, Level, Tree};
 use wuji_model::calendar::Calendar;
 use wuji_model::deputy::{self, NewDeputy};
-use wuji_model::routing::{Horizon, for_recipient, visible_to};
+use wuji_model::routing::{Horizon, for_recipient, may_see, visible_to};
 use wuji_model::suggestion::workflow::{self as wf, Draft};
 use wuji_model::{Ctx, Record, RecordId, RecordKind, Rules, Uuid, assignment};
 
@@ -243,6 +243,7 @@ proptest! {
         let sample = probes.iter().map(|p| all[p.index(all.len())]);
         for c in sample.chain(chain(t, node)).chain(t.children(node).iter().copied()) {
             prop_assert_eq!(visible_to(&rec, c, h), up.contains(&c), "{} of {}", c, node);
+            prop_assert_eq!(may_see(&rec.id, c, h), up.contains(&c), "{} of {}: from the id", c, node);
         }
         nested(t, &rec, h)?;
     }

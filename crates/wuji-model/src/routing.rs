@@ -211,6 +211,17 @@ pub fn visible_to(rec: &Record, node: Code, horizon: Horizon) -> bool {
     })
 }
 
+/// False if no record with this id can be visible to `node` under `horizon`,
+/// judged from the id alone (exact for a summary, whose only anchor is its
+/// home; true for every other kind, whose anchors are in its sections): what
+/// a link checks before it reads a record to ship.
+pub fn may_see(id: &crate::RecordId, node: Code, horizon: Horizon) -> bool {
+    match id.kind {
+        RecordKind::Summary => steps_up(id.home, node).is_some_and(|s| horizon.covers(s)),
+        _ => true,
+    }
+}
+
 /// True if `node` may hold the personal fields of a section owned by `owner`: the
 /// owner itself, its parent, and nodes inside the owner's region; never above.
 pub fn may_hold_personal(owner: Code, node: Code) -> bool {

@@ -383,8 +383,11 @@ pub fn summary() -> impl Strategy<Value = SummarySection> {
         "assignment.pending",
     ])
     .prop_map(str::to_string);
-    (max(stamp()), merge_map(name, lww(0u64..100)))
-        .prop_map(|(at, counts)| SummarySection { at, counts })
+    let counts = proptest::collection::btree_map(name, 1u64..100, 0..3);
+    (max(stamp()), stamp(), counts).prop_map(|(at, written, counts)| SummarySection {
+        at,
+        counts: wuji_crdt::Lww::new(written, counts),
+    })
 }
 
 /// A published calendar section (its text need not parse: merge laws hold

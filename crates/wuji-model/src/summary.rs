@@ -8,20 +8,27 @@ use crate::suggestion::view;
 use crate::{Ctx, Error, Record, RecordId, RecordKind, Rules, Section, assignment, supervision};
 use std::collections::BTreeMap;
 use uuid::Uuid;
-use wuji_crdt::{Lww, Max, MergeMap, Stamp, merge_fields};
+use wuji_crdt::{Lww, Max, Stamp, merge_fields};
 use wuji_division::Code;
 
 /// The summary section, written only by the node it describes.
 ///
 /// Counters are keyed by a dotted name, e.g. `suggestion.status.closed` or
-/// `deputy.county.in_office`; each is a register the node overwrites.
+/// `deputy.county.in_office`. The node rewrites them all together, so they
+/// are one register: a counter that falls to zero leaves it (a register per
+/// counter kept every day's deadline bucket for ever, and a summary is
+/// rewritten with every change below it), and the record carries one stamp,
+/// not one per counter.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SummarySection {
     /// When the owner last wrote this section.
     pub at: Max<Stamp>,
-    /// Named counters.
-    pub counts: MergeMap<String, Lww<u64>>,
+    /// The named counters, none zero.
+    pub counts: Lww<Counts>,
 }
+
+/// A summary's counters by name.
+pub type Counts = BTreeMap<String, u64>;
 merge_fields!(SummarySection { at, counts });
 
 /// The id of a node's one summary record.
@@ -79,11 +86,7 @@ pub fn contribution_adopting(
     adopted: &[Code],
 ) -> BTreeMap<String, i64> {
     match rec.id.kind {
-        RecordKind::Summary
-            if rec.id.home.parent() == Some(holder) || adopted.contains(&rec.id.home) =>
-        {
-            from_child(rec, holder)
-        }
+        RecordKind::Summary if counts_as_child(rec, holder, adopted) => from_child(rec, holder),
         RecordKind::Summary => BTreeMap::new(),
         _ if rec.id.home == holder => own_counts_of(rec, rules, holder),
         _ => BTreeMap::new(),
@@ -100,16 +103,57 @@ pub fn from_child(child: &Record, holder: Code) -> BTreeMap<String, i64> {
         if k.starts_with("deputy_month.") || v == 0 {
             continue;
         }
-        let key = match k
-            .strip_prefix("suggestion.handler.")
-            .and_then(|c| Code::parse(c).ok())
-        {
-            Some(h) => format!("suggestion.handler.{}", handled_in(h, holder)),
-            None => k,
-        };
-        *m.entry(key).or_insert(0) += v as i64;
+        *m.entry(fold_handler(&k, holder)).or_insert(0) += v as i64;
     }
     m
+}
+
+/// True if `holder` counts the summary `rec` as a child's (its child's, or an
+/// adopted node's below a level that runs none).
+pub fn counts_as_child(rec: &Record, holder: Code, adopted: &[Code]) -> bool {
+    rec.id.kind == RecordKind::Summary
+        && (rec.id.home.parent() == Some(holder) || adopted.contains(&rec.id.home))
+}
+
+/// The change of `holder`'s counts when a child's summary goes from `before`
+/// to `now`: what `from_child(now) - from_child(before)` is, from the counters
+/// that changed only (a child's summary changes with every write below it,
+/// and most of its counters do not).
+pub fn child_change(before: Option<&Record>, now: &Record, holder: Code) -> BTreeMap<String, i64> {
+    fn section(r: &Record) -> Option<&Counts> {
+        r.summary(r.id.home).map(|s| s.counts.get())
+    }
+    let empty = Counts::new();
+    let old = before.and_then(section).unwrap_or(&empty);
+    let new = section(now).unwrap_or(&empty);
+    let mut m = BTreeMap::new();
+    let mut note = |k: &String, d: i64| {
+        if d != 0 && !k.starts_with("deputy_month.") {
+            *m.entry(fold_handler(k, holder)).or_insert(0) += d;
+        }
+    };
+    for (k, v) in new {
+        note(k, *v as i64 - old.get(k).map_or(0, |o| *o as i64));
+    }
+    for (k, v) in old {
+        if !new.contains_key(k) {
+            note(k, -(*v as i64));
+        }
+    }
+    m.retain(|_, v| *v != 0);
+    m
+}
+
+/// A child's counter name as `holder` counts it: a handler folded to where
+/// the holder counts it ([`handled_in`]), anything else as it is.
+fn fold_handler(k: &str, holder: Code) -> String {
+    match k
+        .strip_prefix("suggestion.handler.")
+        .and_then(|c| Code::parse(c).ok())
+    {
+        Some(h) => format!("suggestion.handler.{}", handled_in(h, holder)),
+        None => k.to_string(),
+    }
 }
 
 /// The counts `holder`'s summary holds for its subtree, recounted from the
@@ -255,27 +299,31 @@ pub fn restate(
     publish(ctx, current, &changes)
 }
 
-/// The delta that applies `changes` to the node's summary record `current`.
+/// The delta that applies `changes` to the node's summary record `current`:
+/// every counter, as the register is written whole.
 pub fn publish(
     ctx: &Ctx,
     current: Option<&Record>,
     changes: &BTreeMap<String, i64>,
 ) -> Result<Record, Error> {
     let rid = id(ctx.node);
-    let held = current.and_then(|r| r.summary(ctx.node));
-    let mut s = SummarySection {
-        at: Max(ctx.at),
-        ..SummarySection::default()
-    };
+    let mut counts: Counts = current
+        .and_then(|r| r.summary(ctx.node))
+        .map(|h| h.counts.get().clone())
+        .unwrap_or_default();
     for (k, d) in changes {
-        let now = held
-            .and_then(|h| h.counts.get(k))
-            .map(|l| *l.get() as i64)
-            .unwrap_or(0);
-        s.counts
-            .entry(k.clone())
-            .set(ctx.at, (now + d).max(0) as u64);
+        let now = counts.get(k).map_or(0, |v| *v as i64);
+        let next = (now + d).max(0) as u64;
+        if next == 0 {
+            counts.remove(k);
+        } else {
+            counts.insert(k.clone(), next);
+        }
     }
+    let s = SummarySection {
+        at: Max(ctx.at),
+        counts: Lww::new(ctx.at, counts),
+    };
     Ok(Record::delta(rid, ctx.node, Section::Summary(s)))
 }
 
@@ -331,12 +379,7 @@ pub fn own_counts(rows: &[(Code, &BTreeMap<String, u64>)], key: &str) -> Vec<u64
 /// The counters of a summary record as plain numbers.
 pub fn counts(rec: &Record) -> BTreeMap<String, u64> {
     rec.summary(rec.id.home)
-        .map(|s| {
-            s.counts
-                .iter()
-                .map(|(k, v)| (k.clone(), *v.get()))
-                .collect()
-        })
+        .map(|s| s.counts.get().clone())
         .unwrap_or_default()
 }
 
@@ -418,6 +461,66 @@ mod tests {
     }
 
     #[test]
+    fn a_childs_change_counts_what_a_recount_of_both_versions_differs_by() {
+        use crate::calendar::Calendar;
+        use wuji_crdt::{Hlc, Merge, WriterId};
+        let (rules, cal) = (Rules::default(), Calendar::builtin());
+        let county = Code::parse("320114").unwrap();
+        let cx = |t: u64| Ctx {
+            node: county,
+            at: Stamp::new(Hlc(t << 16), WriterId::new(county.value(), 0)),
+            today: jiff::civil::date(2026, 3, 3),
+            rules: &rules,
+            calendar: &cal,
+        };
+        let m = |kv: &[(&str, i64)]| -> BTreeMap<String, i64> {
+            kv.iter().map(|(k, v)| (k.to_string(), *v)).collect()
+        };
+        let v1 = publish(
+            &cx(1),
+            None,
+            &m(&[
+                ("suggestion.total", 3),
+                ("suggestion.handler.320114001", 2),
+                ("suggestion.handler.320114", 1),
+                ("suggestion.deadline.20260401", 2),
+                ("deputy_month.P-1.2026-03", 1),
+            ]),
+        )
+        .unwrap();
+        let mut v2 = v1.clone();
+        let d = publish(
+            &cx(2),
+            Some(&v1),
+            &m(&[
+                ("suggestion.total", 1),
+                ("suggestion.handler.320114001", -2),
+                ("suggestion.handler.320114002", 3),
+                ("suggestion.deadline.20260401", -2),
+                ("suggestion.status.closed", 1),
+            ]),
+        )
+        .unwrap();
+        v2.merge(&d);
+        let city = Code::parse("320100").unwrap();
+        for (before, now) in [(None, &v1), (Some(&v1), &v2), (Some(&v2), &v1)] {
+            let mut diff = BTreeMap::new();
+            add_difference(
+                &mut diff,
+                &before.map(|b| from_child(b, city)).unwrap_or_default(),
+                &from_child(now, city),
+            );
+            assert_eq!(child_change(before, now, city), diff);
+        }
+        // Two handlers below the county moved; at the city both are the county.
+        let c = child_change(Some(&v1), &v2, city);
+        assert_eq!(c.get("suggestion.handler.320114"), Some(&1));
+        assert_eq!(c.get("suggestion.deadline.20260401"), Some(&-2));
+        assert!(counts_as_child(&v2, city, &[]));
+        assert!(!counts_as_child(&v2, Code::parse("320000").unwrap(), &[]));
+    }
+
+    #[test]
     fn overdue_counts_the_deadline_buckets_before_today() {
         let c = BTreeMap::from([
             ("suggestion.deadline.20260301".to_string(), 2),
@@ -459,9 +562,11 @@ mod tests {
         assert_eq!(c.get("suggestion.total"), Some(&24));
         assert_eq!(
             c.get("deputy.total"),
-            Some(&0),
-            "a counter not recounted is zeroed"
+            None,
+            "a counter not recounted leaves the summary"
         );
+        // One register: the recount's counters, at its stamp.
+        assert_eq!(held.summary(node).unwrap().counts.at, ctx(2).at);
         assert_eq!(recount(std::iter::empty(), &rules, node), BTreeMap::new());
     }
 

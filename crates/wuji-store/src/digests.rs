@@ -20,8 +20,11 @@ use wuji_proto::{Digest, public_digest};
 
 const DIGEST: u8 = b'D';
 const HIDDEN: u8 = b'N';
-/// Meta key marking the digests as built for every stored record.
-const BUILT: &[u8] = b"digests";
+/// Meta key marking the digests as built for every stored record, with the
+/// canonical encoding's version (2: a summary's counters as one register):
+/// a store built under another is rebuilt at start, since a record's digest
+/// changes with its encoding.
+const BUILT: &[u8] = b"digests-2";
 /// Meta key naming what the hidden digests were built for.
 const HIDDEN_FOR: &[u8] = b"hidden-digests";
 
@@ -54,13 +57,18 @@ fn key_of(prefix: u8, scope: Code, kind: u8) -> Vec<u8> {
 /// The scope-digest change of a record going from `before` to `now` (either
 /// absent): its public digest toggled in or out, the count moved.
 fn change(before: Option<&Record>, now: Option<&Record>) -> ScopeDigest {
+    change_of(before.map(public_digest), now.map(public_digest))
+}
+
+/// [`change`] from the public digests, computed once by the caller.
+fn change_of(before: Option<Digest>, now: Option<Digest>) -> ScopeDigest {
     let mut d = ScopeDigest::default();
     if let Some(b) = before {
-        d.digest.toggle(&public_digest(b));
+        d.digest.toggle(&b);
         d.records = d.records.wrapping_sub(1);
     }
     if let Some(n) = now {
-        d.digest.toggle(&public_digest(n));
+        d.digest.toggle(&n);
         d.records = d.records.wrapping_add(1);
     }
     d
@@ -90,6 +98,27 @@ impl DigestChanges {
     /// Notes that a record went from `before` (absent if new) to `now`.
     pub fn record(&mut self, before: Option<&Record>, now: &Record) {
         add_to_scopes(&mut self.by_scope, now, &change(before, Some(now)));
+    }
+
+    /// [`record`](Self::record) and [`hidden`](Self::hidden) together, each
+    /// version's digest computed once (the committer's path: a node's summary
+    /// changes with every batch). `hidden` says whether a version is hidden
+    /// from the link parent; `None` when nothing is (no parent, horizon `all`).
+    pub fn record_hiding(
+        &mut self,
+        before: Option<&Record>,
+        now: &Record,
+        hidden: Option<&dyn Fn(&Record) -> bool>,
+    ) {
+        let (bd, nd) = (before.map(public_digest), public_digest(now));
+        add_to_scopes(&mut self.by_scope, now, &change_of(bd, Some(nd)));
+        if let Some(hide) = hidden {
+            let b = before.filter(|b| hide(b)).and(bd);
+            let n = hide(now).then_some(nd);
+            if b.is_some() || n.is_some() {
+                add_to_scopes(&mut self.hidden, now, &change_of(b, n));
+            }
+        }
     }
 
     /// Notes the same change among the records hidden from the link parent:
@@ -322,7 +351,8 @@ impl Layout {
     }
 
     /// Builds the scope digests from the stored records if this store has none
-    /// yet (a store written before they existed); returns how many records it read.
+    /// yet, or has them for another encoding (see `BUILT`); returns how many
+    /// records it read.
     pub fn ensure_digests(&self) -> Result<u64, Error> {
         if self.meta(BUILT)?.is_some() {
             return Ok(0);

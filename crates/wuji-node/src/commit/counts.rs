@@ -30,6 +30,11 @@ impl State {
             if t.now.id == sid {
                 continue;
             }
+            if summary::counts_as_child(&t.now, self.node, &self.adopted) {
+                let d = summary::child_change(t.before.as_ref(), &t.now, self.node);
+                summary::add_difference(&mut changes, &BTreeMap::new(), &d);
+                continue;
+            }
             let before = t
                 .before
                 .as_ref()

@@ -200,9 +200,10 @@ impl Committer {
         }
         // The routing rules' version is part of the tag: what is hidden from
         // the parent changes with them as with the setting (r2: summaries
-        // follow the horizon).
+        // follow the horizon; r3: digests of the encoding with a summary's
+        // counters as one register).
         let tag = format!(
-            "r2/{horizon}/{}",
+            "r3/{horizon}/{}",
             parent.map(|p| p.to_string()).unwrap_or_default()
         );
         let read =

@@ -38,12 +38,13 @@ impl State {
             let sigs = self.sign_own(t);
             self.layout
                 .put_record(&mut batch, &t.now, &sigs, seq_of[id], t.source);
-            digests.record(t.before.as_ref(), &t.now);
-            if self.parent.is_some() && self.horizon != Horizon::All {
-                let hide =
-                    |r: &&wuji_model::Record| super::hidden_from(r, self.parent, self.horizon);
-                digests.hidden(t.before.as_ref().filter(hide), Some(&t.now).filter(hide));
-            }
+            let hide = |r: &wuji_model::Record| super::hidden_from(r, self.parent, self.horizon);
+            let hides = self.parent.is_some() && self.horizon != Horizon::All;
+            digests.record_hiding(
+                t.before.as_ref(),
+                &t.now,
+                hides.then_some(&hide as &dyn Fn(&wuji_model::Record) -> bool),
+            );
             let old: BTreeSet<Vec<u8>> = t
                 .before
                 .as_ref()

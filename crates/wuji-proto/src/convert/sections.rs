@@ -438,26 +438,39 @@ pub(crate) fn report_from(p: pb::ItemReport) -> Result<ItemReport, Error> {
 pub(crate) fn summary_to(s: &SummarySection) -> pb::Summary {
     pb::Summary {
         at: at_to(&s.at),
-        counts: s
+        counts: Vec::new(),
+        stamp: Some(stamp_to(s.counts.at)),
+        values: s
             .counts
+            .get()
             .iter()
-            .map(|(name, v)| pb::Counter {
+            .map(|(name, v)| pb::Count {
                 name: name.clone(),
-                value: lww_to(v),
+                value: *v,
             })
             .collect(),
     }
 }
 
 pub(crate) fn summary_from(p: pb::Summary) -> Result<SummarySection, Error> {
-    let mut counts = MergeMap::default();
+    let mut stamp = stamp_from(p.stamp);
+    let mut values = std::collections::BTreeMap::new();
+    // The format before one register: the latest of the counters' stamps.
     for c in p.counts {
         let v: Lww<u64> = lww_from(c.value)?;
-        wuji_crdt::Merge::merge(counts.entry(c.name), &v);
+        stamp = stamp.max(v.at);
+        if *v.get() != 0 {
+            values.insert(c.name, *v.get());
+        }
+    }
+    for c in p.values {
+        if c.value != 0 {
+            values.insert(c.name, c.value);
+        }
     }
     Ok(SummarySection {
         at: at_from(p.at),
-        counts,
+        counts: Lww::new(stamp, values),
     })
 }
 

@@ -9,7 +9,7 @@ use crate::LinkError;
 use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
 use wuji_division::Code;
-use wuji_model::routing::Horizon;
+use wuji_model::routing::{self, Horizon};
 use wuji_model::{RecordId, RecordKind};
 use wuji_proto::PROTOCOL_VERSION;
 use wuji_proto::pb::{self, sync_message::Msg};
@@ -412,7 +412,12 @@ impl LinkState {
             while let Some((e, tail)) = rest.split_first() {
                 rest = tail;
                 if self.ships(e) {
-                    ids.extend(e.ids.iter().filter(|id| last.get(id) == Some(&e.seq)));
+                    ids.extend(e.ids.iter().filter(|id| {
+                        last.get(id) == Some(&e.seq)
+                            && self
+                                .peer()
+                                .is_none_or(|p| routing::may_see(id, p, self.conf.horizon))
+                    }));
                 }
                 to = e.seq;
                 if ids.len() >= BATCH_RECORDS {
