@@ -365,3 +365,99 @@ async fn catch_up_after_a_partition_sends_each_changed_record_once() {
         n.stop().await;
     }
 }
+
+/// Restarts `code` on its directory and address with the default horizon.
+async fn restart_narrowed(
+    code: &str,
+    dir: tempfile::TempDir,
+    addr: &str,
+    parent: Option<(&str, &str)>,
+) -> TestNode {
+    let mut cfg = wuji_node::Config::new(Code::parse(code).unwrap());
+    cfg.node.data_dir = dir.path().join("data");
+    cfg.parent = parent.map(|(c, a)| ParentConfig {
+        code: Code::parse(c).unwrap(),
+        addr: a.into(),
+    });
+    TestNode::start_at(dir, cfg, addr).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn narrowing_the_horizon_keeps_what_was_held_and_the_links_still_agree_without_repairs() {
+    use wuji_model::routing::Horizon;
+    let all = |c: &mut wuji_node::Config| c.sync.horizon = Horizon::All;
+    let city = TestNode::start("320100", all).await;
+    let (ca, pa) = (city.addr.clone(), Code::parse("320100").unwrap());
+    let county = TestNode::start("320114", move |c| {
+        all(c);
+        c.parent = Some(ParentConfig { code: pa, addr: ca });
+    })
+    .await;
+    let (ta, pt) = (county.addr.clone(), Code::parse("320114").unwrap());
+    let town = TestNode::start("320114001", move |c| {
+        all(c);
+        c.parent = Some(ParentConfig { code: pt, addr: ta });
+    })
+    .await;
+    // Under `all` the city holds the town's own opinion and its summary.
+    let first = submit(&town.channel, "加装电梯").await;
+    eventually("the city holds the town's opinion", || async {
+        seen(&city.channel, &first).await.is_some()
+    })
+    .await;
+    eventually("the city holds the town's summary", || async {
+        summary_of(&city.channel, 320_114_001)
+            .await
+            .contains_key("suggestion.total")
+    })
+    .await;
+
+    // Every node restarts with the default horizon, 1.
+    let addrs = (city.addr.clone(), county.addr.clone(), town.addr.clone());
+    let (town_dir, county_dir, city_dir) =
+        (town.stop().await, county.stop().await, city.stop().await);
+    let city = restart_narrowed("320100", city_dir, &addrs.0, None).await;
+    let county = restart_narrowed("320114", county_dir, &addrs.1, Some(("320100", &addrs.0))).await;
+    let town = restart_narrowed("320114001", town_dir, &addrs.2, Some(("320114", &addrs.1))).await;
+    let second = submit(&town.channel, "修路").await;
+    eventually("the county has the new opinion", || async {
+        seen(&county.channel, &second).await.is_some()
+    })
+    .await;
+    // The county checks its link: the city holds what it is entitled to, so
+    // the digests agree and nothing is resent, although the city keeps what
+    // it held before (nothing is lost; it is just no longer updated).
+    let up = || async {
+        pb::node_client::NodeClient::new(county.channel.clone())
+            .status(pb::StatusRequest::default())
+            .await
+            .unwrap()
+            .into_inner()
+            .links
+            .into_iter()
+            .find(|l| l.peer == 320_100)
+    };
+    eventually("the county checked its link to the city", || async {
+        up().await.is_some_and(|l| l.connected && l.checks >= 1)
+    })
+    .await;
+    let all_kinds = wuji_proto::pb::RecordKind::Unspecified;
+    let child_says =
+        wuji_node::test_util::digest_for(&county.channel, 320_114, all_kinds, true).await;
+    let parent_has =
+        wuji_node::test_util::digest_for(&city.channel, 320_114, all_kinds, false).await;
+    assert_eq!(child_says, parent_has, "the link's two ends agree");
+    let l = up().await.unwrap();
+    assert_eq!(l.repaired, 0, "nothing resent on the narrowed link: {l:?}");
+    assert!(
+        seen(&city.channel, &first).await.is_some(),
+        "kept at the city"
+    );
+    assert!(
+        seen(&city.channel, &second).await.is_none(),
+        "beyond the new horizon"
+    );
+    for n in [town, county, city] {
+        n.stop().await;
+    }
+}

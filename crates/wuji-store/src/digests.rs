@@ -11,6 +11,11 @@
 //! not entitled to (detail below the routing horizon): a child compares with
 //! its parent the digests of what both hold, `D` less `N`. Rebuilt whenever
 //! what counts as hidden changes (another horizon or parent).
+//!
+//! And under `S`, the same for the records the node holds but is no longer
+//! entitled to itself (kept, not updated, after the horizon was narrowed): a
+//! parent answers its child's probe with the digests of what it holds there
+//! less these, so such records do not make a link repair for ever.
 
 use crate::layout::{hex, prefixed, record_key};
 use crate::{Batch, Error, Layout};
@@ -20,6 +25,7 @@ use wuji_proto::{Digest, public_digest};
 
 const DIGEST: u8 = b'D';
 const HIDDEN: u8 = b'N';
+const STALE: u8 = b'S';
 /// Meta key marking the digests as built for every stored record, with the
 /// canonical encoding's version (2: a summary's counters as one register):
 /// a store built under another is rebuilt at start, since a record's digest
@@ -92,6 +98,17 @@ pub struct DigestChanges {
     by_scope: BTreeMap<(Code, u8), ScopeDigest>,
     /// The same for the records hidden from the link parent.
     hidden: BTreeMap<(Code, u8), ScopeDigest>,
+    /// The same for the records the node is not entitled to itself.
+    stale: BTreeMap<(Code, u8), ScopeDigest>,
+}
+
+/// What the committer says of a record's versions besides its digest: hidden
+/// from the link parent, or not entitled here (stale).
+pub struct Subsets<'a> {
+    /// Hidden from the link parent (`None`: nothing is, no parent or `all`).
+    pub hidden: Option<&'a dyn Fn(&Record) -> bool>,
+    /// Not entitled to the node itself.
+    pub stale: &'a dyn Fn(&Record) -> bool,
 }
 
 impl DigestChanges {
@@ -100,25 +117,23 @@ impl DigestChanges {
         add_to_scopes(&mut self.by_scope, now, &change(before, Some(now)));
     }
 
-    /// [`record`](Self::record) and [`hidden`](Self::hidden) together, each
+    /// [`record`](Self::record) and the subsets a version is in, each
     /// version's digest computed once (the committer's path: a node's summary
-    /// changes with every batch). `hidden` says whether a version is hidden
-    /// from the link parent; `None` when nothing is (no parent, horizon `all`).
-    pub fn record_hiding(
-        &mut self,
-        before: Option<&Record>,
-        now: &Record,
-        hidden: Option<&dyn Fn(&Record) -> bool>,
-    ) {
+    /// changes with every batch).
+    pub fn record_in(&mut self, before: Option<&Record>, now: &Record, subsets: &Subsets<'_>) {
         let (bd, nd) = (before.map(public_digest), public_digest(now));
         add_to_scopes(&mut self.by_scope, now, &change_of(bd, Some(nd)));
-        if let Some(hide) = hidden {
-            let b = before.filter(|b| hide(b)).and(bd);
-            let n = hide(now).then_some(nd);
+        let subset = |map: &mut BTreeMap<(Code, u8), ScopeDigest>, is: &dyn Fn(&Record) -> bool| {
+            let b = before.filter(|b| is(b)).and(bd);
+            let n = is(now).then_some(nd);
             if b.is_some() || n.is_some() {
-                add_to_scopes(&mut self.hidden, now, &change_of(b, n));
+                add_to_scopes(map, now, &change_of(b, n));
             }
+        };
+        if let Some(hide) = subsets.hidden {
+            subset(&mut self.hidden, hide);
         }
+        subset(&mut self.stale, subsets.stale);
     }
 
     /// Notes the same change among the records hidden from the link parent:
@@ -136,10 +151,12 @@ impl DigestChanges {
             sd.combine(&change);
             batch.put(key(scope, kind), encode(&sd));
         }
-        for ((scope, kind), change) in self.hidden {
-            let mut sd = layout.read_digest(key_of(HIDDEN, scope, kind))?;
-            sd.combine(&change);
-            batch.put(key_of(HIDDEN, scope, kind), encode(&sd));
+        for (prefix, map) in [(HIDDEN, self.hidden), (STALE, self.stale)] {
+            for ((scope, kind), change) in map {
+                let mut sd = layout.read_digest(key_of(prefix, scope, kind))?;
+                sd.combine(&change);
+                batch.put(key_of(prefix, scope, kind), encode(&sd));
+            }
         }
         Ok(())
     }
@@ -175,6 +192,21 @@ impl Layout {
         Ok(sd)
     }
 
+    /// The digest of the records of kind byte `kind` homed inside `scope` that
+    /// this node holds and is entitled to: what a parent answers a probe with.
+    pub fn own_digest_of_kind(&self, scope: Code, kind: u8) -> Result<ScopeDigest, Error> {
+        let mut sd = self.scope_digest_of_kind(scope, kind)?;
+        let s = self.read_digest(key_of(STALE, scope, kind))?;
+        sd.digest.toggle(&s.digest);
+        sd.records = sd.records.wrapping_sub(s.records);
+        Ok(sd)
+    }
+
+    /// [`Layout::exact_digest`] of what this node is entitled to.
+    pub fn own_exact_digest(&self, scope: Code, kind: u8) -> Result<ScopeDigest, Error> {
+        self.exact_of(scope, kind, Self::own_digest_of_kind)
+    }
+
     /// [`Layout::exact_digest`] of what the link parent is entitled to.
     pub fn parent_exact_digest(&self, scope: Code, kind: u8) -> Result<ScopeDigest, Error> {
         self.exact_of(scope, kind, Self::parent_digest_of_kind)
@@ -196,13 +228,15 @@ impl Layout {
         Ok(sd)
     }
 
-    /// Rebuilds the hidden digests (see the module) unless they were built
-    /// for `tag` (naming the horizon and the parent); `hidden` says whether
-    /// the link parent is not entitled to a record. Returns the records read.
+    /// Rebuilds the hidden and stale digests (see the module) unless they
+    /// were built for `tag` (naming the horizon and the parent); `hidden` says
+    /// whether the link parent is not entitled to a record, `stale` whether
+    /// this node is not. Returns the records read.
     pub fn ensure_hidden_digests(
         &self,
         tag: &[u8],
         hidden: &dyn Fn(&Record) -> bool,
+        stale: &dyn Fn(&Record) -> bool,
     ) -> Result<u64, Error> {
         if self.meta(HIDDEN_FOR)?.as_deref() == Some(tag) {
             return Ok(0);
@@ -212,15 +246,22 @@ impl Layout {
             if hidden(r) {
                 changes.hidden(None, Some(r));
             }
+            if stale(r) {
+                add_to_scopes(&mut changes.stale, r, &change(None, Some(r)));
+            }
         })?;
         let mut batch = Batch::default();
-        for (k, _) in self.kv().scan(&[HIDDEN], None, usize::MAX)? {
-            batch.delete(k);
+        for prefix in [HIDDEN, STALE] {
+            for (k, _) in self.kv().scan(&[prefix], None, usize::MAX)? {
+                batch.delete(k);
+            }
         }
         self.kv().apply(batch)?;
         let mut puts = Batch::default();
-        for ((scope, kind), sd) in changes.hidden {
-            puts.put(key_of(HIDDEN, scope, kind), encode(&sd));
+        for (prefix, map) in [(HIDDEN, changes.hidden), (STALE, changes.stale)] {
+            for ((scope, kind), sd) in map {
+                puts.put(key_of(prefix, scope, kind), encode(&sd));
+            }
         }
         self.put_meta(&mut puts, HIDDEN_FOR, tag.to_vec());
         self.kv().apply(puts)?;
@@ -269,6 +310,12 @@ impl Layout {
     /// The digest of the records homed inside `scope`, of one kind byte or of all.
     pub fn scope_digest(&self, scope: Code, kind: Option<u8>) -> Result<ScopeDigest, Error> {
         self.sum_kinds(scope, kind, Self::scope_digest_of_kind)
+    }
+
+    /// [`Layout::scope_digest`] of what this node is entitled to (less what it
+    /// holds from before the horizon was narrowed).
+    pub fn own_scope_digest(&self, scope: Code, kind: Option<u8>) -> Result<ScopeDigest, Error> {
+        self.sum_kinds(scope, kind, Self::own_digest_of_kind)
     }
 
     /// [`Layout::scope_digest`] of what the link parent is entitled to.

@@ -9,7 +9,7 @@ pub mod layout;
 mod mem;
 mod sled_kv;
 
-pub use digests::{DigestChanges, ScopeDigest};
+pub use digests::{DigestChanges, ScopeDigest, Subsets};
 pub use error::Error;
 pub use layout::{Layout, LogEntry, StoredRecord};
 pub use mem::MemKv;

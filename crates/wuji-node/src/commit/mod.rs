@@ -158,6 +158,12 @@ struct State {
     next_held: Option<u64>,
 }
 
+/// True if `node` holds `rec` without being entitled to it (any more: the
+/// horizon was narrowed); never under `all`.
+pub(crate) fn stale_at(rec: &Record, node: Code, horizon: Horizon) -> bool {
+    horizon != Horizon::All && !routing::visible_to(rec, node, horizon)
+}
+
 /// True if `parent` (the node linked up to) is not entitled to `rec`.
 pub(crate) fn hidden_from(rec: &Record, parent: Option<Code>, horizon: Horizon) -> bool {
     parent.is_some_and(|p| !routing::visible_to(rec, p, horizon))
@@ -201,13 +207,16 @@ impl Committer {
         // The routing rules' version is part of the tag: what is hidden from
         // the parent changes with them as with the setting (r2: summaries
         // follow the horizon; r3: digests of the encoding with a summary's
-        // counters as one register).
+        // counters as one register; r4: and the stale digests).
         let tag = format!(
-            "r3/{horizon}/{}",
+            "r4/{horizon}/{}",
             parent.map(|p| p.to_string()).unwrap_or_default()
         );
-        let read =
-            layout.ensure_hidden_digests(tag.as_bytes(), &|r| hidden_from(r, parent, horizon))?;
+        let read = layout.ensure_hidden_digests(
+            tag.as_bytes(),
+            &|r| hidden_from(r, parent, horizon),
+            &|r| stale_at(r, node, horizon),
+        )?;
         if read > 0 {
             tracing::info!(records = read, horizon = %horizon, "digests of what the parent holds rebuilt");
         }

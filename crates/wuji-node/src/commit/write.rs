@@ -39,12 +39,13 @@ impl State {
             self.layout
                 .put_record(&mut batch, &t.now, &sigs, seq_of[id], t.source);
             let hide = |r: &wuji_model::Record| super::hidden_from(r, self.parent, self.horizon);
+            let stale = |r: &wuji_model::Record| super::stale_at(r, self.node, self.horizon);
             let hides = self.parent.is_some() && self.horizon != Horizon::All;
-            digests.record_hiding(
-                t.before.as_ref(),
-                &t.now,
-                hides.then_some(&hide as &dyn Fn(&wuji_model::Record) -> bool),
-            );
+            let subsets = wuji_store::Subsets {
+                hidden: hides.then_some(&hide as &dyn Fn(&wuji_model::Record) -> bool),
+                stale: &stale,
+            };
+            digests.record_in(t.before.as_ref(), &t.now, &subsets);
             let old: BTreeSet<Vec<u8>> = t
                 .before
                 .as_ref()

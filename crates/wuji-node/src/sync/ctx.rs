@@ -46,8 +46,9 @@ impl LinkCtx {
     }
 
     /// This node's digests of `kinds` in `scope` (the region, or exactly at
-    /// it): of everything it holds there, or (`for_parent`, on a child's
-    /// probe) of what its parent is entitled to.
+    /// it): of what it holds there and is entitled to (a parent answering a
+    /// probe), or (`for_parent`, on a child's probe) of what its parent is
+    /// entitled to.
     pub fn digests(
         &self,
         scope: Code,
@@ -59,8 +60,8 @@ impl LinkCtx {
             .iter()
             .map(|&k| {
                 let sd = match (exact, for_parent) {
-                    (true, false) => self.layout.exact_digest(scope, k)?,
-                    (false, false) => self.layout.scope_digest_of_kind(scope, k)?,
+                    (true, false) => self.layout.own_exact_digest(scope, k)?,
+                    (false, false) => self.layout.own_digest_of_kind(scope, k)?,
                     (true, true) => self.layout.parent_exact_digest(scope, k)?,
                     (false, true) => self.layout.parent_digest_of_kind(scope, k)?,
                 };

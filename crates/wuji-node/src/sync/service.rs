@@ -113,7 +113,7 @@ impl pb::sync_server::Sync for SyncService {
         let sd = if r.for_parent {
             layout.parent_scope_digest(scope, kind)
         } else {
-            layout.scope_digest(scope, kind)
+            layout.own_scope_digest(scope, kind)
         }
         .map_err(|e| Status::from(Error::from(e)))?;
         let (total, n) = (sd.digest, sd.records);
