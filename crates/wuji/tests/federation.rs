@@ -169,23 +169,8 @@ async fn replication_across_five_levels_in_separate_processes() {
         "drilled, not stored"
     );
     // The national node, four levels above, through `wuji suggestion drill`.
-    let pki = f.dir.path().join("pki");
-    let o = std::process::Command::new(WUJI)
-        .args([
-            "suggestion",
-            "drill",
-            town,
-            "--json",
-            "--addr",
-            &f.addrs["100000"],
-        ])
-        .env("WUJI_CA", pki.join("ca.pem"))
-        .env("WUJI_CERT", pki.join("client-100000-reader.pem"))
-        .env("WUJI_KEY", pki.join("client-100000-reader.key"))
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let out = String::from_utf8_lossy(&o.stdout);
+    let out = f.wuji_as_reader("100000", &["suggestion", "drill", town, "--json"]);
+    let out = String::from_utf8_lossy(&out);
     assert!(out.contains(&oid), "{out}");
     // Outside its region a node may not drill.
     let e = NodeClient::new(f.ch("320000").await)
@@ -404,23 +389,8 @@ async fn replication_across_five_levels_in_separate_processes() {
     );
     // Further down it drills: `wuji status --region` at the national node
     // shows 南京 and the counties whose summaries 南京 holds.
-    let pki = f.dir.path().join("pki");
-    let o = std::process::Command::new(WUJI)
-        .args([
-            "status",
-            "--json",
-            "--region",
-            "320100",
-            "--addr",
-            &f.addrs["100000"],
-        ])
-        .env("WUJI_CA", pki.join("ca.pem"))
-        .env("WUJI_CERT", pki.join("client-100000-reader.pem"))
-        .env("WUJI_KEY", pki.join("client-100000-reader.key"))
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let out = f.wuji_as_reader("100000", &["status", "--json", "--region", "320100"]);
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
     assert_eq!(v["summary"]["code"], 320_100, "{v}");
     let county_row = v["below"]
         .as_array()
@@ -485,15 +455,8 @@ async fn replication_across_five_levels_in_separate_processes() {
     );
     // 7. `wuji status` at the province: each node's own figures add up to the
     //    province's subtree figure, suggestions and deputies alike.
-    let o = std::process::Command::new(WUJI)
-        .args(["status", "--json", "--addr", &f.addrs["320000"]])
-        .env("WUJI_CA", pki.join("ca.pem"))
-        .env("WUJI_CERT", pki.join("client-100000-reader.pem"))
-        .env("WUJI_KEY", pki.join("client-100000-reader.key"))
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let out = f.wuji_as_reader("320000", &["status", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
     let rows: Vec<&serde_json::Value> = std::iter::once(&v["summary"])
         .chain(v["below"].as_array().unwrap())
         .collect();

@@ -155,6 +155,27 @@ impl Federation {
         self.endpoint(code).connect().await.unwrap()
     }
 
+    /// Runs `wuji ARGS --addr ADDR-OF-AT` as the national node's reader (whose
+    /// certificate reads every node) and returns its standard output, after
+    /// checking that it succeeded.
+    pub fn wuji_as_reader(&self, at: &str, args: &[&str]) -> Vec<u8> {
+        let pki = self.dir.path().join("pki");
+        let o = std::process::Command::new(WUJI)
+            .args(args)
+            .args(["--addr", &self.addrs[at]])
+            .env("WUJI_CA", pki.join("ca.pem"))
+            .env("WUJI_CERT", pki.join("client-100000-reader.pem"))
+            .env("WUJI_KEY", pki.join("client-100000-reader.key"))
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "wuji {args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        o.stdout
+    }
+
     /// Enrols `person` as a deputy of node `code`, so they may submit there.
     pub async fn enrol(&self, code: &str, person: &str) {
         enrol(self.ch(code).await, person).await;
