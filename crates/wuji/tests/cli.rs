@@ -122,15 +122,16 @@ fn node_run_stops_cleanly_on_sigterm_and_names_bad_config_keys() {
         .success()
     );
     let config = dir.path().join("wuji.toml");
+    // JSON logs from the config file ([log] format).
+    let text = std::fs::read_to_string(&config).unwrap();
+    assert!(text.contains("[log]\n"), "{text}");
+    std::fs::write(
+        &config,
+        text.replace("format = \"text\"", "format = \"json\""),
+    )
+    .unwrap();
     let child = Command::new(WUJI)
-        .args([
-            "node",
-            "run",
-            "--config",
-            config.to_str().unwrap(),
-            "--log-format",
-            "json",
-        ])
+        .args(["node", "run", "--config", config.to_str().unwrap()])
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
@@ -204,6 +205,31 @@ fn node_run_stops_cleanly_on_sigterm_and_names_bad_config_keys() {
             .all(|l| l.trim().is_empty() || l.starts_with('{')),
         "JSON logs: {log}"
     );
+    // Text logs (the flag overrides the config) into a pipe: no colour codes.
+    let child = Command::new(WUJI)
+        .args(["node", "run", "--config", config.to_str().unwrap()])
+        .args(["--log-format", "text"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !std::net::TcpStream::connect(&addr)
+        .is_ok_and(|s| s.local_addr().ok() != s.peer_addr().ok())
+    {
+        assert!(Instant::now() < deadline, "node did not start again");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let pid = child.id().to_string();
+    let kill = Command::new("kill").args(["-TERM", &pid]).status();
+    assert!(kill.unwrap().success());
+    let out = child.wait_with_output().unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(log.contains("store flushed"), "{log}");
+    assert!(
+        !log.contains('\u{1b}'),
+        "no colour codes into a pipe: {log:?}"
+    );
+    assert!(!log.lines().any(|l| l.starts_with('{')), "{log}");
 
     std::fs::write(
         &config,

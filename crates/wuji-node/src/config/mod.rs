@@ -41,6 +41,39 @@ pub struct Config {
     /// Holiday calendars.
     #[serde(default)]
     pub calendar: CalendarConfig,
+    /// Logging.
+    #[serde(default)]
+    pub log: LogConfig,
+}
+
+/// How the node writes its log (standard error).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogConfig {
+    /// `text` (one line per event; colour only when standard error is a
+    /// terminal) or `json` (one object per line, for a log collector).
+    pub format: LogFormat,
+}
+
+/// A log format.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+impl LogFormat {
+    /// The name used in the config and on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogFormat::Text => "text",
+            LogFormat::Json => "json",
+        }
+    }
 }
 
 /// Where the official holiday calendars are read from at start.
@@ -233,6 +266,7 @@ impl Config {
             tls: None,
             sync: SyncConfig::default(),
             calendar: CalendarConfig::default(),
+            log: LogConfig::default(),
         }
     }
 
@@ -435,7 +469,9 @@ impl Config {
              # Months to answer again after a 不满意 rating.\nrehandle_months = {rh}\n\
              # 退办: working days after 交办 within which a unit may return a suggestion.\nreturn_working_days = {ret}\n\
              # 答复类别: this congress's scheme of answer classes, ABC, ABCD or 甲乙丙.\nanswer_classes = \"{cls}\"\n\
-             # Longest title and text, in characters.\nmax_title_chars = {mt}\nmax_text_chars = {mx}\n",
+             # Longest title and text, in characters.\nmax_title_chars = {mt}\nmax_text_chars = {mx}\n\
+             \n[log]\n# Log lines on standard error: text (colour only on a terminal) or json\n\
+             # (one object per line, for a log collector); --log-format overrides it.\nformat = \"{log}\"\n",
             level = code.zh(),
             code = self.node.code,
             listen = self.node.listen,
@@ -457,6 +493,7 @@ impl Config {
             cls = self.rules.answer_classes.name(),
             mt = self.rules.max_title_chars,
             mx = self.rules.max_text_chars,
+            log = self.log.format.as_str(),
         )
     }
 }

@@ -64,9 +64,10 @@ pub enum NodeCommand {
         /// Override node.data_dir.
         #[arg(long)]
         data_dir: Option<PathBuf>,
-        /// Log format: text or json.
-        #[arg(long, default_value = "text", value_parser = ["text", "json"])]
-        log_format: String,
+        /// Log format: text (colour only when standard error is a terminal)
+        /// or json (one object per line). Default: log.format in the config.
+        #[arg(long, value_parser = ["text", "json"])]
+        log_format: Option<String>,
     },
 }
 
@@ -168,9 +169,9 @@ pub async fn run(cmd: NodeCommand) -> anyhow::Result<()> {
         data_dir,
         log_format,
     } = cmd;
-    init_tracing(&log_format);
     let flags = Overrides { listen, data_dir };
     let cfg = Config::load(&config, std::env::vars(), &flags)?;
+    init_tracing(log_format.as_deref().unwrap_or(cfg.log.format.as_str()));
     let listener = tokio::net::TcpListener::bind(&cfg.node.listen)
         .await
         .with_context(|| format!("cannot listen on {}", cfg.node.listen))?;
@@ -181,8 +182,10 @@ pub async fn run(cmd: NodeCommand) -> anyhow::Result<()> {
 fn init_tracing(format: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("WUJI_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    use std::io::IsTerminal;
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr);
     if format == "json" {
         builder.json().init();
