@@ -489,3 +489,45 @@ pub(crate) fn calendar_from(p: pb::CalendarYear) -> Result<CalendarSection, Erro
         text: lww_from(p.text)?,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wuji_crdt::{Hlc, Stamp, WriterId};
+
+    fn stamp(t: u64) -> Stamp {
+        Stamp::new(Hlc(t << 16), WriterId::new(320_114, 0))
+    }
+
+    /// A summary as written before its counters became one register (one
+    /// register per counter, zeros kept) reads as one register at the latest
+    /// of their stamps, zeros left out; written back, it is the new form.
+    #[test]
+    fn a_summary_of_the_per_counter_form_reads_as_one_register() {
+        let counter = |name: &str, v: u64, t: u64| pb::Counter {
+            name: name.into(),
+            value: lww_to(&Lww::new(stamp(t), v)),
+        };
+        let old = pb::Summary {
+            at: Some(stamp_to(stamp(9))),
+            counts: vec![
+                counter("suggestion.total", 3, 7),
+                counter("suggestion.deadline.20260301", 0, 9),
+                counter("deputy.total", 2, 5),
+            ],
+            stamp: None,
+            values: Vec::new(),
+        };
+        let s = summary_from(old).unwrap();
+        assert_eq!(s.counts.at, stamp(9));
+        let want: std::collections::BTreeMap<String, u64> = [
+            ("deputy.total".to_string(), 2),
+            ("suggestion.total".to_string(), 3),
+        ]
+        .into();
+        assert_eq!(s.counts.get(), &want);
+        let new = summary_to(&s);
+        assert!(new.counts.is_empty(), "never written in the old form");
+        assert_eq!(summary_from(new).unwrap(), s);
+    }
+}
