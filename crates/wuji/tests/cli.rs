@@ -104,6 +104,18 @@ fn init_writes_a_config_and_refuses_bad_input() {
     assert!(note.contains("skips 南京市 (320100)"), "{note}");
 }
 
+/// Waits until a node listens at `addr` (a connect landing on itself, which
+/// an unused local port allows, is not the node).
+fn wait_listening(addr: &str) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !std::net::TcpStream::connect(addr)
+        .is_ok_and(|s| s.local_addr().ok() != s.peer_addr().ok())
+    {
+        assert!(Instant::now() < deadline, "node did not start at {addr}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 #[test]
 fn node_run_stops_cleanly_on_sigterm_and_names_bad_config_keys() {
     let dir = tempfile::tempdir().unwrap();
@@ -135,14 +147,7 @@ fn node_run_stops_cleanly_on_sigterm_and_names_bad_config_keys() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    // (a connect landing on itself is not the node)
-    while !std::net::TcpStream::connect(&addr)
-        .is_ok_and(|s| s.local_addr().ok() != s.peer_addr().ok())
-    {
-        assert!(Instant::now() < deadline, "node did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    wait_listening(&addr);
     let o = wuji(&[
         "deputy",
         "enrol",
@@ -212,13 +217,7 @@ fn node_run_stops_cleanly_on_sigterm_and_names_bad_config_keys() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !std::net::TcpStream::connect(&addr)
-        .is_ok_and(|s| s.local_addr().ok() != s.peer_addr().ok())
-    {
-        assert!(Instant::now() < deadline, "node did not start again");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    wait_listening(&addr);
     let pid = child.id().to_string();
     let kill = Command::new("kill").args(["-TERM", &pid]).status();
     assert!(kill.unwrap().success());
@@ -391,14 +390,7 @@ fn a_node_set_up_with_the_ca_commands_serves_mutual_tls_only() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    // (a connect landing on itself is not the node)
-    while !std::net::TcpStream::connect(&addr)
-        .is_ok_and(|s| s.local_addr().ok() != s.peer_addr().ok())
-    {
-        assert!(Instant::now() < deadline, "node did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    wait_listening(&addr);
     let as_ = |role: &str, args: &[&str]| {
         let mut c = Command::new(WUJI);
         c.args(args).args(["--addr", &addr, "--json"]);

@@ -9,6 +9,8 @@
 
 mod calendars;
 mod counts;
+mod digests;
+mod held;
 mod write;
 
 use crate::Error;
@@ -158,17 +160,6 @@ struct State {
     next_held: Option<u64>,
 }
 
-/// True if `node` holds `rec` without being entitled to it (any more: the
-/// horizon was narrowed); never under `all`.
-pub(crate) fn stale_at(rec: &Record, node: Code, horizon: Horizon) -> bool {
-    horizon != Horizon::All && !routing::visible_to(rec, node, horizon)
-}
-
-/// True if `parent` (the node linked up to) is not entitled to `rec`.
-pub(crate) fn hidden_from(rec: &Record, parent: Option<Code>, horizon: Horizon) -> bool {
-    parent.is_some_and(|p| !routing::visible_to(rec, p, horizon))
-}
-
 /// A record touched by a batch: its state before the batch, now, and where the
 /// change came from (`None` once any local write touched it).
 struct Touched {
@@ -197,29 +188,7 @@ impl Committer {
             parent,
             adopted,
         } = parts;
-        let rebuilt = layout.ensure_digests()?;
-        if rebuilt > 0 {
-            tracing::info!(
-                records = rebuilt,
-                "scope digests built for a store that had none"
-            );
-        }
-        // The routing rules' version is part of the tag: what is hidden from
-        // the parent changes with them as with the setting (r2: summaries
-        // follow the horizon; r3: digests of the encoding with a summary's
-        // counters as one register; r4: and the stale digests).
-        let tag = format!(
-            "r4/{horizon}/{}",
-            parent.map(|p| p.to_string()).unwrap_or_default()
-        );
-        let read = layout.ensure_hidden_digests(
-            tag.as_bytes(),
-            &|r| hidden_from(r, parent, horizon),
-            &|r| stale_at(r, node, horizon),
-        )?;
-        if read > 0 {
-            tracing::info!(records = read, horizon = %horizon, "digests of what the parent holds rebuilt");
-        }
+        digests::prepare(&layout, node, parent, horizon)?;
         let seq = layout.last_seq()?;
         let last = layout
             .meta(b"hlc")?
@@ -367,49 +336,6 @@ type Outcome = Vec<(
 )>;
 
 impl State {
-    /// How long until the earliest held-back state is due (looked at once a
-    /// minute at most, since the wall clock can be set right meanwhile).
-    fn held_wait(&self) -> Option<std::time::Duration> {
-        let due = self.next_held?;
-        let ms = due.saturating_sub(self.wall.now_ms()).min(60_000);
-        Some(std::time::Duration::from_millis(ms))
-    }
-
-    /// Applies the held-back states now due, as the peers' states they are.
-    async fn release_due(&mut self) {
-        let wall = self.wall.now_ms();
-        let held = match self.layout.held() {
-            Ok(h) => h,
-            Err(e) => {
-                tracing::error!(error = %e, "held-back records unreadable");
-                self.next_held = None;
-                return;
-            }
-        };
-        let (due, later): (Vec<_>, Vec<_>) = held.into_iter().partition(|s| s.seq <= wall);
-        self.next_held = later.iter().map(|s| s.seq).min();
-        if due.is_empty() {
-            return;
-        }
-        tracing::info!(
-            records = due.len(),
-            "applying peers' records held back until their stamps were no longer ahead"
-        );
-        let reqs = due
-            .into_iter()
-            .map(|s| {
-                self.releasing.push(s.record.id);
-                Request {
-                    ops: vec![Op::remote(s.record, s.signatures)],
-                    source: s.source,
-                    checkpoint: None,
-                    reply: oneshot::channel().0,
-                }
-            })
-            .collect();
-        let _ = self.commit(reqs).await;
-    }
-
     async fn commit(&mut self, reqs: Vec<Request>) -> Outcome {
         let wall = self.wall.now_ms();
         let today = self.wall.today();

@@ -38,8 +38,10 @@ impl State {
             let sigs = self.sign_own(t);
             self.layout
                 .put_record(&mut batch, &t.now, &sigs, seq_of[id], t.source);
-            let hide = |r: &wuji_model::Record| super::hidden_from(r, self.parent, self.horizon);
-            let stale = |r: &wuji_model::Record| super::stale_at(r, self.node, self.horizon);
+            let hide =
+                |r: &wuji_model::Record| super::digests::hidden_from(r, self.parent, self.horizon);
+            let stale =
+                |r: &wuji_model::Record| super::digests::stale_at(r, self.node, self.horizon);
             let hides = self.parent.is_some() && self.horizon != Horizon::All;
             let subsets = wuji_store::Subsets {
                 hidden: hides.then_some(&hide as &dyn Fn(&wuji_model::Record) -> bool),

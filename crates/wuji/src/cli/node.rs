@@ -172,10 +172,13 @@ pub async fn run(cmd: NodeCommand) -> anyhow::Result<()> {
     let flags = Overrides { listen, data_dir };
     let cfg = Config::load(&config, std::env::vars(), &flags)?;
     init_tracing(log_format.as_deref().unwrap_or(cfg.log.format.as_str()));
+    // The handlers are in place before the port opens: a SIGTERM as soon as
+    // a connect succeeds still finishes writes and flushes the store.
+    let shutdown = shutdown_signal()?;
     let listener = tokio::net::TcpListener::bind(&cfg.node.listen)
         .await
         .with_context(|| format!("cannot listen on {}", cfg.node.listen))?;
-    wuji_node::run(listener, cfg, shutdown_signal()).await?;
+    wuji_node::run(listener, cfg, shutdown).await?;
     Ok(())
 }
 
@@ -194,25 +197,22 @@ fn init_tracing(format: &str) {
     }
 }
 
-async fn shutdown_signal() {
+/// SIGTERM or ctrl-c, with the handlers installed now (not when first polled).
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
-    {
+    let mut term = {
         use tokio::signal::unix::{SignalKind, signal};
-        let mut term = match signal(SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-                return;
-            }
-        };
+        signal(SignalKind::terminate()).context("cannot handle SIGTERM")?
+    };
+    let ctrl_c = tokio::signal::ctrl_c();
+    Ok(async move {
+        #[cfg(unix)]
         tokio::select! {
             _ = term.recv() => {},
-            _ = tokio::signal::ctrl_c() => {},
+            _ = ctrl_c => {},
         }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
-    tracing::info!("shutting down: finishing in-flight writes");
+        #[cfg(not(unix))]
+        let _ = ctrl_c.await;
+        tracing::info!("shutting down: finishing in-flight writes");
+    })
 }
