@@ -389,6 +389,16 @@ async fn replication_across_five_levels_in_separate_processes() {
     );
     // Further down it drills: `wuji status --region` at the national node
     // shows 南京 and the counties whose summaries 南京 holds.
+    let text = f.wuji_as_reader("100000", &["status", "--region", "320100"]);
+    let text = String::from_utf8_lossy(&text);
+    assert!(
+        text.lines()
+            .next()
+            .unwrap_or_default()
+            .contains("下钻至 320100")
+            && text.contains("雨花台区人大常委会"),
+        "{text}"
+    );
     let out = f.wuji_as_reader("100000", &["status", "--json", "--region", "320100"]);
     let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
     assert_eq!(v["summary"]["code"], 320_100, "{v}");

@@ -131,11 +131,15 @@ pub async fn run(a: StatusArgs) -> anyhow::Result<()> {
         }
     };
     say!(
-        "{} {}  ({} {})",
+        "{} {}  ({} {}){}",
         l("节点", "node"),
         r.node,
         l("日志序号", "log seq"),
-        r.last_seq
+        r.last_seq,
+        match &a.region {
+            Some(c) => format!("  {} {c}", l("下钻至", "drilled down to")),
+            None => String::new(),
+        }
     );
     let mut all = vec![own.clone()];
     all.extend(r.below.iter().cloned());
