@@ -48,6 +48,12 @@ impl ScopeDigest {
         self.digest.toggle(&other.digest);
         self.records = self.records.wrapping_add(other.records);
     }
+
+    /// Takes the records of `other` (a subset of these) out.
+    fn without(&mut self, other: &ScopeDigest) {
+        self.digest.toggle(&other.digest);
+        self.records = self.records.wrapping_sub(other.records);
+    }
 }
 
 fn key(scope: Code, kind: u8) -> Vec<u8> {
@@ -185,20 +191,19 @@ impl Layout {
     /// The digest of the records of kind byte `kind` homed inside `scope` that
     /// the link parent is entitled to: what it should hold of that scope.
     pub fn parent_digest_of_kind(&self, scope: Code, kind: u8) -> Result<ScopeDigest, Error> {
-        let mut sd = self.scope_digest_of_kind(scope, kind)?;
-        let h = self.read_digest(key_of(HIDDEN, scope, kind))?;
-        sd.digest.toggle(&h.digest);
-        sd.records = sd.records.wrapping_sub(h.records);
-        Ok(sd)
+        self.scope_digest_less(scope, kind, HIDDEN)
     }
 
     /// The digest of the records of kind byte `kind` homed inside `scope` that
     /// this node holds and is entitled to: what a parent answers a probe with.
     pub fn own_digest_of_kind(&self, scope: Code, kind: u8) -> Result<ScopeDigest, Error> {
+        self.scope_digest_less(scope, kind, STALE)
+    }
+
+    /// The scope digest less the subset kept under `prefix` (`N` or `S`).
+    fn scope_digest_less(&self, scope: Code, kind: u8, prefix: u8) -> Result<ScopeDigest, Error> {
         let mut sd = self.scope_digest_of_kind(scope, kind)?;
-        let s = self.read_digest(key_of(STALE, scope, kind))?;
-        sd.digest.toggle(&s.digest);
-        sd.records = sd.records.wrapping_sub(s.records);
+        sd.without(&self.read_digest(key_of(prefix, scope, kind))?);
         Ok(sd)
     }
 
@@ -221,9 +226,7 @@ impl Layout {
     ) -> Result<ScopeDigest, Error> {
         let mut sd = of_kind(self, scope, kind)?;
         for sub in self.sub_scopes(scope, kind)? {
-            let d = of_kind(self, sub, kind)?;
-            sd.digest.toggle(&d.digest);
-            sd.records = sd.records.wrapping_sub(d.records);
+            sd.without(&of_kind(self, sub, kind)?);
         }
         Ok(sd)
     }
