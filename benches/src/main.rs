@@ -165,6 +165,7 @@ async fn apply(n: u64, raw: Option<&SledKv>) -> anyhow::Result<(f64, f64, u64, u
         horizon: Default::default(),
         parent: None,
         adopted: Vec::new(),
+        telemetry: Default::default(),
     })?;
     let (mut t_apply, mut t_raw, mut bytes) = (0.0, 0.0, 0usize);
     let mut i = 0;

@@ -142,12 +142,12 @@ fn free_base() -> anyhow::Result<u16> {
             .local_addr()?
             .port();
         if base < 60_000
-            && (0..13).all(|i| std::net::TcpListener::bind(("127.0.0.1", base + i)).is_ok())
+            && (0..26).all(|i| std::net::TcpListener::bind(("127.0.0.1", base + i)).is_ok())
         {
             return Ok(base);
         }
     }
-    bail!("no 13 free ports in a row")
+    bail!("no 26 free ports in a row")
 }
 
 async fn federation(wuji: &Path) -> anyhow::Result<Federation> {

@@ -270,6 +270,7 @@ where
         horizon: Default::default(),
         parent: None,
         adopted: Vec::new(),
+        telemetry: Default::default(),
     })?;
     let out = f(committer).await?;
     task.await?;

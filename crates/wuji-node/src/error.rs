@@ -135,6 +135,16 @@ pub enum ConfigError {
         /// The address listened on.
         addr: std::net::SocketAddr,
     },
+    /// An address of the configuration could not be listened on.
+    #[error("{what} = {addr}: cannot listen there: {error}")]
+    Bind {
+        /// The address.
+        addr: String,
+        /// Its key.
+        what: &'static str,
+        /// Why.
+        error: std::io::Error,
+    },
     /// rustls refused the TLS material.
     #[error("TLS: {0}")]
     Tls(rustls::Error),

@@ -13,6 +13,7 @@ pub mod config;
 mod error;
 mod index;
 pub mod node;
+pub mod ops;
 mod server;
 pub mod sync;
 pub mod telemetry;

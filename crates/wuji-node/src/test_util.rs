@@ -94,6 +94,7 @@ pub fn link_ctx(
         max_message: 4 << 20,
         stop,
         telemetry: Telemetry::default(),
+        clock: Arc::new(crate::clock::SystemClock),
         signing: None,
         drill: Default::default(),
     };
@@ -114,6 +115,7 @@ pub fn hello(node: u32, parent: u32) -> pb::SyncMessage {
             resume_incarnation: Vec::new(),
             last_seq: 0,
             horizon: wuji_model::routing::Horizon::default().to_wire(),
+            now_ms: 0,
         })),
     }
 }
@@ -134,6 +136,7 @@ pub fn start_committer(node: Code, kv: Arc<dyn Kv>) -> (Layout, Committer) {
         horizon: Default::default(),
         parent: None,
         adopted: Vec::new(),
+        telemetry: Default::default(),
     })
     .expect("the committer");
     (layout, committer)

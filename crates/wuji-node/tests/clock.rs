@@ -132,6 +132,7 @@ async fn a_held_back_state_is_applied_when_the_clock_reaches_it_even_after_a_res
             horizon: Default::default(),
             parent: None,
             adopted: Vec::new(),
+            telemetry: Default::default(),
         })
         .unwrap();
         (layout, c, task)

@@ -224,13 +224,19 @@ async fn a_parent_that_was_down_catches_up_and_writes_below_never_wait_for_it() 
     }
 }
 
-/// Opens a link by hand with the given hello and returns the first reply.
-async fn hello_reply(ch: &Channel, node: u32, parent: u32, version: u32) -> pb::sync_message::Msg {
+/// Opens a link by hand with the given hello (speaking protocol versions
+/// `min..=max`) and returns the first reply.
+async fn hello_reply(
+    ch: &Channel,
+    node: u32,
+    parent: u32,
+    (min, max): (u32, u32),
+) -> pb::sync_message::Msg {
     use pb::sync_message::Msg;
     let hello = pb::SyncMessage {
         msg: Some(Msg::Hello(pb::Hello {
-            protocol_version: version,
-            min_protocol_version: 1,
+            protocol_version: max,
+            min_protocol_version: min,
             node,
             parent,
             resume_from: 0,
@@ -259,22 +265,47 @@ async fn links_from_outside_the_region_naming_another_parent_or_speaking_an_old_
  {
     use pb::sync_message::Msg;
     let county = TestNode::start("320114", |_| {}).await;
-    for (node, parent, version, rule) in [
-        (320_115_001, 320_114, 1, "peer-inside-region"), // a township of another county
-        (320_100, 320_114, 1, "peer-inside-region"),     // its own city, pretending to be a child
-        (320_114_002, 320_100, 1, "peer-names-parent"), // a grandchild skipping its parent... names the city
-        (320_114_001, 320_114, 0, "protocol-version"),
-        (999_999, 320_114, 1, "peer-code"),
+    let ours = wuji_proto::PROTOCOL_VERSION;
+    for (node, parent, versions, rule) in [
+        (320_115_001, 320_114, (1, ours), "peer-inside-region"), // a township of another county
+        (320_100, 320_114, (1, ours), "peer-inside-region"), // its own city, pretending to be a child
+        (320_114_002, 320_100, (1, ours), "peer-names-parent"), // a grandchild skipping its parent... names the city
+        (320_114_001, 320_114, (0, 0), "protocol-version"),     // older than any this node accepts
+        (
+            320_114_001,
+            320_114,
+            (ours + 1, ours + 2),
+            "protocol-version",
+        ), // a newer node that no longer speaks ours
+        (999_999, 320_114, (1, ours), "peer-code"),
     ] {
-        match hello_reply(&county.channel, node, parent, version).await {
-            Msg::Refusal(r) => assert_eq!(r.rule, rule, "{node}: {}", r.message),
+        match hello_reply(&county.channel, node, parent, versions).await {
+            Msg::Refusal(r) => {
+                assert_eq!(r.rule, rule, "{node}: {}", r.message);
+                if rule == "protocol-version" {
+                    // Both ends' versions are named.
+                    let both = format!(
+                        "peer speaks {}..{}, this node 1..{ours}",
+                        versions.0, versions.1
+                    );
+                    assert!(r.message.contains(&both), "{}", r.message);
+                }
+            }
             other => panic!("{node} was not refused: {other:?}"),
         }
     }
     // A proper child is greeted back.
     assert!(
-        matches!(hello_reply(&county.channel, 320_114_001, 320_114, 1).await, Msg::Hello(h) if h.node == 320_114)
+        matches!(hello_reply(&county.channel, 320_114_001, 320_114, (1, ours)).await, Msg::Hello(h) if h.node == 320_114)
     );
+    // Each refusal is counted by its rule, as status and the metrics show it.
+    let status = pb::node_client::NodeClient::new(county.channel.clone())
+        .status(pb::StatusRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(status.refusals.get("protocol-version"), Some(&2));
+    assert_eq!(status.refusals.get("peer-inside-region"), Some(&2));
     county.stop().await;
 }
 

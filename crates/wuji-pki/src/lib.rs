@@ -303,6 +303,13 @@ pub fn identity_of(der: &[u8]) -> Result<Identity, Error> {
     }
 }
 
+/// When a certificate (DER) stops being valid, in Unix seconds.
+pub fn not_after_of(der: &[u8]) -> Result<i64, Error> {
+    let (_, cert) =
+        x509_parser::parse_x509_certificate(der).map_err(|e| Error::Parse(e.to_string()))?;
+    Ok(cert.validity().not_after.timestamp())
+}
+
 /// A certificate's serial number (DER bytes), as revocation lists name it.
 pub fn serial_of(der: &[u8]) -> Result<Vec<u8>, Error> {
     let (_, c) =

@@ -22,6 +22,9 @@ pub enum Error {
         /// What failed.
         reason: String,
     },
+    /// A backup file could not be read or restored.
+    #[error("backup: {0}")]
+    Backup(String),
     /// The store was written by a newer wuji.
     #[error("the store has schema version {found}; this wuji reads up to {known}")]
     Schema {

@@ -3,6 +3,7 @@
 //! the typed layout on top ([`layout`]): records, the change log, indexes, peer
 //! checkpoints and node metadata in one keyspace, so one batch is atomic.
 
+pub mod backup;
 pub mod digests;
 mod error;
 pub mod layout;

@@ -492,7 +492,7 @@ fn federation_up_twice_on_one_directory_resumes() {
     let dir = tempfile::tempdir().unwrap();
     let base = loop {
         let b = free_port();
-        if b < 60_000 && (0..13).all(|i| std::net::TcpListener::bind(("127.0.0.1", b + i)).is_ok())
+        if b < 60_000 && (0..26).all(|i| std::net::TcpListener::bind(("127.0.0.1", b + i)).is_ok())
         {
             break b;
         }

@@ -1,7 +1,12 @@
 //! The deployment files as an operator installs them: the systemd unit
 //! passes `systemd-analyze verify` (with `ExecStart` pointed at this build's
-//! binary, since verify checks that it exists) and keeps its hardening.
+//! binary, since verify checks that it exists) and keeps its hardening; the
+//! Prometheus config and alert rules pass `promtool`, and the rules' own unit
+//! tests (each alert fires on the series it is for, and not before).
 
+mod common;
+
+use common::installed;
 use std::process::Command;
 
 const UNIT: &str = include_str!("../../../deploy/systemd/wuji.service");
@@ -26,21 +31,7 @@ fn the_systemd_unit_passes_systemd_analyze_verify_and_keeps_its_hardening() {
     let unit = dir.path().join("wuji.service");
     let here = env!("CARGO_BIN_EXE_wuji");
     std::fs::write(&unit, UNIT.replace("/usr/bin/wuji", here)).unwrap();
-    // A fresh machine may lack it: install Debian's package, as the test
-    // of any other system tool does.
-    if Command::new("systemd-analyze")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
-        let got = Command::new("sh")
-            .args(["-c", "apt-get update -qq && apt-get install -y -qq systemd"])
-            .status();
-        assert!(
-            got.is_ok_and(|s| s.success()),
-            "systemd-analyze is missing and `apt-get install systemd` failed"
-        );
-    }
+    installed("systemd-analyze", "systemd");
     let o = Command::new("systemd-analyze")
         .arg("verify")
         .arg(&unit)
@@ -53,4 +44,43 @@ fn the_systemd_unit_passes_systemd_analyze_verify_and_keeps_its_hardening() {
         o.status.success() && about_unit.is_empty(),
         "systemd-analyze verify: {err}"
     );
+}
+
+#[test]
+fn the_prometheus_config_and_alert_rules_pass_promtool_and_their_unit_tests() {
+    installed("promtool", "prometheus");
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../deploy/prometheus");
+    for args in [
+        &["check", "rules", "alerts.yml"][..],
+        &["check", "config", "prometheus.yml"],
+        &["test", "rules", "alerts.test.yml"],
+    ] {
+        let o = Command::new("promtool")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .expect("promtool");
+        assert!(
+            o.status.success(),
+            "promtool {}: {}{}",
+            args.join(" "),
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    // Every alert the issue asks for is there.
+    let rules = std::fs::read_to_string(format!("{dir}/alerts.yml")).unwrap();
+    for alert in [
+        "WujiLinkDown",
+        "WujiLinkLagging",
+        "WujiCertificateExpiring",
+        "WujiRefusalsRising",
+        "WujiDiskNearlyFull",
+        "WujiProvisionalCalendar",
+    ] {
+        assert!(
+            rules.contains(&format!("alert: {alert}")),
+            "{alert} missing"
+        );
+    }
 }

@@ -9,74 +9,11 @@ mod common;
 
 use common::*;
 use std::collections::BTreeSet;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use wuji_proto::pb::{self, suggestions_client::SuggestionsClient};
-
-/// (records, digest) of the suggestions whose origin lies in `scope`, at
-/// `code`: all it holds, or what its parent is entitled to.
-async fn digest_at(f: &Federation, code: &str, scope: u32, for_parent: bool) -> (u64, Vec<u8>) {
-    wuji_node::test_util::digest_for(
-        &f.ch(code).await,
-        scope,
-        pb::RecordKind::Suggestion,
-        for_parent,
-    )
-    .await
-}
-
-/// Submits at `addr` until `stop`, recording every acknowledged id.
-fn writer(
-    endpoint: tonic::transport::Endpoint,
-    stop: Arc<AtomicBool>,
-    acked: Arc<Mutex<BTreeSet<String>>>,
-    tag: String,
-) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut n = 0;
-        while !stop.load(Ordering::Relaxed) {
-            let Ok(ch) = endpoint.connect().await else {
-                tokio::time::sleep(Duration::from_millis(50)).await;
-                continue;
-            };
-            let mut s = SuggestionsClient::new(ch);
-            while !stop.load(Ordering::Relaxed) {
-                n += 1;
-                let req = pb::SubmitRequest {
-                    lead: "P".into(),
-                    title: format!("{tag}-{n}"),
-                    text: "x".into(),
-                    ..Default::default()
-                };
-                match s.submit(req).await {
-                    Ok(r) => {
-                        acked
-                            .lock()
-                            .unwrap()
-                            .insert(r.into_inner().view["id"].clone());
-                    }
-                    Err(_) => break, // the node is down: not acknowledged; reconnect
-                }
-            }
-        }
-    })
-}
-
-fn start_node(config: &str, log: &std::path::Path) -> Child {
-    let log = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(log)
-        .unwrap();
-    Command::new(WUJI)
-        .args(["node", "run", "--config", config])
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .unwrap()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_of_a_middle_node_under_write_load_loses_nothing_and_every_level_agrees() {
@@ -126,7 +63,7 @@ async fn kill_9_of_a_middle_node_under_write_load_loses_nothing_and_every_level_
             let _ = c.wait();
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
-        let c = start_node(&config, &log);
+        let c = start_node(&config, &log, &[]);
         pid = c.id();
         restarted = Some(c);
     }
@@ -144,34 +81,7 @@ async fn kill_9_of_a_middle_node_under_write_load_loses_nothing_and_every_level_
     // Every link from the town up agrees: the child's digest of what its
     // parent is entitled to equals the parent's digest, for the town's and
     // the county's regions.
-    let links = [
-        ("320114001", "320114"),
-        ("320114", "320100"),
-        ("320100", "320000"),
-        ("320000", "100000"),
-    ];
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let mut ok = true;
-        let mut seen = Vec::new();
-        for (child, parent) in links {
-            for scope in [320_114_001u32, 320_114] {
-                let code = |s: &str| wuji_model::Code::parse(s).unwrap();
-                if !code(child).contains(code(&scope.to_string())) {
-                    continue;
-                }
-                let c = digest_at(&f, child, scope, true).await;
-                let p = digest_at(&f, parent, scope, false).await;
-                seen.push((child, parent, scope, c.0, p.0));
-                ok &= c == p;
-            }
-        }
-        if ok {
-            break;
-        }
-        assert!(Instant::now() < deadline, "links do not agree: {seen:?}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    until_links_agree(&f).await;
     // No acknowledged write is lost: each is at its writer's parent (the
     // level that supervises it); none of the town's is at the city.
     for (writer, parent) in [("320114001", "320114"), ("320114", "320100")] {

@@ -92,6 +92,7 @@ pub fn write(dir: &Path) -> std::io::Result<usize> {
         resume_incarnation: vec![2; 16],
         last_seq: 9,
         horizon: 1,
+        now_ms: 1_796_000_000_000,
     });
     let batch = Msg::Batch(pb::Batch {
         from_seq: 0,

@@ -20,8 +20,29 @@ impl Service {
     }
 }
 
+/// The chunks of a backup file, as streamed.
+type BackupStream =
+    std::pin::Pin<Box<dyn tokio_stream::Stream<Item = Result<pb::BackupChunk, Status>> + Send>>;
+
+/// Bytes of a backup file per chunk.
+const BACKUP_CHUNK: usize = 1 << 20;
+
 #[tonic::async_trait]
 impl pb::node_server::Node for Service {
+    type BackupStream = BackupStream;
+
+    async fn backup(
+        &self,
+        _req: Request<pb::BackupRequest>,
+    ) -> Result<Response<BackupStream>, Status> {
+        let bytes = self.node.backup().await.map_err(Status::from)?;
+        let chunks: Vec<Result<pb::BackupChunk, Status>> = bytes
+            .chunks(BACKUP_CHUNK)
+            .map(|c| Ok(pb::BackupChunk { data: c.to_vec() }))
+            .collect();
+        Ok(Response::new(Box::pin(tokio_stream::iter(chunks))))
+    }
+
     async fn drill_down(
         &self,
         req: Request<pb::DrillDownRequest>,

@@ -117,6 +117,8 @@ pub struct CommitterParts {
     /// (`sync.children` that are not division children): their summaries
     /// count here as a child's do.
     pub adopted: Vec<Code>,
+    /// Where batch sizes, flush times and commit times are counted.
+    pub telemetry: crate::Telemetry,
 }
 
 /// The handle through which API calls and sync links submit writes.
@@ -125,6 +127,9 @@ pub struct Committer {
     tx: mpsc::Sender<Request>,
     seq: watch::Receiver<u64>,
     calendar: Arc<RwLock<Calendar>>,
+    /// Held while a batch is written, and by a reader that needs the store
+    /// as one state (a backup).
+    gate: Arc<tokio::sync::Mutex<()>>,
 }
 
 struct State {
@@ -158,6 +163,12 @@ struct State {
     releasing: Vec<RecordId>,
     /// When the earliest held-back state is due (wall ms).
     next_held: Option<u64>,
+    /// See [`CommitterParts::telemetry`].
+    telemetry: crate::Telemetry,
+    /// How long the last batch's apply and flush took.
+    last_flush: std::time::Duration,
+    /// See [`Committer::quiesced`].
+    gate: Arc<tokio::sync::Mutex<()>>,
 }
 
 /// A record touched by a batch: its state before the batch, now, and where the
@@ -187,6 +198,7 @@ impl Committer {
             horizon,
             parent,
             adopted,
+            telemetry,
         } = parts;
         digests::prepare(&layout, node, parent, horizon)?;
         let seq = layout.last_seq()?;
@@ -220,15 +232,20 @@ impl Committer {
             holding: Vec::new(),
             releasing: Vec::new(),
             next_held: None,
+            telemetry,
+            last_flush: std::time::Duration::ZERO,
+            gate: Arc::new(tokio::sync::Mutex::new(())),
         };
         let mut state = state;
         state.next_held = state.layout.held()?.iter().map(|s| s.seq).min();
+        let gate = state.gate.clone();
         let task = tokio::spawn(run(state, rx));
         Ok((
             Committer {
                 tx,
                 seq: seq_rx,
                 calendar,
+                gate,
             },
             task,
         ))
@@ -281,6 +298,17 @@ impl Committer {
         rx.await.map_err(|_| Error::ShuttingDown)?
     }
 
+    /// Runs `read` on the blocking pool while no batch is being written:
+    /// what it reads of the store is one state, between two group commits
+    /// (a backup). Writes wait meanwhile.
+    pub async fn quiesced<T: Send + 'static>(
+        &self,
+        read: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, Error> {
+        let _gate = self.gate.lock().await;
+        Ok(tokio::task::spawn_blocking(read).await?)
+    }
+
     /// The latest durable log sequence, updated after every batch's flush.
     pub fn watch(&self) -> watch::Receiver<u64> {
         self.seq.clone()
@@ -321,7 +349,9 @@ async fn run(mut st: State, mut rx: mpsc::Receiver<Request>) {
             }
         }
         let n = reqs.len();
+        let first = st.seq + 1;
         let outcome = st.commit(reqs).await;
+        st.telemetry.committed(first, st.seq, n, st.last_flush);
         tracing::debug!(requests = n, seq = st.seq, "committed batch");
         for (reply, result) in outcome {
             let _ = reply.send(result);

@@ -81,6 +81,8 @@ impl State {
             self.clock.last().0.to_be_bytes().to_vec(),
         );
         let kv = Arc::clone(self.layout.kv());
+        let _gate = self.gate.lock().await;
+        let started = std::time::Instant::now();
         if kv.blocks() {
             tokio::task::spawn_blocking(move || {
                 kv.apply(batch)?;
@@ -91,6 +93,7 @@ impl State {
             kv.apply(batch)?;
             kv.flush()?;
         }
+        self.last_flush = started.elapsed();
         Ok(seq)
     }
 }

@@ -44,6 +44,30 @@ pub struct Config {
     /// Logging.
     #[serde(default)]
     pub log: LogConfig,
+    /// The operations listener (metrics, health, readiness).
+    #[serde(default)]
+    pub ops: OpsConfig,
+}
+
+/// The operations listener: `/metrics` (Prometheus), `/healthz`, `/readyz`
+/// over plain HTTP, for the office's monitoring.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OpsConfig {
+    /// Serve it (off unless asked for).
+    pub enabled: bool,
+    /// Where (HOST:PORT); loopback unless the monitoring is elsewhere. It is
+    /// not behind TLS: the metrics name the peers and the refusals.
+    pub listen: String,
+}
+
+impl Default for OpsConfig {
+    fn default() -> Self {
+        OpsConfig {
+            enabled: false,
+            listen: "127.0.0.1:7701".into(),
+        }
+    }
 }
 
 /// How the node writes its log (standard error).
@@ -237,7 +261,7 @@ impl Default for ClockConfig {
 
 /// The sections of the config file, the only ones `WUJI_*` variables set.
 const SECTIONS: &[&str] = &[
-    "node", "parent", "store", "api", "clock", "rules", "tls", "sync", "calendar",
+    "node", "parent", "store", "api", "clock", "rules", "tls", "sync", "calendar", "log", "ops",
 ];
 
 /// Flags given on the command line; they override everything else.
@@ -267,6 +291,7 @@ impl Config {
             sync: SyncConfig::default(),
             calendar: CalendarConfig::default(),
             log: LogConfig::default(),
+            ops: OpsConfig::default(),
         }
     }
 
@@ -471,7 +496,10 @@ impl Config {
              # 答复类别: this congress's scheme of answer classes, ABC, ABCD or 甲乙丙.\nanswer_classes = \"{cls}\"\n\
              # Longest title and text, in characters.\nmax_title_chars = {mt}\nmax_text_chars = {mx}\n\
              \n[log]\n# Log lines on standard error: text (colour only on a terminal) or json\n\
-             # (one object per line, for a log collector); --log-format overrides it.\nformat = \"{log}\"\n",
+             # (one object per line, for a log collector); --log-format overrides it.\nformat = \"{log}\"\n\
+             \n[ops]\n# Metrics (/metrics, Prometheus), /healthz and /readyz over plain HTTP for\n\
+             # the office's monitoring; see deploy/prometheus/ for alerts.\nenabled = {ops}\n\
+             # Loopback unless the monitoring runs elsewhere (it is not behind TLS).\nlisten = \"{ops_listen}\"\n",
             level = code.zh(),
             code = self.node.code,
             listen = self.node.listen,
@@ -494,6 +522,8 @@ impl Config {
             mt = self.rules.max_title_chars,
             mx = self.rules.max_text_chars,
             log = self.log.format.as_str(),
+            ops = self.ops.enabled,
+            ops_listen = self.ops.listen,
         )
     }
 }

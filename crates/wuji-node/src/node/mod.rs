@@ -75,6 +75,11 @@ impl Node {
         self.inner.clock.today()
     }
 
+    /// Wall-clock UTC milliseconds by the node's clock.
+    pub fn now_ms(&self) -> u64 {
+        self.inner.clock.now_ms()
+    }
+
     /// A new record id from the node's clock (UUIDv7).
     pub fn new_uuid(&self) -> uuid::Uuid {
         self.inner.clock.new_uuid()
@@ -114,6 +119,45 @@ impl Node {
     /// Submits writes that succeed or fail together; resolves once durable.
     pub async fn write(&self, ops: Vec<Op>) -> Result<Committed, Error> {
         self.inner.committer.submit(ops).await
+    }
+
+    /// A backup file of the whole store as one state, taken between two
+    /// group commits (writes wait while it is read; see `wuji_store::backup`).
+    pub async fn backup(&self) -> Result<Vec<u8>, Error> {
+        use wuji_store::backup;
+        let layout = self.inner.layout.clone();
+        let node = self.code().value();
+        let created_ms = self.now_ms();
+        let started = std::time::Instant::now();
+        let bytes = self
+            .inner
+            .committer
+            .quiesced(
+                move || -> Result<(Vec<u8>, u64, usize), wuji_store::Error> {
+                    let entries = backup::dump(layout.kv().as_ref())?;
+                    let last_seq = layout.last_seq()?;
+                    let header = backup::Header {
+                        format: backup::FORMAT,
+                        node,
+                        created_ms,
+                        last_seq,
+                        entries: entries.len() as u64,
+                        software: format!("wuji {}", env!("CARGO_PKG_VERSION")),
+                    };
+                    Ok((backup::encode(&header, &entries), last_seq, entries.len()))
+                },
+            )
+            .await??;
+        let (bytes, last_seq, entries) = bytes;
+        tracing::info!(
+            node = %self.code(),
+            entries,
+            bytes = bytes.len(),
+            last_seq,
+            writes_waited_ms = started.elapsed().as_millis() as u64,
+            "backup taken"
+        );
+        Ok(bytes)
     }
 
     /// The current state of a record.

@@ -182,6 +182,7 @@ pub fn start(parts: Parts, settings: Settings) -> Result<Running, Error> {
             .copied()
             .filter(|c| c.parent() != Some(code))
             .collect(),
+        telemetry: parts.telemetry.clone(),
     })?;
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let links = LinkCtx {
@@ -199,6 +200,7 @@ pub fn start(parts: Parts, settings: Settings) -> Result<Running, Error> {
         max_message: settings.max_message,
         stop: stopped,
         telemetry: parts.telemetry.clone(),
+        clock: parts.clock.clone(),
         signing,
         drill: Default::default(),
     };

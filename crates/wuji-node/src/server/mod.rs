@@ -63,14 +63,47 @@ pub async fn run(
         tracing::warn!(node = %code, "{notice}");
     }
     tracing::info!(node = %code, level = code.level().en(), %addr, data = %config.node.data_dir.display(), tls = server_tls.is_some(), "node serving");
-    serve(
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    let ops = match &config.ops {
+        o if o.enabled => {
+            let ops_listener =
+                TcpListener::bind(&o.listen)
+                    .await
+                    .map_err(|error| ConfigError::Bind {
+                        addr: o.listen.clone(),
+                        what: "ops.listen",
+                        error,
+                    })?;
+            let ops_addr = ops_listener.local_addr()?;
+            tracing::info!(node = %code, addr = %ops_addr, "ops listener: /metrics /healthz /readyz");
+            let info = crate::ops::OpsInfo::from_config(&config);
+            let node = running.node().clone();
+            let mut stopping = stopping.clone();
+            let stopped = async move {
+                let _ = stopping.wait_for(|s| *s).await;
+            };
+            Some(tokio::spawn(async move {
+                // A failing ops listener stops nothing else: the node goes on serving.
+                if let Err(e) = crate::ops::serve(ops_listener, node, info, stopped).await {
+                    tracing::error!(node = %code, error = %e, "ops listener stopped");
+                }
+            }))
+        }
+        _ => None,
+    };
+    let result = serve(
         listener,
         running,
         server_tls,
         config.api.max_message_bytes,
         shutdown,
     )
-    .await
+    .await;
+    let _ = stop.send(true);
+    if let Some(ops) = ops {
+        let _ = ops.await;
+    }
+    result
 }
 
 /// Serves a started node on `listener` (over TLS with `tls`), every service

@@ -28,6 +28,8 @@ pub struct LinkCtx {
     pub stop: tokio::sync::watch::Receiver<bool>,
     /// Counters, gauges and spans.
     pub telemetry: Telemetry,
+    /// Wall time, stated in the greeting (the peer sees the offset).
+    pub clock: std::sync::Arc<dyn crate::clock::Clock>,
     /// Section signatures: keys, certificates (`None` in plaintext dev mode).
     pub signing: Option<super::verify::Signing>,
     /// The child links drill-down questions go down, and those waiting.

@@ -37,7 +37,12 @@ where
     let mut state = ctx.state(role);
     // Greeting: the dialer speaks first, with its checkpoint of the parent.
     let hello = |cp| -> Result<pb::SyncMessage, Error> {
-        Ok(state.hello(cp, ctx.layout.incarnation()?, ctx.committer.durable()))
+        Ok(state.hello(
+            cp,
+            ctx.layout.incarnation()?,
+            ctx.committer.durable(),
+            ctx.clock.now_ms(),
+        ))
     };
     if let Role::Child { parent } = role {
         send(&tx, hello(ctx.layout.checkpoint(parent)?)?).await?;
@@ -62,10 +67,13 @@ where
         durable: ctx.committer.durable(),
         held: ctx.layout.checkpoint(peer)?,
     };
+    let their_ms = h.now_ms;
     let g = state.greet(h, peer, &local).clone();
     tracing::Span::current().record("peer", tracing::field::display(peer));
     tracing::info!(%peer, resume_from = g.resume_from, "link up");
     let _down = ctx.telemetry.link_up(peer, role.peer_is(), g.resume_from);
+    let offset = (their_ms != 0).then(|| their_ms as i64 - ctx.clock.now_ms() as i64);
+    ctx.telemetry.on_link(peer, |e| e.clock_offset_ms = offset);
     let _route = match role {
         Role::Parent { .. } => Some(ctx.drill.child_up(peer, tx.clone())),
         Role::Child { .. } => None,

@@ -122,6 +122,7 @@ impl pb::sync_server::Sync for SyncService {
             kind: r.kind,
             records: n,
             digest: total.0.to_vec(),
+            now_ms: self.ctx.clock.now_ms(),
         }))
     }
 }

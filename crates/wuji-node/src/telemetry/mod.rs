@@ -1,9 +1,13 @@
 //! The node's telemetry: every counter and gauge it keeps (links and their
-//! lag, refusals by rule, repairs, batches), in one handle that the sync
-//! links, the TLS acceptor, the access layer and the status call share. It is
-//! the one place a metrics endpoint reads ([`METRICS`] names each metric once,
-//! with its unit and help; [`Telemetry::samples`] gives their values); spans per link and per call are
+//! lag, refusals by rule, repairs, batches, API calls, group commits), in one
+//! handle that the sync links, the TLS acceptor, the access layer, the
+//! committer and the status call share. It is the one place the metrics
+//! endpoint (`ops`) and `wuji status` read; spans per link and per call are
 //! opened here too, so their fields are named once.
+
+mod live;
+
+pub use live::{CallLabels, CommitTimes, Live, MethodLabels};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -39,92 +43,57 @@ pub struct LinkInfo {
     pub received: u64,
     /// Owners whose certificates were sent on the current link.
     pub certs_sent: BTreeSet<Code>,
-}
-
-/// One metric the node keeps: its name, unit and help text, defined once.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Metric {
-    /// The name (Prometheus style, `wuji_` prefix).
-    pub name: &'static str,
-    /// "counter" or "gauge".
-    pub kind: &'static str,
-    /// What it counts, and in what unit.
-    pub help: &'static str,
-}
-
-/// Every metric, in the order [`Telemetry::samples`] gives them.
-pub const METRICS: &[Metric] = &[
-    Metric {
-        name: "wuji_link_up",
-        kind: "gauge",
-        help: "1 while the link to the peer is up",
-    },
-    Metric {
-        name: "wuji_link_acked_seq",
-        kind: "gauge",
-        help: "highest log sequence of this node the peer acknowledged",
-    },
-    Metric {
-        name: "wuji_link_lag_entries",
-        kind: "gauge",
-        help: "log entries of this node the peer has not acknowledged",
-    },
-    Metric {
-        name: "wuji_link_sent_records_total",
-        kind: "counter",
-        help: "record states sent to the peer",
-    },
-    Metric {
-        name: "wuji_link_received_records_total",
-        kind: "counter",
-        help: "record states received from the peer",
-    },
-    Metric {
-        name: "wuji_link_batches_total",
-        kind: "counter",
-        help: "batches received from the peer and applied",
-    },
-    Metric {
-        name: "wuji_link_checks_total",
-        kind: "counter",
-        help: "digest checks started on the link",
-    },
-    Metric {
-        name: "wuji_link_repaired_records_total",
-        kind: "counter",
-        help: "records resent to the peer because digests differed",
-    },
-    Metric {
-        name: "wuji_refusals_total",
-        kind: "counter",
-        help: "refusals (connections, calls, links, sections) by rule",
-    },
-];
-
-/// One value of a metric: its name, its labels and the value.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Sample {
-    /// A name from [`METRICS`].
-    pub name: &'static str,
-    /// Label pairs (`peer`, `role`, or `rule`).
-    pub labels: Vec<(&'static str, String)>,
-    /// The value.
-    pub value: f64,
+    /// The peer's clock less this node's when its greeting arrived (ms;
+    /// `None` if its greeting carried no time).
+    pub clock_offset_ms: Option<i64>,
 }
 
 #[derive(Debug, Default)]
 struct Counters {
     links: BTreeMap<Code, LinkInfo>,
     refusals: BTreeMap<String, u64>,
+    commits: CommitTimes,
+}
+
+#[derive(Debug, Default)]
+struct Shared {
+    counters: Mutex<Counters>,
+    live: Live,
 }
 
 /// Shared, cheap to clone; one per node.
 #[derive(Debug, Clone, Default)]
-pub struct Telemetry(Arc<Mutex<Counters>>);
+pub struct Telemetry(Arc<Shared>);
 
 impl Telemetry {
     fn lock(&self) -> MutexGuard<'_, Counters> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner())
+        self.0.counters.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The metrics counted as things happen (API calls, commits).
+    pub fn live(&self) -> &Live {
+        &self.0.live
+    }
+
+    /// A group commit of `writes` requests made log entries from `first` to
+    /// `last` durable; applying and flushing them took `flush`.
+    pub fn committed(&self, first: u64, last: u64, writes: usize, flush: std::time::Duration) {
+        if last >= first {
+            self.lock()
+                .commits
+                .committed(first, tokio::time::Instant::now());
+        }
+        self.0.live.commit(writes, flush);
+    }
+
+    /// How far behind `peer` is in time: the age of the first entry of this
+    /// node's log up to `last` that it has not settled (see [`Telemetry::settled`]).
+    pub fn lag_seconds(&self, peer: Code, last: u64) -> f64 {
+        let settled = self.settled(peer);
+        self.lock()
+            .commits
+            .age_after(settled, last, tokio::time::Instant::now())
+            .as_secs_f64()
     }
 
     /// Counts one refusal under `rule`.
@@ -222,41 +191,6 @@ impl Telemetry {
         self.on_link(peer, |e| e.repaired += n);
     }
 
-    /// Every metric's current values, `last_seq` being this node's log
-    /// position (for the lag): what a metrics endpoint serves.
-    pub fn samples(&self, last_seq: u64) -> Vec<Sample> {
-        let c = self.lock();
-        let mut out = Vec::new();
-        for (peer, l) in &c.links {
-            let labels = vec![("peer", peer.to_string()), ("role", l.role.to_string())];
-            let values = [
-                f64::from(u8::from(l.connected)),
-                l.acked as f64,
-                last_seq.saturating_sub(l.acked) as f64,
-                l.sent as f64,
-                l.received as f64,
-                l.batches as f64,
-                l.checks as f64,
-                l.repaired as f64,
-            ];
-            for (m, value) in METRICS.iter().zip(values) {
-                out.push(Sample {
-                    name: m.name,
-                    labels: labels.clone(),
-                    value,
-                });
-            }
-        }
-        for (rule, n) in &c.refusals {
-            out.push(Sample {
-                name: "wuji_refusals_total",
-                labels: vec![("rule", rule.clone())],
-                value: *n as f64,
-            });
-        }
-        out
-    }
-
     /// The span of one link: every event of its engine carries the peer.
     pub fn link_span(&self, node: Code, role: &'static str) -> tracing::Span {
         tracing::info_span!("link", %node, role, peer = tracing::field::Empty)
@@ -305,16 +239,7 @@ mod tests {
         assert!(l.connected);
         assert_eq!((l.sent, l.acked, l.batches, l.received), (5, 7, 1, 4));
         assert_eq!(t.refusals().get("peer-is-child"), Some(&2));
-        let samples = t.samples(12);
-        let value = |name: &str| samples.iter().find(|s| s.name == name).map(|s| s.value);
-        assert_eq!(value("wuji_link_up"), Some(1.0));
-        assert_eq!(value("wuji_link_lag_entries"), Some(5.0));
-        assert_eq!(value("wuji_refusals_total"), Some(2.0));
-        assert!(
-            samples
-                .iter()
-                .all(|s| METRICS.iter().any(|m| m.name == s.name))
-        );
+        assert_eq!(t.settled(peer), 7);
         drop(down);
         assert!(!t.link(peer).unwrap().connected);
     }

@@ -151,10 +151,20 @@ where
                     req.uri().path(),
                     peer.and_then(|p| p.addr),
                 );
+                let telemetry = self.telemetry.clone();
+                let method = req.uri().path().to_string();
+                let started = std::time::Instant::now();
                 Box::pin(
                     async move {
                         let mut resp = inner.call(req).await?;
-                        with_detail(resp.headers_mut());
+                        let code = with_detail(resp.headers_mut());
+                        // An unknown path is not a label of its own: a
+                        // scanner would make as many as it tried.
+                        let method = match code {
+                            tonic::Code::Unimplemented => "other",
+                            _ => method.as_str(),
+                        };
+                        telemetry.live().call(method, code, started.elapsed());
                         Ok(resp)
                     }
                     .instrument(span),
@@ -169,6 +179,13 @@ where
                     .unwrap_or_default();
                 let status =
                     wuji_proto::refusal_zh(tonic::Code::PermissionDenied, rule, message, zh);
+                // (Counted by rule as a refusal too; the path, which may be
+                // anything, is not a label.)
+                self.telemetry.live().call(
+                    "refused",
+                    tonic::Code::PermissionDenied,
+                    std::time::Duration::ZERO,
+                );
                 Box::pin(async move { Ok(status.into_http()) })
             }
         }
@@ -177,16 +194,19 @@ where
 
 /// Gives a refusal that the gRPC stack made itself (a message over the size
 /// limit, a request it could not decode, an unknown method) the same
-/// `ErrorDetail` as wuji's own, with a rule named after its code.
-fn with_detail(headers: &mut http::HeaderMap) {
+/// `ErrorDetail` as wuji's own, with a rule named after its code. Returns
+/// the call's code as far as the headers tell (an error is sent in them; a
+/// success, or a stream's later error, only in the trailers: `Ok`).
+fn with_detail(headers: &mut http::HeaderMap) -> tonic::Code {
     let Some(status) = tonic::Status::from_header_map(headers) else {
-        return;
+        return tonic::Code::Ok;
     };
     if status.code() == tonic::Code::Ok || !status.details().is_empty() {
-        return;
+        return status.code();
     }
     let rule = wuji_proto::rule_of_code(status.code());
     let _ = wuji_proto::refusal(status.code(), rule, status.message()).add_header(headers);
+    status.code()
 }
 
 #[cfg(test)]

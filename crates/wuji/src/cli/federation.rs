@@ -42,7 +42,8 @@ pub struct UpArgs {
     /// Directory for every node's config, store and log, and federation.json.
     #[arg(long)]
     dir: PathBuf,
-    /// First port; node i listens on base-port + i (127.0.0.1 only).
+    /// First port; node i listens on base-port + i (127.0.0.1 only), and
+    /// serves its metrics and health (the ops listener) on base-port + 13 + i.
     #[arg(long, default_value_t = 7700)]
     base_port: u16,
     /// Do not add the sample deputies, suggestions and assignment.
@@ -158,6 +159,10 @@ pub async fn up(mut a: UpArgs) -> anyhow::Result<()> {
         let mut cfg = Config::new(c);
         cfg.node.listen = addr_of(i);
         cfg.store.cache_mb = 16;
+        cfg.ops = wuji_node::config::OpsConfig {
+            enabled: true,
+            listen: addr_of(TREE.len() + i),
+        };
         if let Some(p) = parent {
             let j = TREE
                 .iter()
@@ -196,7 +201,7 @@ pub async fn up(mut a: UpArgs) -> anyhow::Result<()> {
         listing.push(json!({
             "pid": pid,
             "code": code, "name": name, "level": c.level().en(), "level_zh": c.level().zh(),
-            "addr": addr_of(i), "parent": parent, "data_dir": dir.join("data"), "config": path,
+            "addr": addr_of(i), "ops": addr_of(TREE.len() + i), "parent": parent, "data_dir": dir.join("data"), "config": path,
             "log": dir.join("node.log"),
             "operator": operator.as_ref().map(files_json),
         }));
@@ -238,10 +243,16 @@ async fn run(
     if !a.no_seed && !resumed {
         seed(nodes).await.context("seeding sample data")?;
     }
-    let header: Vec<String> = ["代码 code", "层级 level", "名称 name", "地址 addr"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let header: Vec<String> = [
+        "代码 code",
+        "层级 level",
+        "名称 name",
+        "地址 addr",
+        "指标 metrics",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
     let rows: Vec<Vec<String>> = nodes
         .iter()
         .zip(listing)
@@ -252,6 +263,7 @@ async fn run(
                 text("level_zh"),
                 text("name"),
                 n.addr.clone(),
+                format!("http://{}/metrics", text("ops")),
             ]
         })
         .collect();

@@ -17,8 +17,10 @@ macro_rules! say {
 }
 
 mod assignment;
+mod backup;
 mod ca;
 mod calendar;
+mod check;
 mod deputy;
 mod digest;
 mod federation;
@@ -140,6 +142,15 @@ enum Command {
         #[command(subcommand)]
         command: supervision::Command,
     },
+    /// 检查: what would stop or weaken a node (config, certificates, parent,
+    /// clock, disk, calendar), line by line; non-zero exit if it would not run.
+    Check(check::CheckArgs),
+    /// 备份: an online, consistent snapshot of a running node into a file
+    /// (its operator's certificate; the file holds personal fields, 0600).
+    Backup(backup::BackupArgs),
+    /// 恢复: make a node directory (DIR/data) from a backup file; the node
+    /// then rejoins and gets back what was written after the snapshot.
+    Restore(backup::RestoreArgs),
     /// 节假日: publish a year's official holiday calendar to every node.
     Calendar {
         #[command(flatten)]
@@ -169,6 +180,9 @@ pub fn main() -> ExitCode {
         | Command::Assignment { opts, .. }
         | Command::Supervision { opts, .. }
         | Command::Calendar { opts, .. } => opts.json,
+        Command::Backup(a) => a.json(),
+        Command::Check(a) => a.json,
+        Command::Restore(a) => a.json,
         Command::Digest(_) | Command::Status(_) => std::env::args().any(|a| a == "--json"),
         _ => false,
     };
@@ -197,6 +211,9 @@ pub fn main() -> ExitCode {
             } => federation::up(a).await,
             Command::Digest(a) => digest::run(a).await,
             Command::Status(a) => status::run(a).await,
+            Command::Check(a) => check::run(a).await,
+            Command::Backup(a) => backup::run_backup(a).await,
+            Command::Restore(a) => backup::run_restore(a),
             Command::Deputy { opts, command } => deputy::run(&opts, command).await,
             Command::Suggestion { opts, command } => suggestion::run(&opts, command).await,
             Command::Assignment { opts, command } => assignment::run(&opts, command).await,

@@ -37,7 +37,7 @@ impl Drop for Federation {
     }
 }
 
-/// A base port with 13 free ports after it.
+/// A base port with 26 free ports after it.
 fn free_base() -> u16 {
     for _ in 0..50 {
         let base = std::net::TcpListener::bind("127.0.0.1:0")
@@ -48,11 +48,11 @@ fn free_base() -> u16 {
         if base > 60_000 {
             continue;
         }
-        if (0..13).all(|i| std::net::TcpListener::bind(("127.0.0.1", base + i)).is_ok()) {
+        if (0..26).all(|i| std::net::TcpListener::bind(("127.0.0.1", base + i)).is_ok()) {
             return base;
         }
     }
-    panic!("no 13 free ports in a row");
+    panic!("no 26 free ports in a row");
 }
 
 pub async fn up() -> Federation {
@@ -279,5 +279,129 @@ impl Federation {
             .await
             .ok()
             .map(|r| r.into_inner().view.into_iter().collect())
+    }
+}
+
+/// Installs Debian's `package` if `tool` is missing: a fresh machine may
+/// lack it, and the test of any system tool installs it itself (waiting
+/// for the package lock if another test installs at the same moment).
+pub fn installed(tool: &str, package: &str) {
+    if std::process::Command::new(tool)
+        .arg("--version")
+        .output()
+        .is_ok()
+    {
+        return;
+    }
+    let got = std::process::Command::new("sh")
+        .args([
+            "-c",
+            &format!(
+                "apt-get -o DPkg::Lock::Timeout=300 update -qq && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends {package}"
+            ),
+        ])
+        .status();
+    assert!(
+        got.is_ok_and(|s| s.success()),
+        "{tool} is missing and `apt-get install {package}` failed"
+    );
+}
+
+/// (records, digest) of the suggestions whose origin lies in `scope`, at
+/// `code`: all it holds, or what its parent is entitled to.
+pub async fn digest_at(f: &Federation, code: &str, scope: u32, for_parent: bool) -> (u64, Vec<u8>) {
+    wuji_node::test_util::digest_for(
+        &f.ch(code).await,
+        scope,
+        pb::RecordKind::Suggestion,
+        for_parent,
+    )
+    .await
+}
+
+/// Submits at `addr` until `stop`, recording every acknowledged id.
+pub fn writer(
+    endpoint: tonic::transport::Endpoint,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    acked: std::sync::Arc<std::sync::Mutex<std::collections::BTreeSet<String>>>,
+    tag: String,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut n = 0;
+        while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+            let Ok(ch) = endpoint.connect().await else {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            };
+            let mut s = SuggestionsClient::new(ch);
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                n += 1;
+                let req = pb::SubmitRequest {
+                    lead: "P".into(),
+                    title: format!("{tag}-{n}"),
+                    text: "x".into(),
+                    ..Default::default()
+                };
+                match s.submit(req).await {
+                    Ok(r) => {
+                        acked
+                            .lock()
+                            .unwrap()
+                            .insert(r.into_inner().view["id"].clone());
+                    }
+                    Err(_) => break, // the node is down: not acknowledged; reconnect
+                }
+            }
+        }
+    })
+}
+
+/// Starts `wuji node run --config CONFIG EXTRA...`, its log appended to `log`.
+pub fn start_node(config: &str, log: &std::path::Path, extra: &[&str]) -> Child {
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)
+        .unwrap();
+    Command::new(WUJI)
+        .args(["node", "run", "--config", config])
+        .args(extra)
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .unwrap()
+}
+
+/// Waits (up to a minute) until every link from the town 320114001 up
+/// agrees: the child's digest of what its parent is entitled to equals the
+/// parent's digest, for the town's and the county's regions.
+pub async fn until_links_agree(f: &Federation) {
+    let links = [
+        ("320114001", "320114"),
+        ("320114", "320100"),
+        ("320100", "320000"),
+        ("320000", "100000"),
+    ];
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let mut ok = true;
+        let mut seen = Vec::new();
+        for (child, parent) in links {
+            for scope in [320_114_001u32, 320_114] {
+                let code = |s: &str| wuji_model::Code::parse(s).unwrap();
+                if !code(child).contains(code(&scope.to_string())) {
+                    continue;
+                }
+                let c = digest_at(f, child, scope, true).await;
+                let p = digest_at(f, parent, scope, false).await;
+                seen.push((child, parent, scope, c.0, p.0));
+                ok &= c == p;
+            }
+        }
+        if ok {
+            break;
+        }
+        assert!(Instant::now() < deadline, "links do not agree: {seen:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }

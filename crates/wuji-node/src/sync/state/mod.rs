@@ -212,12 +212,14 @@ impl LinkState {
         self.greeting.as_ref().map(|g| g.peer)
     }
 
-    /// This node's `Hello`: its checkpoint of the peer and its own log.
+    /// This node's `Hello`: its checkpoint of the peer and its own log, and
+    /// its wall clock (`now_ms`).
     pub fn hello(
         &self,
         checkpoint: (u64, Vec<u8>),
         incarnation: Vec<u8>,
         last_seq: u64,
+        now_ms: u64,
     ) -> pb::SyncMessage {
         let (resume_from, resume_incarnation) = checkpoint;
         pb::SyncMessage {
@@ -232,6 +234,7 @@ impl LinkState {
                 resume_incarnation,
                 last_seq,
                 horizon: self.conf.horizon.to_wire(),
+                now_ms,
             })),
         }
     }

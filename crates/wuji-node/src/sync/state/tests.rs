@@ -29,7 +29,7 @@ fn hello_of(node: &str, parent: &str) -> pb::SyncMessage {
             parent: code(parent),
         },
     );
-    peer.hello((0, Vec::new()), vec![7], 0)
+    peer.hello((0, Vec::new()), vec![7], 0, 0)
 }
 
 fn as_hello(m: pb::SyncMessage) -> pb::Hello {
@@ -98,7 +98,7 @@ fn a_greeting_from_a_sibling_or_a_grandchild_is_refused_and_a_child_is_taken() {
         conf("320200", Some("320000")),
         Role::Parent { certified: None },
     );
-    let answer = sibling.hello((0, Vec::new()), vec![1], 0);
+    let answer = sibling.hello((0, Vec::new()), vec![1], 0, 0);
     assert_eq!(refused_rule(&county, answer), "peer-is-parent");
 }
 
@@ -166,6 +166,7 @@ fn greeted(lost: bool, durable: u64) -> LinkState {
             (0, Vec::new()),
             vec![9],
             if lost { 0 } else { 100 },
+            0,
         ),
     );
     h.resume_incarnation = Vec::new();

@@ -1,0 +1,240 @@
+//! The ops listener as the office's monitoring sees it: a real Prometheus
+//! (Debian's package) scrapes every node of `wuji federation up`, and the
+//! test reads through Prometheus's own query API a link lag and a refusal
+//! that it caused; `/healthz` and `/readyz` answer as documented.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use tonic::transport::Channel;
+use wuji_proto::pb;
+
+/// A GET over HTTP/1.0 (no chunking): the status code and the body (0 if
+/// nothing listens there yet).
+fn get(addr: &str, path: &str) -> (u16, String) {
+    let Ok(mut s) = std::net::TcpStream::connect(addr) else {
+        return (0, String::new());
+    };
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(s, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let text = String::from_utf8_lossy(&raw).to_string();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let code = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    (code, body.to_string())
+}
+
+/// Percent-encodes a PromQL query for a URL.
+fn encode(q: &str) -> String {
+    q.bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'_' | b'-' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// A Prometheus server scraping `targets` every second; killed when dropped.
+struct Prometheus {
+    child: Child,
+    addr: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Prometheus {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Prometheus {
+    fn start(targets: &[String]) -> Prometheus {
+        common::installed("prometheus", "prometheus");
+        let dir = tempfile::tempdir().unwrap();
+        let list = targets
+            .iter()
+            .map(|t| format!("\"{t}\""))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let config = dir.path().join("prometheus.yml");
+        std::fs::write(
+            &config,
+            format!(
+                "global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: wuji\n    static_configs:\n      - targets: [{list}]\n"
+            ),
+        )
+        .unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let addr = format!("127.0.0.1:{port}");
+        let child = Command::new("prometheus")
+            .arg(format!("--config.file={}", config.display()))
+            .arg(format!(
+                "--storage.tsdb.path={}",
+                dir.path().join("data").display()
+            ))
+            .arg(format!("--web.listen-address={addr}"))
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(dir.path().join("prometheus.log")).unwrap())
+            .spawn()
+            .expect("prometheus starts");
+        Prometheus {
+            child,
+            addr,
+            _dir: dir,
+        }
+    }
+
+    /// The value of every series `query` returns now, by its labels.
+    fn query(&self, query: &str) -> Vec<(serde_json::Value, f64)> {
+        let (code, body) = get(
+            &self.addr,
+            &format!("/api/v1/query?query={}", encode(query)),
+        );
+        if code != 200 {
+            return Vec::new(); // not up yet
+        }
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        v["data"]["result"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|r| {
+                let value = r["value"][1].as_str().unwrap().parse().unwrap();
+                (r["metric"].clone(), value)
+            })
+            .collect()
+    }
+
+    /// Waits until `query` returns a series whose value passes `ok`.
+    async fn until(&self, query: &str, ok: impl Fn(f64) -> bool) -> f64 {
+        let deadline = Instant::now() + Duration::from_secs(90);
+        loop {
+            let got = self.query(query);
+            if let Some((_, v)) = got.iter().find(|(_, v)| ok(*v)) {
+                return *v;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "Prometheus never saw the expected value of {query}: last {got:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    }
+}
+
+fn signal(pid: &serde_json::Value, sig: &str) {
+    let ok = Command::new("kill")
+        .args([sig, &pid.as_u64().unwrap().to_string()])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prometheus_reads_a_link_lag_and_a_refusal_the_test_caused() {
+    let fed = common::up().await;
+    let town = "320114001";
+    let county = "320114";
+    let ops = |code: &str| fed.nodes[code]["ops"].as_str().unwrap().to_string();
+
+    // Health and readiness, as a load balancer or systemd would ask.
+    let (code, body) = get(&ops(town), "/healthz");
+    assert_eq!(code, 200, "{body}");
+    assert!(body.starts_with("ok: node 320114001"), "{body}");
+    let (code, body) = get(&ops(town), "/readyz");
+    assert_eq!(code, 200, "{body}");
+    assert!(body.contains("ok   parent: linked to 320114"), "{body}");
+
+    let targets: Vec<String> = fed.nodes.keys().map(|c| ops(c)).collect();
+    let prom = Prometheus::start(&targets);
+    prom.until("up{job=\"wuji\"}", |v| v == 1.0).await;
+
+    // A refusal: the national reader tries to write at the town.
+    let pki = fed.dir.path().join("pki");
+    let reader = serde_json::json!({
+        "ca": pki.join("ca.pem"),
+        "cert": pki.join("client-100000-reader.pem"),
+        "key": pki.join("client-100000-reader.key"),
+    });
+    let ch: Channel = common::tls_endpoint(&fed.addrs[town], town, &reader)
+        .connect()
+        .await
+        .unwrap();
+    let refused = pb::suggestions_client::SuggestionsClient::new(ch)
+        .submit(pb::SubmitRequest {
+            lead: "张三".into(),
+            title: "路灯".into(),
+            text: "x".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), tonic::Code::PermissionDenied);
+    let n = prom
+        .until(
+            &format!(
+                "wuji_refusals_total{{instance=\"{}\",rule=\"reader-may-not-write\"}}",
+                ops(town)
+            ),
+            |v| v >= 1.0,
+        )
+        .await;
+    assert_eq!(n, 1.0, "one refusal caused, one counted");
+    prom.until(
+        &format!(
+            "wuji_api_calls_total{{instance=\"{}\",method=\"refused\",code=\"PermissionDenied\"}}",
+            ops(town)
+        ),
+        |v| v >= 1.0,
+    )
+    .await;
+
+    // A lag: the county stops answering (SIGSTOP keeps its connections
+    // open) while the town writes what the county is entitled to.
+    let lag = format!(
+        "wuji_link_lag_entries{{instance=\"{}\",peer=\"{county}\",role=\"parent\"}}",
+        ops(town)
+    );
+    prom.until(&lag, |v| v == 0.0).await;
+    signal(&fed.nodes[county]["pid"], "-STOP");
+    fed.enrol(town, "李四").await;
+    fed.submit(town, "李四", "村口路灯不亮").await;
+    let behind = prom.until(&lag, |v| v > 0.0).await;
+    assert!(behind >= 1.0);
+    let secs = prom
+        .until(
+            &format!(
+                "wuji_link_lag_seconds{{instance=\"{}\",peer=\"{county}\"}}",
+                ops(town)
+            ),
+            |v| v >= 2.0,
+        )
+        .await;
+    assert!(secs >= 2.0);
+    // The county is not ready to be told so: it is stopped. Resumed, it
+    // takes the entries and the lag goes back to nothing.
+    signal(&fed.nodes[county]["pid"], "-CONT");
+    prom.until(&lag, |v| v == 0.0).await;
+    // A commit was timed and sized.
+    prom.until(
+        &format!(
+            "wuji_commit_batch_writes_count{{instance=\"{}\"}}",
+            ops(town)
+        ),
+        |v| v >= 2.0,
+    )
+    .await;
+}
