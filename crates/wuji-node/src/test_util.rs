@@ -214,6 +214,12 @@ pub struct ParentEnd {
 
 /// Starts `parent`'s end of a link and greets it as `child`.
 pub async fn parent_end(parent: Code, child: Code) -> ParentEnd {
+    parent_end_with(parent, hello(child.value(), parent.value())).await
+}
+
+/// Starts `parent`'s end of a link and greets it with `greeting` (a hello
+/// kept from an older version, say), which it must answer in kind.
+pub async fn parent_end_with(parent: Code, greeting: pb::SyncMessage) -> ParentEnd {
     use tokio_stream::StreamExt;
     let (layout, committer) = start_committer(parent, Arc::new(wuji_store::MemKv::new()));
     let (ctx, stop) = link_ctx(parent, None, layout.clone(), committer.clone());
@@ -228,10 +234,7 @@ pub async fn parent_end(parent: Code, child: Code) -> ParentEnd {
         inbound,
     ));
     let mut from_parent = tokio_stream::wrappers::ReceiverStream::new(from_parent);
-    to_parent
-        .send(hello(child.value(), parent.value()))
-        .await
-        .expect("the link is open");
+    to_parent.send(greeting).await.expect("the link is open");
     let first = from_parent.next().await.expect("an answer");
     assert!(
         matches!(first.msg, Some(pb::sync_message::Msg::Hello(_))),
