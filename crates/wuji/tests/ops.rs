@@ -238,3 +238,81 @@ async fn prometheus_reads_a_link_lag_and_a_refusal_the_test_caused() {
     )
     .await;
 }
+
+/// Runs `wuji check --config FILE --json`: (exit success, each item's status
+/// and detail).
+fn check(config: &std::path::Path) -> (bool, Vec<(String, String, String)>) {
+    let o = Command::new(common::WUJI)
+        .args(["check", "--json", "--config"])
+        .arg(config)
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&o.stdout)));
+    assert_eq!(v["ok"], o.status.success());
+    let lines = v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let s = |k: &str| c[k].as_str().unwrap().to_string();
+            (s("item"), s("status"), s("detail"))
+        })
+        .collect();
+    (o.status.success(), lines)
+}
+
+fn status_of<'a>(lines: &'a [(String, String, String)], item: &str) -> (&'a str, &'a str) {
+    lines
+        .iter()
+        .find(|(i, _, _)| i == item)
+        .map(|(_, s, d)| (s.as_str(), d.as_str()))
+        .unwrap_or_else(|| panic!("no {item} line in {lines:?}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wuji_check_names_what_would_stop_or_weaken_a_node() {
+    let fed = common::up().await;
+    let config = std::path::PathBuf::from(fed.nodes["320114"]["config"].as_str().unwrap());
+    // The running county: everything holds; its parent answers as itself.
+    let (ok, lines) = check(&config);
+    assert!(ok, "{lines:?}");
+    assert_eq!(status_of(&lines, "certificate").0, "ok");
+    let (s, d) = status_of(&lines, "parent");
+    assert_eq!(s, "ok", "{d}");
+    assert!(d.contains("320100 answers"), "{d}");
+    assert_eq!(status_of(&lines, "clock").0, "ok");
+    assert_eq!(status_of(&lines, "store").0, "ok");
+
+    let text = std::fs::read_to_string(&config).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let variant = |name: &str, from: &str, to: &str| {
+        assert!(text.contains(from), "{from} not in the config");
+        let p = dir.path().join(name);
+        std::fs::write(&p, text.replace(from, to)).unwrap();
+        p
+    };
+    // The parent's address reaches another node (the national one): it
+    // answers with a certificate naming someone else.
+    let city = format!("addr = \"{}\"", fed.addrs["320100"]);
+    let national = format!("addr = \"{}\"", fed.addrs["100000"]);
+    let (ok, lines) = check(&variant("other-parent.toml", &city, &national));
+    assert!(!ok);
+    let (s, d) = status_of(&lines, "parent");
+    assert_eq!(s, "fail", "{d}");
+    assert!(d.contains("not node 320100"), "{d}");
+    // Another node's certificate.
+    let (ok, lines) = check(&variant(
+        "other-cert.toml",
+        "node-320114.pem",
+        "node-320115.pem",
+    ));
+    assert!(!ok);
+    assert_eq!(status_of(&lines, "certificate").0, "fail");
+    // A misspelt key: named, and nothing else is checked.
+    let (ok, lines) = check(&variant("typo.toml", "[sync]", "[sync]\nhorizen = 1"));
+    assert!(!ok);
+    let (s, d) = status_of(&lines, "config");
+    assert_eq!(s, "fail");
+    assert!(d.contains("horizen"), "{d}");
+}
