@@ -81,7 +81,12 @@ impl State {
             self.clock.last().0.to_be_bytes().to_vec(),
         );
         let kv = Arc::clone(self.layout.kv());
-        let _gate = self.gate.lock().await;
+        // Uncontended but for a backup: taken without awaiting (an await
+        // may yield, and the simulator's schedule would change with it).
+        let _gate = match self.gate.try_lock() {
+            Ok(g) => g,
+            Err(_) => self.gate.lock().await,
+        };
         let started = std::time::Instant::now();
         if kv.blocks() {
             tokio::task::spawn_blocking(move || {

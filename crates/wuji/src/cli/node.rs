@@ -69,6 +69,17 @@ pub enum NodeCommand {
         #[arg(long, value_parser = ["text", "json"])]
         log_format: Option<String>,
     },
+    /// Ask a node's ops listener whether it is healthy (exit 0) or not
+    /// (exit 1): for a container's HEALTHCHECK or a load balancer's probe.
+    Health {
+        /// The ops listener (`[ops] listen`).
+        #[arg(long, default_value = "127.0.0.1:7701")]
+        ops: String,
+        /// `healthz` (the process answers, its store reads) or `readyz`
+        /// (and its clock is sane and its parent linked).
+        #[arg(long, default_value = "healthz", value_parser = ["healthz", "readyz"])]
+        probe: String,
+    },
 }
 
 /// Writes DIR/wuji.toml.
@@ -161,14 +172,17 @@ fn skipped_levels(code: Code, parent: Code) {
     }
 }
 
-/// Runs the node in the foreground.
+/// Runs the node in the foreground, or probes one.
 pub async fn run(cmd: NodeCommand) -> anyhow::Result<()> {
-    let NodeCommand::Run {
-        config,
-        listen,
-        data_dir,
-        log_format,
-    } = cmd;
+    let (config, listen, data_dir, log_format) = match cmd {
+        NodeCommand::Run {
+            config,
+            listen,
+            data_dir,
+            log_format,
+        } => (config, listen, data_dir, log_format),
+        NodeCommand::Health { ops, probe } => return health(&ops, &probe),
+    };
     let flags = Overrides { listen, data_dir };
     let cfg = Config::load(&config, std::env::vars(), &flags)?;
     init_tracing(log_format.as_deref().unwrap_or(cfg.log.format.as_str()));
@@ -179,6 +193,30 @@ pub async fn run(cmd: NodeCommand) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {}", cfg.node.listen))?;
     wuji_node::run(listener, cfg, shutdown).await?;
+    Ok(())
+}
+
+/// GET /PROBE on the ops listener at `ops` over plain HTTP/1.0; prints the
+/// answer, and fails unless it is 200.
+fn health(ops: &str, probe: &str) -> anyhow::Result<()> {
+    use std::io::{Read, Write};
+    let timeout = std::time::Duration::from_secs(3);
+    let addr = std::net::ToSocketAddrs::to_socket_addrs(ops)
+        .with_context(|| format!("--ops {ops}"))?
+        .next()
+        .with_context(|| format!("--ops {ops}: no address"))?;
+    let mut s = std::net::TcpStream::connect_timeout(&addr, timeout)
+        .with_context(|| format!("nothing answers at {ops} (is [ops] enabled?)"))?;
+    s.set_read_timeout(Some(timeout))?;
+    write!(s, "GET /{probe} HTTP/1.0\r\nHost: {ops}\r\n\r\n")?;
+    let mut raw = String::new();
+    s.read_to_string(&mut raw)?;
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
+    let code = head.split_whitespace().nth(1).unwrap_or("");
+    say!("{}", body.trim_end());
+    if code != "200" {
+        bail!("{probe}: {}", head.lines().next().unwrap_or("no answer"));
+    }
     Ok(())
 }
 
