@@ -116,6 +116,19 @@ fn wait_listening(addr: &str) {
     }
 }
 
+/// Waits for `child` to exit, at most `secs` seconds (then kills it and fails).
+fn exits_within(mut child: std::process::Child, secs: u64) -> std::process::Output {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the node did not exit within {secs} s of SIGTERM");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    child.wait_with_output().unwrap()
+}
+
 #[test]
 fn node_run_stops_cleanly_on_sigterm_and_names_bad_config_keys() {
     let dir = tempfile::tempdir().unwrap();
@@ -137,9 +150,16 @@ fn node_run_stops_cleanly_on_sigterm_and_names_bad_config_keys() {
     // JSON logs from the config file ([log] format).
     let text = std::fs::read_to_string(&config).unwrap();
     assert!(text.contains("[log]\n"), "{text}");
+    // The ops listener on, too: it must not hold the node up at SIGTERM.
+    let ops = format!("127.0.0.1:{}", free_port());
     std::fs::write(
         &config,
-        text.replace("format = \"text\"", "format = \"json\""),
+        text.replace("format = \"text\"", "format = \"json\"")
+            .replace("enabled = false", "enabled = true")
+            .replace(
+                "listen = \"127.0.0.1:7701\"",
+                &format!("listen = \"{ops}\""),
+            ),
     )
     .unwrap();
     let child = Command::new(WUJI)
@@ -148,6 +168,14 @@ fn node_run_stops_cleanly_on_sigterm_and_names_bad_config_keys() {
         .spawn()
         .unwrap();
     wait_listening(&addr);
+    let health = wuji(&["node", "health", "--ops", &ops]);
+    assert!(
+        health.status.success()
+            && String::from_utf8_lossy(&health.stdout).starts_with("ok: node 320114001"),
+        "{}{}",
+        String::from_utf8_lossy(&health.stdout),
+        String::from_utf8_lossy(&health.stderr)
+    );
     let o = wuji(&[
         "deputy",
         "enrol",
@@ -201,7 +229,7 @@ fn node_run_stops_cleanly_on_sigterm_and_names_bad_config_keys() {
             .unwrap()
             .success()
     );
-    let out = child.wait_with_output().unwrap();
+    let out = exits_within(child, 20);
     assert!(out.status.success(), "exit after SIGTERM: {:?}", out.status);
     let log = String::from_utf8_lossy(&out.stderr);
     assert!(log.contains("store flushed"), "{log}");
@@ -221,7 +249,7 @@ fn node_run_stops_cleanly_on_sigterm_and_names_bad_config_keys() {
     let pid = child.id().to_string();
     let kill = Command::new("kill").args(["-TERM", &pid]).status();
     assert!(kill.unwrap().success());
-    let out = child.wait_with_output().unwrap();
+    let out = exits_within(child, 20);
     let log = String::from_utf8_lossy(&out.stderr);
     assert!(log.contains("store flushed"), "{log}");
     assert!(

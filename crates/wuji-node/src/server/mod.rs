@@ -91,15 +91,19 @@ pub async fn run(
         }
         _ => None,
     };
+    // The ops listener holds a handle on the node: it stops with the
+    // shutdown signal, before the node waits for its handles to go.
     let result = serve(
         listener,
         running,
         server_tls,
         config.api.max_message_bytes,
-        shutdown,
+        async move {
+            shutdown.await;
+            let _ = stop.send(true);
+        },
     )
     .await;
-    let _ = stop.send(true);
     if let Some(ops) = ops {
         let _ = ops.await;
     }
