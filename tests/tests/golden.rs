@@ -37,25 +37,12 @@ fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), target).unwrap();
-        }
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stores_written_by_earlier_versions_open_and_serve_their_records() {
     for dir in versions() {
         let want = expected(&dir);
         let tmp = tempfile::tempdir().unwrap();
-        copy_dir(&dir.join("store"), tmp.path());
+        wuji_node::test_util::copy_dir(&dir.join("store"), tmp.path());
         let kv = Arc::new(wuji_store::SledKv::open(tmp.path(), 8 << 20).unwrap());
         let parts = wuji_node::Parts {
             kv,

@@ -250,3 +250,46 @@ pub async fn parent_end_with(parent: Code, greeting: pb::SyncMessage) -> ParentE
         stop,
     }
 }
+
+/// The first of `n` consecutive free loopback ports, below the kernel's
+/// ephemeral range. A port inside it may be taken between a node's exit and
+/// its restart by an outgoing connection's source port: a client redialling
+/// the node it waits for can even connect to itself there (TCP simultaneous
+/// open), and the restarted node then cannot listen.
+pub fn free_ports(n: u16) -> u16 {
+    let low = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse::<u16>().ok())
+        .unwrap_or(32_768);
+    let (from, span) = (10_000u64, u64::from(low.saturating_sub(10_000 + n).max(1)));
+    // Parallel tests start from different places.
+    let mut x = u64::from(std::process::id())
+        ^ std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos().into())
+            .unwrap_or(0);
+    for _ in 0..500 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let base = (from + x % span) as u16;
+        if (0..n).all(|i| std::net::TcpListener::bind(("127.0.0.1", base + i)).is_ok()) {
+            return base;
+        }
+    }
+    panic!("no {n} free ports in a row below {low}");
+}
+
+/// Copies the directory `from` (a store, say) to `to`, recursively.
+pub fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).expect("a directory");
+    for e in std::fs::read_dir(from).expect("a readable directory") {
+        let e = e.expect("an entry");
+        let target = to.join(e.file_name());
+        if e.file_type().expect("a file type").is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), target).expect("a copy");
+        }
+    }
+}

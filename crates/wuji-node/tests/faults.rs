@@ -293,7 +293,7 @@ async fn back_up(
     let addr = node.addr.clone();
     let dir = node.stop().await;
     let backup = tempfile::tempdir().unwrap();
-    copy_dir(&dir.path().join("data"), &backup.path().join("data"));
+    wuji_node::test_util::copy_dir(&dir.path().join("data"), &backup.path().join("data"));
     (restart(code, dir, &addr, Some(parent)).await, backup)
 }
 
@@ -303,21 +303,8 @@ async fn restore(node: TestNode, backup: &tempfile::TempDir) -> (tempfile::TempD
     let addr = node.addr.clone();
     let dir = node.stop().await;
     std::fs::remove_dir_all(dir.path().join("data")).unwrap();
-    copy_dir(&backup.path().join("data"), &dir.path().join("data"));
+    wuji_node::test_util::copy_dir(&backup.path().join("data"), &dir.path().join("data"));
     (dir, addr)
-}
-
-fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), target).unwrap();
-        }
-    }
 }
 
 /// A TCP proxy that delays every chunk by 0-30 ms and cuts the connection every

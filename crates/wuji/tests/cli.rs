@@ -11,12 +11,10 @@ fn wuji(args: &[&str]) -> std::process::Output {
     Command::new(WUJI).args(args).output().unwrap()
 }
 
+/// A free port below the ephemeral range (a restarted node's port must not
+/// be taken by a client's source port meanwhile).
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    wuji_node::test_util::free_ports(1)
 }
 
 #[test]
@@ -518,13 +516,7 @@ fn a_node_set_up_with_the_ca_commands_serves_mutual_tls_only() {
 #[test]
 fn federation_up_twice_on_one_directory_resumes() {
     let dir = tempfile::tempdir().unwrap();
-    let base = loop {
-        let b = free_port();
-        if b < 60_000 && (0..26).all(|i| std::net::TcpListener::bind(("127.0.0.1", b + i)).is_ok())
-        {
-            break b;
-        }
-    };
+    let base = wuji_node::test_util::free_ports(26);
     let run = || {
         Command::new(WUJI)
             .args(["federation", "up", "--dir", dir.path().to_str().unwrap()])

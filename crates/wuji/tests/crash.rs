@@ -6,8 +6,7 @@
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tonic::transport::Channel;
@@ -17,27 +16,10 @@ const WUJI: &str = env!("CARGO_BIN_EXE_wuji");
 const KILLS: usize = 8;
 const WRITERS: usize = 8;
 
+/// A free port below the ephemeral range (a restarted node's port must not
+/// be taken by a client's source port meanwhile).
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn start(config: &Path, log: &Path) -> Child {
-    let log = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(log)
-        .unwrap();
-    Command::new(WUJI)
-        .args(["node", "run", "--config"])
-        .arg(config)
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .unwrap()
+    wuji_node::test_util::free_ports(1)
 }
 
 async fn connect(addr: &str, child: &mut Child) -> Channel {
@@ -92,7 +74,7 @@ async fn acknowledged_writes_survive_repeated_kill_9() {
     let mut attempted = 0usize;
 
     for round in 0..KILLS {
-        let mut child = start(&config, &log);
+        let mut child = common::start_node(config.to_str().unwrap(), &log, &[]);
         let channel = connect(&addr, &mut child).await;
         if round == 0 {
             common::enrol(channel.clone(), "P").await;
@@ -134,7 +116,7 @@ async fn acknowledged_writes_survive_repeated_kill_9() {
     }
 
     // Restart once more and read everything back.
-    let mut child = start(&config, &log);
+    let mut child = common::start_node(config.to_str().unwrap(), &log, &[]);
     let channel = connect(&addr, &mut child).await;
     let mut c = SuggestionsClient::new(channel);
     let acked = acked.lock().unwrap().clone();

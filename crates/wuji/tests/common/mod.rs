@@ -37,22 +37,9 @@ impl Drop for Federation {
     }
 }
 
-/// A base port with 26 free ports after it.
+/// A base port with 26 free ports after it (13 nodes and their ops listeners).
 fn free_base() -> u16 {
-    for _ in 0..50 {
-        let base = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        if base > 60_000 {
-            continue;
-        }
-        if (0..26).all(|i| std::net::TcpListener::bind(("127.0.0.1", base + i)).is_ok()) {
-            return base;
-        }
-    }
-    panic!("no 26 free ports in a row");
+    wuji_node::test_util::free_ports(26)
 }
 
 pub async fn up() -> Federation {
