@@ -47,11 +47,7 @@ fn notices(addr: &str) -> Vec<String> {
 #[test]
 fn official_files_in_the_calendar_dir_are_used_and_a_bad_one_stops_the_start() {
     let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = wuji_node::test_util::free_ports(1);
     let addr = format!("127.0.0.1:{port}");
     let o = wuji(&[
         "init",

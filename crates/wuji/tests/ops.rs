@@ -72,11 +72,7 @@ impl Prometheus {
             ),
         )
         .unwrap();
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = wuji_node::test_util::free_ports(1);
         let addr = format!("127.0.0.1:{port}");
         let child = Command::new("prometheus")
             .arg(format!("--config.file={}", config.display()))
