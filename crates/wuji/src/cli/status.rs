@@ -5,6 +5,7 @@
 use super::{ClientOpts, channel, output};
 use clap::Args;
 use serde_json::json;
+use wuji_node::figures::{figures, percent};
 use wuji_proto::pb::{self, node_client::NodeClient};
 
 /// Arguments of `wuji status`.
@@ -18,61 +19,6 @@ pub struct StatusArgs {
     region: Option<String>,
     #[command(flatten)]
     opts: ClientOpts,
-}
-
-fn get(s: &pb::NodeSummary, k: &str) -> u64 {
-    s.counts.get(k).copied().unwrap_or(0)
-}
-
-/// Figures each node holds of its own, where every summary counts its subtree.
-const OWN_KEYS: [&str; 3] = ["suggestion.total", "deputy.total", "assignment.total"];
-
-fn own_figures(all: &[pb::NodeSummary]) -> Vec<std::collections::BTreeMap<&'static str, u64>> {
-    let maps: Vec<(wuji_division::Code, std::collections::BTreeMap<String, u64>)> = all
-        .iter()
-        .filter_map(|s| {
-            let code = wuji_division::Code::from_value(s.code).ok()?;
-            Some((
-                code,
-                s.counts.iter().map(|(k, v)| (k.clone(), *v)).collect(),
-            ))
-        })
-        .collect();
-    let rows: Vec<_> = maps.iter().map(|(c, m)| (*c, m)).collect();
-    let per_key: Vec<Vec<u64>> = OWN_KEYS
-        .iter()
-        .map(|k| wuji_model::summary::own_counts(&rows, k))
-        .collect();
-    (0..rows.len())
-        .map(|i| {
-            OWN_KEYS
-                .iter()
-                .zip(&per_key)
-                .map(|(k, v)| (*k, v[i]))
-                .collect()
-        })
-        .collect()
-}
-
-fn satisfied(s: &pb::NodeSummary) -> u64 {
-    get(s, "suggestion.rating.satisfied") + get(s, "suggestion.rating.basic")
-}
-
-fn rated(s: &pb::NodeSummary) -> u64 {
-    satisfied(s) + get(s, "suggestion.rating.dissatisfied")
-}
-
-/// `part / whole`, or null when nothing to divide.
-fn ratio(part: u64, whole: u64) -> Option<f64> {
-    (whole > 0).then(|| part as f64 / whole as f64)
-}
-
-/// `part / whole` as a percentage with one decimal, `—` when nothing to divide.
-fn rate(part: u64, whole: u64) -> String {
-    if whole == 0 {
-        return "—".into();
-    }
-    format!("{:.1}%", part as f64 * 100.0 / whole as f64)
 }
 
 fn zh_term(k: &str) -> String {
@@ -106,15 +52,22 @@ pub async fn run(a: StatusArgs) -> anyhow::Result<()> {
     if out.json {
         let mut all = vec![own.clone()];
         all.extend(r.below.iter().cloned());
-        let owns = own_figures(&all);
+        let figs = figures(&all);
         let s = |n: &pb::NodeSummary| {
             let i = all.iter().position(|a| a.code == n.code).unwrap_or(0);
+            let f = &figs[i];
             let rates = json!({
-                "closed": ratio(get(n, "suggestion.status.closed"), get(n, "suggestion.total")),
-                "satisfied": ratio(satisfied(n), rated(n)),
-                "answered_on_time": ratio(get(n, "suggestion.answered_on_time"), get(n, "suggestion.answered")),
+                "closed": f.closed_rate(),
+                "satisfied": f.satisfied_rate(),
+                "answered_on_time": f.on_time_rate(),
+                "class_a": f.class_a_rate(),
             });
-            json!({ "code": n.code, "counts": n.counts, "own": owns[i], "rates": rates })
+            let own = json!({
+                "suggestion.total": f.suggestions_own,
+                "deputy.total": f.deputies_own,
+                "assignment.total": f.assignments_own,
+            });
+            json!({ "code": n.code, "counts": n.counts, "own": own, "rates": rates })
         };
         let links: Vec<_> = r.links.iter().map(|l| json!({ "peer": l.peer, "role": l.role, "connected": l.connected, "acked": l.acked, "lag": l.lag, "sent": l.sent, "checks": l.checks, "repaired": l.repaired })).collect();
         say!(
@@ -143,7 +96,7 @@ pub async fn run(a: StatusArgs) -> anyhow::Result<()> {
     );
     let mut all = vec![own.clone()];
     all.extend(r.below.iter().cloned());
-    let owns = own_figures(&all);
+    let figs = figures(&all);
     let header = vec![
         l("人大", "congress"),
         l("建议(本级)", "suggestions (own)"),
@@ -165,33 +118,22 @@ pub async fn run(a: StatusArgs) -> anyhow::Result<()> {
             super::names::office(&code.to_string())
         }
     };
-    let rows: Vec<Vec<String>> = all
+    let rows: Vec<Vec<String>> = figs
         .iter()
-        .zip(&owns)
-        .map(|(s, o)| {
+        .map(|f| {
             vec![
-                name(s.code),
-                o["suggestion.total"].to_string(),
-                get(s, "suggestion.total").to_string(),
-                get(s, "suggestion.status.closed").to_string(),
-                rate(
-                    get(s, "suggestion.status.closed"),
-                    get(s, "suggestion.total"),
-                ),
-                get(s, "suggestion.overdue").to_string(),
-                get(s, "suggestion.due_soon").to_string(),
-                rate(satisfied(s), rated(s)),
-                rate(
-                    get(s, "suggestion.answered_on_time"),
-                    get(s, "suggestion.answered"),
-                ),
-                o["deputy.total"].to_string(),
-                get(s, "deputy.total").to_string(),
-                format!(
-                    "{}/{}",
-                    get(s, "assignment.targets_done"),
-                    get(s, "assignment.targets")
-                ),
+                name(f.code),
+                f.suggestions_own.to_string(),
+                f.suggestions.to_string(),
+                f.closed.to_string(),
+                percent(f.closed_rate()),
+                f.overdue.to_string(),
+                f.due_soon.to_string(),
+                percent(f.satisfied_rate()),
+                percent(f.on_time_rate()),
+                f.deputies_own.to_string(),
+                f.deputies.to_string(),
+                format!("{}/{}", f.targets_done, f.targets),
             ]
         })
         .collect();
