@@ -25,6 +25,17 @@ pub async fn run(
     config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), Error> {
+    run_with(listener, config, shutdown, Vec::new()).await
+}
+
+/// Runs a node on `listener` with `sidecars` beside it (besides the ops
+/// listener, which `[ops]` starts) until `shutdown` resolves.
+pub async fn run_with(
+    listener: TcpListener,
+    config: Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    sidecars: Vec<Sidecar>,
+) -> Result<(), Error> {
     config.validate()?;
     let code = config.code();
     let provider = Arc::new(rustls::crypto::ring::default_provider());
@@ -51,6 +62,10 @@ pub async fn run(
             provider.clone(),
         )) as Arc<dyn Connector>
     });
+    let mut sidecars = sidecars;
+    if config.ops.enabled {
+        sidecars.insert(0, ops_sidecar(&config).await?);
+    }
     let parts = Parts {
         kv: Arc::new(kv),
         clock: Arc::new(SystemClock),
@@ -64,35 +79,18 @@ pub async fn run(
     }
     tracing::info!(node = %code, level = code.level().en(), %addr, data = %config.node.data_dir.display(), tls = server_tls.is_some(), "node serving");
     let (stop, stopping) = tokio::sync::watch::channel(false);
-    let ops = match &config.ops {
-        o if o.enabled => {
-            let ops_listener =
-                TcpListener::bind(&o.listen)
-                    .await
-                    .map_err(|error| ConfigError::Bind {
-                        addr: o.listen.clone(),
-                        what: "ops.listen",
-                        error,
-                    })?;
-            let ops_addr = ops_listener.local_addr()?;
-            tracing::info!(node = %code, addr = %ops_addr, "ops listener: /metrics /healthz /readyz");
-            let info = crate::ops::OpsInfo::from_config(&config);
-            let node = running.node().clone();
+    let tasks: Vec<_> = sidecars
+        .into_iter()
+        .map(|start| {
             let mut stopping = stopping.clone();
-            let stopped = async move {
+            let stopped: Stopping = Box::pin(async move {
                 let _ = stopping.wait_for(|s| *s).await;
-            };
-            Some(tokio::spawn(async move {
-                // A failing ops listener stops nothing else: the node goes on serving.
-                if let Err(e) = crate::ops::serve(ops_listener, node, info, stopped).await {
-                    tracing::error!(node = %code, error = %e, "ops listener stopped");
-                }
-            }))
-        }
-        _ => None,
-    };
-    // The ops listener holds a handle on the node: it stops with the
-    // shutdown signal, before the node waits for its handles to go.
+            });
+            tokio::spawn(start(running.node().clone(), stopped))
+        })
+        .collect();
+    // The sidecars hold handles on the node: they stop with the shutdown
+    // signal, before the node waits for its handles to go.
     let result = serve(
         listener,
         running,
@@ -104,10 +102,45 @@ pub async fn run(
         },
     )
     .await;
-    if let Some(ops) = ops {
-        let _ = ops.await;
+    for t in tasks {
+        let _ = t.await;
     }
     result
+}
+
+/// A future that resolves when the node is shutting down.
+pub type Stopping = std::pin::Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// A server run beside the gRPC listener over the same node (the ops
+/// listener, the console): given the started node and a future that
+/// resolves at shutdown, the task to run until then. Its listener is bound
+/// before the node starts, so that a taken address fails the start.
+pub type Sidecar = Box<
+    dyn FnOnce(crate::Node, Stopping) -> std::pin::Pin<Box<dyn Future<Output = ()> + Send>> + Send,
+>;
+
+/// The ops listener of `config` as a sidecar, its address bound.
+async fn ops_sidecar(config: &Config) -> Result<Sidecar, Error> {
+    let code = config.code();
+    let o = &config.ops;
+    let listener = TcpListener::bind(&o.listen)
+        .await
+        .map_err(|error| ConfigError::Bind {
+            addr: o.listen.clone(),
+            what: "ops.listen",
+            error,
+        })?;
+    let addr = listener.local_addr()?;
+    let info = crate::ops::OpsInfo::from_config(config);
+    Ok(Box::new(move |node, stopped| {
+        Box::pin(async move {
+            tracing::info!(node = %code, %addr, "ops listener: /metrics /healthz /readyz");
+            // A failing ops listener stops nothing else: the node goes on serving.
+            if let Err(e) = crate::ops::serve(listener, node, info, stopped).await {
+                tracing::error!(node = %code, error = %e, "ops listener stopped");
+            }
+        })
+    }))
 }
 
 /// Serves a started node on `listener` (over TLS with `tls`), every service
