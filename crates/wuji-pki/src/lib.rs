@@ -171,6 +171,17 @@ impl Ca {
     /// Issues the certificate of the node `code`, with a new section signing
     /// key whose public half the certificate carries.
     pub fn issue_node(&self, code: Code, validity: Validity) -> Result<Issued, Error> {
+        self.issue_node_for(code, validity, &[])
+    }
+
+    /// [`Ca::issue_node`], the certificate also naming `hosts` (IP addresses
+    /// or DNS names) by which browsers reach the node's console.
+    pub fn issue_node_for(
+        &self,
+        code: Code,
+        validity: Validity,
+        hosts: &[String],
+    ) -> Result<Issued, Error> {
         let sign = SignKey::generate()?;
         let mut p = leaf(&format!("wuji node {code}"), validity);
         p.custom_extensions = vec![sign::extension(&sign.public())];
@@ -179,6 +190,13 @@ impl Ca {
             SanType::DnsName(node_dns_name(code).try_into()?),
             SanType::DnsName(ANY_NODE_DNS_NAME.try_into()?),
         ];
+        for h in hosts {
+            p.subject_alt_names
+                .push(match h.parse::<std::net::IpAddr>() {
+                    Ok(ip) => SanType::IpAddress(ip),
+                    Err(_) => SanType::DnsName(h.as_str().try_into()?),
+                });
+        }
         p.extended_key_usages = vec![
             ExtendedKeyUsagePurpose::ServerAuth,
             ExtendedKeyUsagePurpose::ClientAuth,

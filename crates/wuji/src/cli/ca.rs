@@ -75,6 +75,10 @@ pub struct IssueArgs {
     /// below it) or operator (read and write, on that node only).
     #[arg(long, value_parser = ["reader", "operator"])]
     role: Option<String>,
+    /// A node certificate also names this host (an IP address or DNS name),
+    /// by which the office's browsers open the node's console; repeatable.
+    #[arg(long, value_name = "HOST", conflicts_with = "client")]
+    host: Vec<String>,
     /// Days the certificate is valid.
     #[arg(long, default_value_t = 825)]
     days: i64,
@@ -182,11 +186,12 @@ pub fn issue_node(
     code: Code,
     days: i64,
     out: &Path,
+    hosts: &[String],
 ) -> anyhow::Result<(PathBuf, PathBuf)> {
     write_pair(
         out,
         &format!("node-{code}"),
-        &ca.issue_node(code, Validity::days(days))?,
+        &ca.issue_node_for(code, Validity::days(days), hosts)?,
     )
 }
 
@@ -356,7 +361,7 @@ pub fn run(cmd: Command) -> anyhow::Result<()> {
                     );
                 }
                 _ => {
-                    let (cert, key) = issue_node(&ca, node, a.days, &out)?;
+                    let (cert, key) = issue_node(&ca, node, a.days, &out, &a.host)?;
                     report(
                         a.json,
                         &cert,
