@@ -11,6 +11,7 @@ pub mod clock;
 mod commit;
 pub mod config;
 mod error;
+pub mod figures;
 mod index;
 pub mod node;
 pub mod ops;
@@ -26,5 +27,7 @@ pub use commit::{Committer, CommitterParts, Op};
 pub use config::Config;
 pub use error::{ConfigError, Error, LinkError};
 pub use node::{Node, Parts, Running, Settings, start};
-pub use server::{load_calendar, load_identity, open_store, run, serve};
+pub use server::{
+    Sidecar, Stopping, load_calendar, load_identity, open_store, run, run_with, serve,
+};
 pub use telemetry::Telemetry;

@@ -516,7 +516,7 @@ fn a_node_set_up_with_the_ca_commands_serves_mutual_tls_only() {
 #[test]
 fn federation_up_twice_on_one_directory_resumes() {
     let dir = tempfile::tempdir().unwrap();
-    let base = wuji_node::test_util::free_ports(26);
+    let base = wuji_node::test_util::free_ports(39);
     let run = || {
         Command::new(WUJI)
             .args(["federation", "up", "--dir", dir.path().to_str().unwrap()])

@@ -47,6 +47,33 @@ pub struct Config {
     /// The operations listener (metrics, health, readiness).
     #[serde(default)]
     pub ops: OpsConfig,
+    /// The offices' console (web pages over HTTPS).
+    #[serde(default)]
+    pub console: ConsoleConfig,
+}
+
+/// The offices' console: web pages over HTTPS with the node's certificate,
+/// for the accounts of its accounts file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ConsoleConfig {
+    /// Serve it (off unless asked for).
+    pub enabled: bool,
+    /// Where (HOST:PORT): the office's intranet address of the node's host.
+    pub listen: String,
+    /// The accounts file (`wuji console account add` writes it), relative
+    /// to the config file.
+    pub accounts: PathBuf,
+}
+
+impl Default for ConsoleConfig {
+    fn default() -> Self {
+        ConsoleConfig {
+            enabled: false,
+            listen: "127.0.0.1:7443".into(),
+            accounts: PathBuf::from("console-accounts.toml"),
+        }
+    }
 }
 
 /// The operations listener: `/metrics` (Prometheus), `/healthz`, `/readyz`
@@ -262,6 +289,7 @@ impl Default for ClockConfig {
 /// The sections of the config file, the only ones `WUJI_*` variables set.
 const SECTIONS: &[&str] = &[
     "node", "parent", "store", "api", "clock", "rules", "tls", "sync", "calendar", "log", "ops",
+    "console",
 ];
 
 /// Flags given on the command line; they override everything else.
@@ -292,6 +320,7 @@ impl Config {
             calendar: CalendarConfig::default(),
             log: LogConfig::default(),
             ops: OpsConfig::default(),
+            console: ConsoleConfig::default(),
         }
     }
 
@@ -377,7 +406,11 @@ impl Config {
             config.node.data_dir = d.clone();
         }
         let base = path.parent().unwrap_or(Path::new("."));
-        for p in [&mut config.node.data_dir, &mut config.calendar.dir] {
+        for p in [
+            &mut config.node.data_dir,
+            &mut config.calendar.dir,
+            &mut config.console.accounts,
+        ] {
             if p.is_relative() {
                 *p = base.join(&*p);
             }
@@ -499,7 +532,11 @@ impl Config {
              # (one object per line, for a log collector); --log-format overrides it.\nformat = \"{log}\"\n\
              \n[ops]\n# Metrics (/metrics, Prometheus), /healthz and /readyz over plain HTTP for\n\
              # the office's monitoring; see deploy/prometheus/ for alerts.\nenabled = {ops}\n\
-             # Loopback unless the monitoring runs elsewhere (it is not behind TLS).\nlisten = \"{ops_listen}\"\n",
+             # Loopback unless the monitoring runs elsewhere (it is not behind TLS).\nlisten = \"{ops_listen}\"\n\
+             \n[console]\n# The offices' console: web pages over HTTPS with this node's certificate\n\
+             # (docs/CONSOLE.md). Accounts: `wuji console account add`.\nenabled = {con}\n\
+             # The office intranet's address of this host.\nlisten = \"{con_listen}\"\n\
+             # The accounts file (relative to this file).\naccounts = \"{con_acc}\"\n",
             level = code.zh(),
             code = self.node.code,
             listen = self.node.listen,
@@ -524,6 +561,9 @@ impl Config {
             log = self.log.format.as_str(),
             ops = self.ops.enabled,
             ops_listen = self.ops.listen,
+            con = self.console.enabled,
+            con_listen = self.console.listen,
+            con_acc = self.console.accounts.display(),
         )
     }
 }

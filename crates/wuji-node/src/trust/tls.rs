@@ -113,6 +113,23 @@ pub fn server_config(
     Ok(Arc::new(cfg))
 }
 
+/// The console's server side: the node's certificate, HTTP/1.1, and no
+/// client certificate asked for (the console's accounts log in instead).
+pub fn console_server_config(
+    files: &TlsFiles,
+    provider: Arc<rustls::crypto::CryptoProvider>,
+) -> Result<Arc<rustls::ServerConfig>, Error> {
+    let bad = ConfigError::Tls;
+    let mut cfg = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(bad)?
+        .with_no_client_auth()
+        .with_single_cert(certs(&files.cert)?, key(&files.key)?)
+        .map_err(bad)?;
+    cfg.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(Arc::new(cfg))
+}
+
 /// The rustls client configuration for dialing a parent: this node's
 /// certificate, the CA bundle, and the revocation list if any (tonic's own
 /// client TLS takes no revocation list, hence our own).

@@ -205,6 +205,10 @@ fn addresses(config: &Config, r: &mut Report) {
     if config.ops.enabled {
         bind("ops", "运维端口", &config.ops.listen);
     }
+    if config.console.enabled {
+        bind("console", "控制台", &config.console.listen);
+        console_accounts(config, r);
+    }
     if config.tls.is_none()
         && let Ok(a) = config.node.listen.parse::<std::net::SocketAddr>()
         && !a.ip().is_loopback()
@@ -215,6 +219,29 @@ fn addresses(config: &Config, r: &mut Report) {
             Level::Fail,
             format!("{a} is not loopback and no [tls] is configured: the node refuses to start"),
         );
+    }
+}
+
+/// The console's accounts file: readable, and with at least one account.
+fn console_accounts(config: &Config, r: &mut Report) {
+    let path = &config.console.accounts;
+    match wuji_console::accounts::Accounts::load(path) {
+        Err(e) => r.add("console", "控制台", Level::Fail, e.to_string()),
+        Ok(a) if a.accounts.is_empty() => r.add(
+            "console",
+            "控制台",
+            Level::Warn,
+            format!(
+                "{}: no accounts yet; nobody can log in (wuji console account add NAME --role operator)",
+                path.display()
+            ),
+        ),
+        Ok(a) => r.add(
+            "console",
+            "控制台",
+            Level::Ok,
+            format!("{} account(s) in {}", a.accounts.len(), path.display()),
+        ),
     }
 }
 

@@ -42,8 +42,9 @@ pub struct UpArgs {
     /// Directory for every node's config, store and log, and federation.json.
     #[arg(long)]
     dir: PathBuf,
-    /// First port; node i listens on base-port + i (127.0.0.1 only), and
-    /// serves its metrics and health (the ops listener) on base-port + 13 + i.
+    /// First port; node i listens on base-port + i (127.0.0.1 only), serves
+    /// its metrics and health (the ops listener) on base-port + 13 + i and
+    /// its console on base-port + 26 + i.
     #[arg(long, default_value_t = 7700)]
     base_port: u16,
     /// Do not add the sample deputies, suggestions and assignment.
@@ -55,6 +56,32 @@ pub struct UpArgs {
     /// Plaintext dev mode instead of mutual TLS (every node warns about it).
     #[arg(long)]
     plaintext: bool,
+}
+
+/// The console account of every node of the federation (an operator).
+pub const CONSOLE_ACCOUNT: &str = "office";
+
+/// The file in DIR holding its password.
+pub const CONSOLE_PASSWORD: &str = "console-password.txt";
+
+/// The console password of the federation in `dir` (made on first start,
+/// readable by its owner only) and its hash, shared by every node.
+fn console_password(dir: &std::path::Path) -> anyhow::Result<(String, String)> {
+    let path = dir.join(CONSOLE_PASSWORD);
+    let pw = match std::fs::read_to_string(&path) {
+        Ok(p) => p.trim().to_string(),
+        Err(_) => {
+            let pw: String = wuji_console::accounts::token()[..16].to_string();
+            let mut o = std::fs::OpenOptions::new();
+            o.write(true).create(true).truncate(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+            std::io::Write::write_all(&mut o.open(&path)?, format!("{pw}\n").as_bytes())?;
+            pw
+        }
+    };
+    let hash = wuji_console::accounts::hash_password(&pw, wuji_console::accounts::ITERATIONS);
+    Ok((pw, hash))
 }
 
 /// The federation's certificates in DIR/pki, made on first start and reused.
@@ -92,7 +119,9 @@ impl Pki {
     fn node(&self, code: Code) -> anyhow::Result<ClientFiles> {
         let f = self.files(&format!("node-{code}"));
         if !f.cert.exists() {
-            super::ca::issue_node(&super::ca::load(&self.dir)?, code, 825, &self.dir)?;
+            // The consoles are opened at 127.0.0.1 (or localhost).
+            let hosts = ["127.0.0.1".to_string(), "localhost".to_string()];
+            super::ca::issue_node(&super::ca::load(&self.dir)?, code, 825, &self.dir, &hosts)?;
         }
         Ok(f)
     }
@@ -151,6 +180,7 @@ pub async fn up(mut a: UpArgs) -> anyhow::Result<()> {
         Some(p) => Some(p.client(Code::NATIONAL, wuji_pki::ClientRole::Reader)?),
         None => None,
     };
+    let password = console_password(&a.dir)?;
     eprintln!("starting {} nodes in {}", TREE.len(), a.dir.display());
     for (i, (code, name, parent)) in TREE.iter().enumerate() {
         let c = Code::parse(code)?;
@@ -163,6 +193,19 @@ pub async fn up(mut a: UpArgs) -> anyhow::Result<()> {
             enabled: true,
             listen: addr_of(TREE.len() + i),
         };
+        cfg.console = wuji_node::config::ConsoleConfig {
+            enabled: true,
+            listen: addr_of(2 * TREE.len() + i),
+            accounts: dir.join("console-accounts.toml"),
+        };
+        wuji_console::accounts::Accounts {
+            accounts: vec![wuji_console::accounts::Account {
+                name: CONSOLE_ACCOUNT.into(),
+                role: wuji_console::accounts::Role::Operator,
+                hash: password.1.clone(),
+            }],
+        }
+        .save(&cfg.console.accounts)?;
         if let Some(p) = parent {
             let j = TREE
                 .iter()
@@ -201,7 +244,9 @@ pub async fn up(mut a: UpArgs) -> anyhow::Result<()> {
         listing.push(json!({
             "pid": pid,
             "code": code, "name": name, "level": c.level().en(), "level_zh": c.level().zh(),
-            "addr": addr_of(i), "ops": addr_of(TREE.len() + i), "parent": parent, "data_dir": dir.join("data"), "config": path,
+            "addr": addr_of(i), "ops": addr_of(TREE.len() + i),
+            "console": format!("{}://{}/", if a.plaintext { "http" } else { "https" }, addr_of(2 * TREE.len() + i)),
+            "parent": parent, "data_dir": dir.join("data"), "config": path,
             "log": dir.join("node.log"),
             "operator": operator.as_ref().map(files_json),
         }));
@@ -249,6 +294,7 @@ async fn run(
         "名称 name",
         "地址 addr",
         "指标 metrics",
+        "控制台 console",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -264,6 +310,7 @@ async fn run(
                 text("name"),
                 n.addr.clone(),
                 format!("http://{}/metrics", text("ops")),
+                text("console"),
             ]
         })
         .collect();
@@ -293,6 +340,10 @@ async fn run(
     say!(
         "      wuji deputy list --addr {}         (雨花街道: deputies of every level attached here)",
         nodes[4].addr
+    );
+    say!(
+        "console (every node; the browser will warn about the federation's own CA):\n  account {CONSOLE_ACCOUNT}, password in {}",
+        a.dir.join(CONSOLE_PASSWORD).display()
     );
     say!("stop: ctrl-c");
     let wait = async {

@@ -21,6 +21,7 @@ mod backup;
 mod ca;
 mod calendar;
 mod check;
+mod console;
 mod deputy;
 mod digest;
 mod federation;
@@ -151,6 +152,11 @@ enum Command {
     /// 恢复: make a node directory (DIR/data) from a backup file; the node
     /// then rejoins and gets back what was written after the snapshot.
     Restore(backup::RestoreArgs),
+    /// 控制台: the accounts of a node's web console (`[console]` in its config).
+    Console {
+        #[command(subcommand)]
+        command: console::Command,
+    },
     /// 节假日: publish a year's official holiday calendar to every node.
     Calendar {
         #[command(flatten)]
@@ -183,6 +189,7 @@ pub fn main() -> ExitCode {
         Command::Backup(a) => a.json(),
         Command::Check(a) => a.json,
         Command::Restore(a) => a.json,
+        Command::Console { command } => command.json(),
         Command::Digest(_) | Command::Status(_) => std::env::args().any(|a| a == "--json"),
         _ => false,
     };
@@ -219,6 +226,7 @@ pub fn main() -> ExitCode {
             Command::Assignment { opts, command } => assignment::run(&opts, command).await,
             Command::Supervision { opts, command } => supervision::run(&opts, command).await,
             Command::Calendar { opts, command } => calendar::run(&opts, command).await,
+            Command::Console { command } => console::run(command),
         }
     });
     match result {

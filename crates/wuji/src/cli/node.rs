@@ -192,7 +192,8 @@ pub async fn run(cmd: NodeCommand) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(&cfg.node.listen)
         .await
         .with_context(|| format!("cannot listen on {}", cfg.node.listen))?;
-    wuji_node::run(listener, cfg, shutdown).await?;
+    let sidecars = wuji_console::sidecar(&cfg).await?.into_iter().collect();
+    wuji_node::run_with(listener, cfg, shutdown, sidecars).await?;
     Ok(())
 }
 

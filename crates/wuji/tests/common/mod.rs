@@ -37,9 +37,9 @@ impl Drop for Federation {
     }
 }
 
-/// A base port with 26 free ports after it (13 nodes and their ops listeners).
+/// A base port with 39 free ports after it (13 nodes, their ops listeners and consoles).
 fn free_base() -> u16 {
-    wuji_node::test_util::free_ports(26)
+    wuji_node::test_util::free_ports(39)
 }
 
 pub async fn up() -> Federation {

@@ -1,0 +1,270 @@
+//! The routes and the pages that are not about the data: login, logout, the
+//! language switch and the style sheet.
+
+mod overview;
+
+use crate::i18n::{self, Lang};
+use crate::session::{self, COOKIE};
+use crate::{Console, PageLang, Viewer};
+use askama::Template;
+use axum::extract::{Form, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use std::sync::Arc;
+
+/// Every route of the console.
+pub fn routes(console: Arc<Console>) -> axum::Router {
+    axum::Router::new()
+        .route("/", get(overview::page))
+        .route("/login", get(login_page).post(login))
+        .route("/logout", post(logout))
+        .route("/lang", get(lang))
+        .route("/static/console.css", get(css))
+        .fallback(not_found)
+        .layer(axum::middleware::map_response(crate::harden))
+        .with_state(console)
+}
+
+/// Percent-encodes `s` for a query value.
+pub fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Where to go after logging in: a path of this console only.
+fn local_path(next: Option<&str>) -> String {
+    match next {
+        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p.into(),
+        _ => "/".into(),
+    }
+}
+
+/// What every page's frame shows: the node, the account, the switches.
+pub struct Frame {
+    /// The page language.
+    pub l: Lang,
+    /// The node's office (南京市人大常委会).
+    pub office: String,
+    /// The account's name.
+    pub user: String,
+    /// Its role, in the page language.
+    pub role: &'static str,
+    /// The session's form token.
+    pub csrf: String,
+    /// The other language's code and name.
+    pub other: (&'static str, &'static str),
+}
+
+impl Frame {
+    fn new(c: &Console, v: &Viewer) -> Frame {
+        Frame {
+            l: v.lang,
+            office: wuji_division::embedded().office_of(c.node.code()),
+            user: v.session.name.clone(),
+            role: v.lang.t(v.session.role.zh()),
+            csrf: v.session.csrf.clone(),
+            other: v.lang.other(),
+        }
+    }
+}
+
+/// A page, or the page that says why it failed.
+pub fn render(t: &impl Template, l: Lang) -> Response {
+    match t.render() {
+        Ok(s) => Html(s).into_response(),
+        Err(e) => problem(l, StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "problem.html")]
+struct Problem<'a> {
+    l: Lang,
+    message: &'a str,
+}
+
+/// A plain page with a message (a refusal, a failure), with `status`.
+pub fn problem(l: Lang, status: StatusCode, message: &str) -> Response {
+    let body = Problem { l, message }
+        .render()
+        .unwrap_or_else(|_| message.to_string());
+    (status, Html(body)).into_response()
+}
+
+async fn not_found(PageLang(l): PageLang) -> Response {
+    problem(l, StatusCode::NOT_FOUND, l.t("没有这一页。"))
+}
+
+async fn css() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
+        include_str!("../../templates/console.css"),
+    )
+        .into_response()
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct Login<'a> {
+    l: Lang,
+    office: String,
+    next: &'a str,
+    message: &'a str,
+    other: (&'static str, &'static str),
+}
+
+#[derive(Deserialize)]
+struct Next {
+    next: Option<String>,
+}
+
+async fn login_page(
+    State(c): State<Arc<Console>>,
+    PageLang(l): PageLang,
+    Query(q): Query<Next>,
+) -> Response {
+    let next = local_path(q.next.as_deref());
+    render(
+        &Login {
+            l,
+            office: wuji_division::embedded().office_of(c.node.code()),
+            next: &next,
+            message: "",
+            other: l.other(),
+        },
+        l,
+    )
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    name: String,
+    password: String,
+    next: Option<String>,
+}
+
+/// A POST whose `Origin` names another site is refused (with SameSite=Strict
+/// cookies and the forms' tokens, the third guard against forgery).
+fn foreign_origin(headers: &HeaderMap) -> bool {
+    let (Some(origin), Some(host)) = (
+        headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()),
+        headers.get(header::HOST).and_then(|v| v.to_str().ok()),
+    ) else {
+        return false;
+    };
+    let bare = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"))
+        .unwrap_or(origin);
+    bare != host
+}
+
+async fn login(
+    State(c): State<Arc<Console>>,
+    PageLang(l): PageLang,
+    headers: HeaderMap,
+    Form(f): Form<LoginForm>,
+) -> Response {
+    if foreign_origin(&headers) {
+        return problem(l, StatusCode::FORBIDDEN, "cross-site request refused");
+    }
+    let accounts = c.accounts.get();
+    let (name, password) = (f.name.trim().to_string(), f.password);
+    let role = tokio::task::spawn_blocking(move || accounts.check(&name, &password))
+        .await
+        .ok()
+        .flatten();
+    let next = local_path(f.next.as_deref());
+    match role {
+        Some(role) => {
+            let token = c.sessions.open(f.name.trim(), role);
+            tracing::info!(node = %c.node.code(), account = %f.name.trim(), role = role.en(), "console login");
+            let secure = if c.tls { "; Secure" } else { "" };
+            (
+                [(
+                    header::SET_COOKIE,
+                    format!("{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict{secure}"),
+                )],
+                Redirect::to(&next),
+            )
+                .into_response()
+        }
+        None => {
+            tracing::warn!(node = %c.node.code(), account = %f.name.trim(), "console login refused");
+            // A wrong guess costs a second.
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            let mut r = render(
+                &Login {
+                    l,
+                    office: wuji_division::embedded().office_of(c.node.code()),
+                    next: &next,
+                    message: l.t("用户名或密码不对。"),
+                    other: l.other(),
+                },
+                l,
+            );
+            *r.status_mut() = StatusCode::UNAUTHORIZED;
+            r
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    csrf: String,
+}
+
+async fn logout(
+    State(c): State<Arc<Console>>,
+    v: Viewer,
+    headers: HeaderMap,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    if !session::same(&f.csrf, &v.session.csrf) {
+        return problem(v.lang, StatusCode::FORBIDDEN, "form token does not match");
+    }
+    if let Some(t) = headers
+        .get(header::COOKIE)
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| session::cookie(h, COOKIE))
+    {
+        c.sessions.close(t);
+    }
+    (
+        [(
+            header::SET_COOKIE,
+            format!("{COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict"),
+        )],
+        Redirect::to("/login"),
+    )
+        .into_response()
+}
+
+#[derive(Deserialize)]
+struct LangQuery {
+    to: String,
+    back: Option<String>,
+}
+
+async fn lang(Query(q): Query<LangQuery>) -> Response {
+    let v = if q.to == "en" { "en" } else { "zh" };
+    (
+        [(
+            header::SET_COOKIE,
+            format!(
+                "{}={v}; Path=/; Max-Age=31536000; SameSite=Strict",
+                i18n::COOKIE
+            ),
+        )],
+        Redirect::to(&local_path(q.back.as_deref())),
+    )
+        .into_response()
+}
