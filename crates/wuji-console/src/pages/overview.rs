@@ -133,9 +133,11 @@ pub async fn page(
         at = c.parent();
     }
     trail.reverse();
+    // The links are this node's: shown on its own overview only.
     let links = r
         .links
         .iter()
+        .filter(|_| region == me)
         .map(|k| {
             let name = Code::from_value(k.peer)
                 .map(|c| tree.name_of(c))
