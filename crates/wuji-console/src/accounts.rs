@@ -9,6 +9,7 @@ use ring::{pbkdf2, rand::SecureRandom};
 use serde::{Deserialize, Serialize};
 use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
+use wuji_node::api::{from_hex as unhex, to_hex as hex};
 
 /// Iterations of PBKDF2-HMAC-SHA256 for a new password (OWASP's figure).
 pub const ITERATIONS: u32 = 600_000;
@@ -205,20 +206,6 @@ fn check_name(name: &str) -> Result<(), Error> {
             "{name:?} is not a login name (letters, digits, . _ -; at most 64)"
         )))
     }
-}
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
-fn unhex(s: &str) -> Option<Vec<u8>> {
-    if !s.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
-        .collect()
 }
 
 /// Random bytes from the system's generator.

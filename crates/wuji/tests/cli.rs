@@ -535,3 +535,77 @@ fn federation_up_twice_on_one_directory_resumes() {
     assert!(second.status.success(), "{err}");
     assert!(err.contains("resuming"), "{err}");
 }
+
+/// `wuji console account`: add (password from standard input), list, refuse
+/// a second add, a short password and an unknown name; remove; the file is
+/// the node's `[console] accounts`, readable by its owner only.
+#[test]
+fn console_accounts_are_added_listed_and_removed() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("n");
+    assert!(
+        wuji(&["init", "--code", "320114", "--dir", d.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let config = d.join("wuji.toml");
+    let cfg = config.to_str().unwrap();
+    let add = |name: &str, password: &str, extra: &[&str]| {
+        let mut c = Command::new(WUJI)
+            .args(["console", "account", "add", name, "--role", "operator"])
+            .args(["--password-stdin", "--config", cfg])
+            .args(extra)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        writeln!(c.stdin.take().unwrap(), "{password}").unwrap();
+        c.wait_with_output().unwrap()
+    };
+    let o = add("zhangwei", "a long enough password", &[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let file = d.join("console-accounts.toml");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "{mode:o}");
+    }
+    assert!(
+        !std::fs::read_to_string(&file)
+            .unwrap()
+            .contains("a long enough password")
+    );
+    let o = add("zhangwei", "another long password", &[]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("exists"));
+    let o = add("li", "short", &[]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("shorter"));
+    let o = add("王芳", "a long enough password", &[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = wuji(&["console", "account", "list", "--config", cfg, "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let names: Vec<&str> = v["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["zhangwei", "王芳"]);
+    assert!(
+        wuji(&["console", "account", "remove", "zhangwei", "--config", cfg])
+            .status
+            .success()
+    );
+    let o = wuji(&["console", "account", "remove", "zhangwei", "--config", cfg]);
+    assert!(!o.status.success());
+    let o = wuji(&["console", "account", "list", "--config", cfg]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("王芳") && !text.contains("zhangwei"),
+        "{text}"
+    );
+}

@@ -183,11 +183,13 @@ pub fn list(
     })
 }
 
-pub(crate) fn to_hex(b: &[u8]) -> String {
+/// Bytes as lower-case hex (page tokens, password salts).
+pub fn to_hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
-pub(crate) fn from_hex(s: &str) -> Option<Vec<u8>> {
+/// The bytes of a hex string, if it is one.
+pub fn from_hex(s: &str) -> Option<Vec<u8>> {
     if !s.len().is_multiple_of(2) {
         return None;
     }
