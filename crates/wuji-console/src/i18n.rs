@@ -54,6 +54,9 @@ pub const LABELS: &[(&str, &str)] = &[
     ("页面出错", "The page failed"),
     ("没有这一页。", "There is no such page."),
     ("时间为北京时间。", "Times are China Standard Time."),
+    ("：", ": "),
+    ("（", " ("),
+    ("）", ")"),
 ];
 
 impl Lang {
