@@ -60,7 +60,7 @@ impl Browser {
         let mut s = self.tls.connect(name, tcp).await.unwrap();
         let body: String = form
             .iter()
-            .map(|(k, v)| format!("{k}={}", encode(v)))
+            .map(|(k, v)| format!("{k}={}", common::encode(v)))
             .collect::<Vec<_>>()
             .join("&");
         let cookie = self
@@ -129,15 +129,6 @@ impl Browser {
     async fn get(&mut self, path: &str) -> Answer {
         self.send("GET", path, &[]).await
     }
-}
-
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// The text of a page outside its tags, scripts and attribute values.

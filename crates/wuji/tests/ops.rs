@@ -31,16 +31,6 @@ fn get(addr: &str, path: &str) -> (u16, String) {
     (code, body.to_string())
 }
 
-/// Percent-encodes a PromQL query for a URL.
-fn encode(q: &str) -> String {
-    q.bytes()
-        .map(|b| match b {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'_' | b'-' | b'.' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 /// A Prometheus server scraping `targets` every second; killed when dropped.
 struct Prometheus {
     child: Child,
@@ -96,7 +86,7 @@ impl Prometheus {
     fn query(&self, query: &str) -> Vec<(serde_json::Value, f64)> {
         let (code, body) = get(
             &self.addr,
-            &format!("/api/v1/query?query={}", encode(query)),
+            &format!("/api/v1/query?query={}", common::encode(query)),
         );
         if code != 200 {
             return Vec::new(); // not up yet

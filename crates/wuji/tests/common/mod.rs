@@ -392,3 +392,14 @@ pub async fn until_links_agree(f: &Federation) {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
+
+/// Percent-encodes `s` for a URL's query or a form body (everything but
+/// letters, digits and `-_.`).
+pub fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
