@@ -11,6 +11,9 @@
 //! `wuji-bench sync [RECORDS] [SAMPLES] [CHANGES] [IDLE_SECONDS]` (defaults
 //! 100000, 1000, 10, 60): see `sync.rs`. A zero skips that part.
 //!
+//! `wuji-bench console [REGIONS] [REQUESTS]`: the national 总览 of the console
+//! over the summaries of every region of the tree (see `console.rs`).
+//!
 //! `wuji-bench storm [--kills N] [--seed S] ...`: SIGKILLs a node of a real
 //! federation under writers and checks that nothing was lost or counted twice
 //! (see `storm.rs`); the one subcommand here that fails when a check fails.
@@ -28,6 +31,7 @@ use wuji_node::{Committer, Config, Op};
 use wuji_proto::pb::{self, suggestions_client::SuggestionsClient};
 use wuji_store::{Batch, Kv, Layout, SledKv};
 
+mod console;
 mod storm;
 mod sync;
 
@@ -224,6 +228,14 @@ async fn main() -> anyhow::Result<()> {
         let changes: u64 = args.get(4).and_then(|a| a.parse().ok()).unwrap_or(10);
         let idle: u64 = args.get(5).and_then(|a| a.parse().ok()).unwrap_or(60);
         return sync::run(n, samples, changes, idle).await;
+    }
+    if args.get(1).map(String::as_str) == Some("console") {
+        let regions: usize = args
+            .get(2)
+            .and_then(|a| a.parse().ok())
+            .unwrap_or(usize::MAX);
+        let requests: usize = args.get(3).and_then(|a| a.parse().ok()).unwrap_or(30);
+        return console::run(regions, requests).await;
     }
     if args.get(1).map(String::as_str) == Some("storm") {
         return storm::run(storm::Options::parse(&args[2..])?).await;

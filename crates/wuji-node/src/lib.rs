@@ -13,6 +13,7 @@ pub mod config;
 mod error;
 pub mod figures;
 mod index;
+pub mod names;
 pub mod node;
 pub mod ops;
 mod server;

@@ -1,7 +1,13 @@
 //! The routes and the pages that are not about the data: login, logout, the
 //! language switch and the style sheet.
 
+mod assignments;
+mod deputies;
+mod export;
+mod inbox;
 mod overview;
+mod record;
+mod suggestions;
 
 use crate::i18n::{self, Lang};
 use crate::session::{self, COOKIE};
@@ -18,6 +24,13 @@ use std::sync::Arc;
 pub fn routes(console: Arc<Console>) -> axum::Router {
     axum::Router::new()
         .route("/", get(overview::page))
+        .route("/inbox", get(inbox::page))
+        .route("/deputies", get(deputies::page))
+        .route("/assignments", get(assignments::page))
+        .route("/assignments/{id}", post(assignments::act))
+        .route("/suggestions", get(suggestions::page))
+        .route("/suggestions.xlsx", get(export::download))
+        .route("/suggestions/{id}", get(record::page).post(record::act))
         .route("/login", get(login_page).post(login))
         .route("/logout", post(logout))
         .route("/lang", get(lang))
@@ -97,6 +110,62 @@ pub fn problem(l: Lang, status: StatusCode, message: &str) -> Response {
         .render()
         .unwrap_or_else(|_| message.to_string());
     (status, Html(body)).into_response()
+}
+
+/// A refusal of a service as a person reads it: the rule and its message,
+/// in Chinese on a Chinese page.
+pub fn refusal(l: Lang, s: &tonic::Status) -> String {
+    match wuji_proto::error_detail(s) {
+        Some(d) if !l.en() && !d.message_zh.is_empty() => format!("{}（{}）", d.message_zh, d.rule),
+        Some(d) => format!("{} ({})", d.message, d.rule),
+        None => s.message().to_string(),
+    }
+}
+
+/// Deputies' names by person id as this node holds them (a suggestion
+/// names its 领衔 and 附议 deputies by id); an id not held stays as it is.
+pub async fn deputy_names(
+    c: &Console,
+    ids: Vec<String>,
+) -> std::collections::BTreeMap<String, String> {
+    use wuji_proto::pb::deputies_server::Deputies as _;
+    let service = wuji_node::api::deputies::Service::new(c.node.clone());
+    let mut out = std::collections::BTreeMap::new();
+    for id in ids {
+        if id.is_empty() || out.contains_key(&id) {
+            continue;
+        }
+        let req = wuji_proto::pb::ListDeputiesRequest {
+            person_id: id.clone(),
+            page: Some(wuji_proto::pb::Page {
+                limit: 1,
+                after: String::new(),
+            }),
+            ..Default::default()
+        };
+        let name = match service.list_deputies(tonic::Request::new(req)).await {
+            Ok(r) => r
+                .into_inner()
+                .records
+                .first()
+                .and_then(|d| d.view.get("name").cloned())
+                .filter(|n| !n.is_empty()),
+            Err(_) => None,
+        };
+        out.insert(id.clone(), name.unwrap_or(id));
+    }
+    out
+}
+
+/// Replaces each person id in `ids` by the deputy's name.
+pub async fn name_deputies(c: &Console, ids: Vec<&mut String>) {
+    let wanted: Vec<String> = ids.iter().map(|s| s.to_string()).collect();
+    let names = deputy_names(c, wanted).await;
+    for s in ids {
+        if let Some(n) = names.get(s.as_str()) {
+            *s = n.clone();
+        }
+    }
 }
 
 async fn not_found(PageLang(l): PageLang) -> Response {

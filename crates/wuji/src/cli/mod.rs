@@ -26,7 +26,6 @@ mod deputy;
 mod digest;
 mod federation;
 mod ids;
-mod names;
 mod node;
 mod output;
 mod roster_io;

@@ -191,9 +191,9 @@ fn cell(view: &std::collections::BTreeMap<String, String>, key: &str, out: Out) 
             .get("answer_scheme")
             .map(String::as_str)
             .unwrap_or("ABCD");
-        return super::names::class_label(scheme, v);
+        return wuji_node::names::class_label(scheme, v);
     }
-    let s = match super::names::value(key, v, en, out.codes) {
+    let s = match wuji_node::names::value(key, v, en, out.codes) {
         Some(s) if !v.is_empty() => s,
         _ => shown(key, v, en),
     };

@@ -24,7 +24,10 @@ pub struct StatusArgs {
 fn zh_term(k: &str) -> String {
     if let Some((scheme, class)) = k.split_once('.') {
         // suggestion.class.SCHEME.CLASS: the class as that scheme writes it.
-        return format!("{}（{scheme}）", super::names::class_label(scheme, class));
+        return format!(
+            "{}（{scheme}）",
+            wuji_node::names::class_label(scheme, class)
+        );
     }
     match k {
         "satisfied" => "满意".into(),
@@ -115,7 +118,7 @@ pub async fn run(a: StatusArgs) -> anyhow::Result<()> {
         if out.codes {
             code.to_string()
         } else {
-            super::names::office(&code.to_string())
+            wuji_node::names::office(&code.to_string())
         }
     };
     let rows: Vec<Vec<String>> = figs

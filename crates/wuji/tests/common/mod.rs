@@ -403,3 +403,35 @@ pub fn encode(s: &str) -> String {
         })
         .collect()
 }
+
+/// The text of a page outside its tags, scripts and attribute values.
+pub fn words(html: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                out.push(' ');
+            }
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Asserts that a Chinese page has no English word left but the account's
+/// name (`office`) and the language switch.
+pub fn assert_chinese(page: &str, which: &str) {
+    let text = words(page).replace("office", "").replace("English", "");
+    // Record ids, numbers and dates (anything with a digit) are not words.
+    let english: Vec<&str> = text
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == ':'))
+        .filter(|t| !t.bytes().any(|b| b.is_ascii_digit()))
+        .flat_map(|t| t.split(|c: char| !c.is_ascii_alphabetic()))
+        .filter(|w| w.len() >= 3)
+        .collect();
+    assert!(english.is_empty(), "{which}: untranslated {english:?}");
+}

@@ -1,7 +1,8 @@
 //! What a person reads instead of codes and keys: division names and offices
 //! (`南京市人大常委会` for 320100) from the tree embedded in the binary, the
 //! offices' terms for history steps, unit roles, 督办方式 and states. Tables use
-//! these unless `--codes`; `--json` always keeps the codes and keys.
+//! these unless `--codes`; `--json` always keeps the codes and keys. The CLI's
+//! tables and the console's pages share them.
 
 use wuji_division::{Code, embedded};
 use wuji_model::suggestion::{AnswerClass, ClassScheme};
@@ -33,7 +34,7 @@ fn places(list: &str, sep: &str) -> String {
 }
 
 /// A history step's term (`rehandled` → `重新办理`).
-fn step(event: &str, en: bool) -> String {
+pub fn step(event: &str, en: bool) -> String {
     let zh = match event {
         "submitted" => "提出",
         "registered" => "登记",
@@ -60,7 +61,7 @@ fn step(event: &str, en: bool) -> String {
 }
 
 /// One word of a value in the offices' terms (roles, modes, states, ratings).
-fn term(word: &str) -> &str {
+pub fn term(word: &str) -> &str {
     match word {
         "lead" => "主办",
         "co" => "协办",
@@ -84,7 +85,7 @@ fn term(word: &str) -> &str {
 }
 
 /// Unit lists `名称(lead),名称(co)` with the roles in the offices' terms.
-fn units(v: &str, en: bool) -> String {
+pub fn units(v: &str, en: bool) -> String {
     if en {
         return v.to_string();
     }
@@ -114,11 +115,24 @@ fn pairs(v: &str, en: bool, names: bool) -> String {
         .join(if en { ", " } else { "、" })
 }
 
-/// A history line `DATE\tNODE\tEVENT\tDETAIL` as `DATE 南京市人大常委会 交办：…`.
-fn history_line(line: &str, en: bool, names: bool) -> String {
+/// One step of a suggestion's history as a person reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    /// The day (CST), `YYYY-MM-DD`.
+    pub date: String,
+    /// The office that took the step (or its code).
+    pub who: String,
+    /// The step in the offices' terms (`交办`).
+    pub step: String,
+    /// What it said, names and terms in place of codes and keys.
+    pub detail: String,
+}
+
+/// A history line `DATE\tNODE\tEVENT\tDETAIL` as its parts for a person.
+pub fn history_step(line: &str, en: bool, names: bool) -> Option<Step> {
     let f: Vec<&str> = line.splitn(4, '\t').collect();
     let [date, node, event, detail] = f[..] else {
-        return line.to_string();
+        return None;
     };
     let who = if names {
         office(node)
@@ -135,12 +149,37 @@ fn history_line(line: &str, en: bool, names: bool) -> String {
             Some((r, c)) => format!("{} {c}", term(r)),
             None => term(detail).to_string(),
         },
+        // CLASS ROUND UNIT: TEXT
+        "answered" if !en => match detail.splitn(3, ' ').collect::<Vec<_>>()[..] {
+            [class, round, rest] if round.parse::<u32>().is_ok() => {
+                let (unit, text) = rest.split_once(": ").unwrap_or((rest, ""));
+                format!("{class}类（第{round}轮）{unit}：{text}")
+            }
+            _ => detail.to_string(),
+        },
         "rehandled" if !en => format!("第{detail}轮"),
         "extended" if !en => format!("{detail}个月"),
         _ => detail.to_string(),
     };
-    let detail = detail.trim();
-    let step = step(event, en);
+    Some(Step {
+        date: date.to_string(),
+        who,
+        step: step(event, en),
+        detail: detail.trim().to_string(),
+    })
+}
+
+/// A history line `DATE\tNODE\tEVENT\tDETAIL` as `DATE 南京市人大常委会 交办：…`.
+fn history_line(line: &str, en: bool, names: bool) -> String {
+    let Some(Step {
+        date,
+        who,
+        step,
+        detail,
+    }) = history_step(line, en, names)
+    else {
+        return line.to_string();
+    };
     if detail.is_empty() {
         format!("{date} {who} {step}")
     } else if en {
@@ -240,6 +279,11 @@ mod tests {
             value("history", h, false, false).unwrap(),
             "2026-12-03 雨花台区人大常委会 重新办理：第2轮\n\
              2026-12-04 南京市人大常委会 交办：交通局（主办）、规划局（协办）"
+        );
+        let a = "2026-12-05\t320114\tanswered\tA 1 区交通运输局: 已增设站点";
+        assert_eq!(
+            value("history", a, false, false).unwrap(),
+            "2026-12-05 雨花台区人大常委会 答复：A类（第1轮）区交通运输局：已增设站点"
         );
         let en = value("history", h, true, true).unwrap();
         assert!(en.starts_with("2026-12-03 320114 rehandled: 2"), "{en}");
