@@ -17,7 +17,7 @@ use axum::extract::FromRequestParts;
 use axum::http::{HeaderValue, header, request::Parts};
 use axum::response::{IntoResponse, Redirect, Response};
 use i18n::Lang;
-use session::{COOKIE, Session, Sessions};
+use session::{Session, Sessions};
 use std::future::Future;
 use std::sync::Arc;
 use tokio::net::TcpListener;
@@ -29,6 +29,8 @@ pub struct Console {
     accounts: accounts::Live,
     sessions: Sessions,
     tls: bool,
+    /// The session cookie's name (per node).
+    cookie: String,
 }
 
 /// The console of `config` as a sidecar of its node, its listener bound and
@@ -89,11 +91,13 @@ pub async fn serve(
     accounts: accounts::Live,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), Error> {
+    let cookie = session::cookie_name(node.code());
     let console = Arc::new(Console {
         node,
         accounts,
         sessions: Sessions::default(),
         tls: tls.is_some(),
+        cookie,
     });
     let app = pages::routes(console);
     match tls {
@@ -144,7 +148,7 @@ impl FromRequestParts<Arc<Console>> for Viewer {
     ) -> Result<Viewer, Response> {
         let c = cookies(parts);
         let lang = Lang::from_cookies(c);
-        let session = session::cookie(c, COOKIE).and_then(|t| console.sessions.get(t));
+        let session = session::cookie(c, &console.cookie).and_then(|t| console.sessions.get(t));
         match session {
             // An account removed since the login is logged out.
             Some(s) if console.accounts.get().find(&s.name).map(|a| a.role) == Some(s.role) => {

@@ -11,6 +11,13 @@ use std::time::{Duration, Instant};
 /// The session cookie's name.
 pub const COOKIE: &str = "wuji_session";
 
+/// The session cookie's name at the node `code`: browsers keep cookies by
+/// host, not port, and the consoles of one host (a `federation up`, or two
+/// congresses' nodes on one server) must not log each other out.
+pub fn cookie_name(code: wuji_division::Code) -> String {
+    format!("{COOKIE}_{code}")
+}
+
 /// A session ends after this long without a request.
 pub const IDLE: Duration = Duration::from_secs(8 * 3600);
 

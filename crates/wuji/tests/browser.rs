@@ -233,4 +233,49 @@ async fn an_office_works_a_suggestion_through_the_console_in_a_browser() {
         assert!(page.contains("已报告"), "{page}");
         shot("assignments-township");
     });
+
+    // 民生实事 opened at the city over the API, covering 雨花台区: a milestone
+    // confirmed through the city's page, a report through the county's.
+    pb::supervision_client::SupervisionClient::new(f.ch("320100").await)
+        .open_item(pb::OpenItemRequest {
+            mode: 6,
+            title: "城南老旧小区改造".into(),
+            lead_supervisor: "市人大常委会副主任".into(),
+            covers: vec![320_114],
+            milestones: ["方案制定", "开工建设"]
+                .iter()
+                .map(|t| pb::NewMilestone {
+                    title: t.to_string(),
+                    weight: 1,
+                    due_on: String::new(),
+                })
+                .collect(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    tokio::task::block_in_place(|| {
+        d.go(&format!("{city}supervision"));
+        let page = d.source();
+        assert!(
+            page.contains("城南老旧小区改造") && page.contains("民生实事"),
+            "{page}"
+        );
+        assert!(page.contains("0.0%"), "{page}");
+        common::assert_chinese(&page, "督办");
+        d.submit("ol.milestones form button");
+        let page = d.source();
+        assert!(page.contains("50.0%"), "{page}");
+        shot("supervision-city");
+        let page = until(
+            &d,
+            &format!("{county}supervision"),
+            &["城南老旧小区改造", "50.0%"],
+        );
+        assert!(page.contains("class=\"report\""), "{page}");
+        d.type_in("form.report input[name=text]", "方案已报区政府审定");
+        d.submit("form.report button");
+        let page = d.source();
+        assert!(!page.contains("id=\"refusal\""), "{page}");
+    });
 }

@@ -15,6 +15,8 @@ struct Answer {
     status: u16,
     headers: Vec<(String, String)>,
     body: String,
+    /// The body's bytes (a workbook).
+    raw: Vec<u8>,
 }
 
 impl Answer {
@@ -88,7 +90,9 @@ impl Browser {
         s.write_all(req.as_bytes()).await.unwrap();
         let mut raw = Vec::new();
         let _ = s.read_to_end(&mut raw).await;
-        let text = String::from_utf8(raw).unwrap();
+        let end = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+        let bytes = raw[end + 4..].to_vec();
+        let text = String::from_utf8_lossy(&raw).to_string();
         let (head, body) = text.split_once("\r\n\r\n").unwrap();
         let mut lines = head.lines();
         let status = lines
@@ -123,6 +127,7 @@ impl Browser {
             status,
             headers,
             body: body.to_string(),
+            raw: bytes,
         }
     }
 
@@ -290,4 +295,119 @@ async fn the_console_shows_the_subtree_to_an_account_and_nothing_without_one() {
     b.cookies = before;
     let r = b.get("/").await;
     assert_eq!(r.status, 303);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_reader_sees_but_cannot_act_a_forged_form_is_refused_and_the_list_exports_as_a_workbook()
+{
+    let f = common::up().await;
+    let node = &f.nodes["320114"];
+    let url = node["console"].as_str().unwrap();
+    let ca = node["operator"]["ca"].as_str().unwrap();
+    let password = std::fs::read_to_string(f.dir.path().join("console-password.txt")).unwrap();
+    let password = password.trim();
+
+    // A reader account added while the node runs counts at once.
+    let accounts = f.dir.path().join("320114").join("console-accounts.toml");
+    let mut add = std::process::Command::new(common::WUJI)
+        .args(["console", "account", "add", "liqiang", "--role", "reader"])
+        .args(["--password-stdin", "--file", accounts.to_str().unwrap()])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write as _;
+    writeln!(add.stdin.take().unwrap(), "a reader's own password").unwrap();
+    assert!(add.wait().unwrap().success());
+
+    // The seeded suggestion, escalated from 雨花街道 to 雨花台区.
+    let mut op = Browser::new(url, ca);
+    op.send(
+        "POST",
+        "/login",
+        &[("name", "office"), ("password", password)],
+    )
+    .await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let id = loop {
+        let list = op.get("/suggestions").await;
+        assert_eq!(list.status, 200, "{}", list.body);
+        if let Some(at) = list.body.find("href=\"/suggestions/") {
+            let rest = &list.body[at + "href=\"/suggestions/".len()..];
+            break rest.split('"').next().unwrap().to_string();
+        }
+        assert!(std::time::Instant::now() < deadline, "{}", list.body);
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    };
+    let path = format!("/suggestions/{id}");
+    let page = op.get(&path).await;
+    assert!(page.body.contains("id=\"register\""), "{}", page.body);
+    let token = csrf(&page.body);
+
+    // A form without the session's token, or from another site, does nothing.
+    let r = op
+        .send(
+            "POST",
+            &path,
+            &[("csrf", "forged"), ("step", "register"), ("number", "X-1")],
+        )
+        .await;
+    assert_eq!(r.status, 403, "{}", r.body);
+    let still = op.get(&path).await;
+    assert!(still.body.contains("id=\"register\"") && !still.body.contains("X-1"));
+
+    // A refusal of the model is shown in the page with its rule, nothing stored.
+    let r = op
+        .send(
+            "POST",
+            &path,
+            &[("csrf", &token), ("step", "register"), ("number", "  ")],
+        )
+        .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("id=\"refusal\""), "{}", r.body);
+
+    // The reader sees the record but no step, and a step it posts is refused.
+    let mut reader = Browser::new(url, ca);
+    let r = reader
+        .send(
+            "POST",
+            "/login",
+            &[("name", "liqiang"), ("password", "a reader's own password")],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let seen = reader.get(&path).await;
+    assert_eq!(seen.status, 200);
+    assert!(seen.body.contains("增设公交站点") && !seen.body.contains("class=\"step\""));
+    let r = reader
+        .send(
+            "POST",
+            &path,
+            &[
+                ("csrf", &csrf(&seen.body)),
+                ("step", "register"),
+                ("number", "R-1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 403, "{}", r.body);
+    assert!(r.body.contains("查阅账号不能办理"), "{}", r.body);
+
+    // The list as a workbook: an .xlsx with the suggestion's row.
+    let x = reader.get("/suggestions.xlsx?status=submitted").await;
+    assert_eq!(x.status, 200, "{}", x.body);
+    assert_eq!(
+        x.header("content-type"),
+        Some("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    );
+    assert!(x.header("content-disposition").unwrap().contains(".xlsx"));
+    assert_eq!(&x.raw[..2], b"PK", "not a zip");
+
+    // A record this node does not hold, and an id that is not one.
+    let gone = reader
+        .get("/suggestions/320114:01936c2e-7a8b-7c3d-9e1f-000000000001")
+        .await;
+    assert_eq!(gone.status, 404);
+    assert!(gone.body.contains("本节点没有这条建议"));
+    assert_eq!(reader.get("/suggestions/nonsense").await.status, 400);
 }

@@ -8,9 +8,10 @@ mod inbox;
 mod overview;
 mod record;
 mod suggestions;
+mod supervision;
 
 use crate::i18n::{self, Lang};
-use crate::session::{self, COOKIE};
+use crate::session;
 use crate::{Console, PageLang, Viewer};
 use askama::Template;
 use axum::extract::{Form, Query, State};
@@ -26,6 +27,8 @@ pub fn routes(console: Arc<Console>) -> axum::Router {
         .route("/", get(overview::page))
         .route("/inbox", get(inbox::page))
         .route("/deputies", get(deputies::page))
+        .route("/supervision", get(supervision::page))
+        .route("/supervision/{id}", post(supervision::act))
         .route("/assignments", get(assignments::page))
         .route("/assignments/{id}", post(assignments::act))
         .route("/suggestions", get(suggestions::page))
@@ -260,7 +263,10 @@ async fn login(
             (
                 [(
                     header::SET_COOKIE,
-                    format!("{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict{secure}"),
+                    format!(
+                        "{}={token}; Path=/; HttpOnly; SameSite=Strict{secure}",
+                        c.cookie
+                    ),
                 )],
                 Redirect::to(&next),
             )
@@ -303,14 +309,17 @@ async fn logout(
     if let Some(t) = headers
         .get(header::COOKIE)
         .and_then(|h| h.to_str().ok())
-        .and_then(|h| session::cookie(h, COOKIE))
+        .and_then(|h| session::cookie(h, &c.cookie))
     {
         c.sessions.close(t);
     }
     (
         [(
             header::SET_COOKIE,
-            format!("{COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict"),
+            format!(
+                "{}=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict",
+                c.cookie
+            ),
         )],
         Redirect::to("/login"),
     )
