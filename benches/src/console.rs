@@ -99,7 +99,12 @@ pub async fn run(limit: usize, requests: usize) -> anyhow::Result<()> {
     )?);
     let mut parts = wuji_node::Parts::in_memory();
     parts.kv = kv;
-    let running = wuji_node::start(parts, wuji_node::Settings::new(Code::NATIONAL))?;
+    // Every summary held: the horizon at which the national node holds the
+    // most (at the default horizon it holds those of the levels it
+    // supervises and fewer).
+    let mut settings = wuji_node::Settings::new(Code::NATIONAL);
+    settings.horizon = wuji_model::routing::Horizon::All;
+    let running = wuji_node::start(parts, settings)?;
     let node = running.node().clone();
 
     // The summaries, as they would have come up from below.

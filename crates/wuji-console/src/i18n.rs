@@ -168,6 +168,7 @@ pub const LABELS: &[(&str, &str)] = &[
     ("范围", "Scope"),
     ("进展情况", "Progress"),
     ("办理情况汇总表", "Handling summary"),
+    ("办理状态", "Handling status"),
     (
         "代表建议办理情况汇总表",
         "Deputies' suggestions: handling summary",
@@ -228,6 +229,11 @@ impl Lang {
         }
     }
 
+    /// The English of a label, if it has one.
+    pub fn t_dyn(&self, zh: &str) -> Option<&'static str> {
+        LABELS.iter().find(|(z, _)| *z == zh).map(|(_, e)| *e)
+    }
+
     /// True for English.
     pub fn en(&self) -> bool {
         *self == Lang::En
@@ -249,5 +255,56 @@ mod tests {
         assert_eq!(Lang::Zh.t("总览"), "总览");
         assert_eq!(Lang::from_cookies("a=b; wuji_lang=en"), Lang::En);
         assert_eq!(Lang::from_cookies(""), Lang::Zh);
+    }
+
+    /// Every `t("...")` of the templates and the pages, and every label a
+    /// page passes through `t` by value (record fields, 待办 steps), has an
+    /// English entry.
+    #[test]
+    fn every_label_used_has_an_english_entry() {
+        let sources = [
+            include_str!("../templates/base.html"),
+            include_str!("../templates/login.html"),
+            include_str!("../templates/problem.html"),
+            include_str!("../templates/overview.html"),
+            include_str!("../templates/suggestions.html"),
+            include_str!("../templates/record.html"),
+            include_str!("../templates/inbox.html"),
+            include_str!("../templates/assignments.html"),
+            include_str!("../templates/supervision.html"),
+            include_str!("../templates/deputies.html"),
+            include_str!("pages/mod.rs"),
+            include_str!("pages/overview.rs"),
+            include_str!("pages/suggestions.rs"),
+            include_str!("pages/record.rs"),
+            include_str!("pages/inbox.rs"),
+            include_str!("pages/assignments.rs"),
+            include_str!("pages/supervision.rs"),
+            include_str!("pages/deputies.rs"),
+            include_str!("pages/export.rs"),
+        ];
+        let mut missing = Vec::new();
+        let mut used = 0;
+        for src in sources {
+            // t("…") and the first string of a tuple ("…", value) in pages
+            // whose labels go through t by value.
+            for part in src.split("t(\"").skip(1) {
+                let label = part.split('"').next().unwrap_or("");
+                used += 1;
+                if !label.is_ascii() && Lang::En.t_dyn(label).is_none() {
+                    missing.push(label.to_string());
+                }
+            }
+            for part in src.split("    (\"").skip(1) {
+                let label = part.split('"').next().unwrap_or("");
+                if !label.is_ascii() && !label.contains('{') && Lang::En.t_dyn(label).is_none() {
+                    missing.push(label.to_string());
+                }
+            }
+        }
+        assert!(used > 100, "found only {used} labels: is the scan right?");
+        missing.sort();
+        missing.dedup();
+        assert!(missing.is_empty(), "labels with no English: {missing:?}");
     }
 }
