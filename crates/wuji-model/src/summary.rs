@@ -362,15 +362,18 @@ pub fn due_within(counts: &BTreeMap<String, u64>, today: crate::Date, days: i64)
 pub fn own_counts(rows: &[(Code, &BTreeMap<String, u64>)], key: &str) -> Vec<u64> {
     let get = |m: &BTreeMap<String, u64>| m.get(key).copied().unwrap_or(0);
     let mut own: Vec<u64> = rows.iter().map(|(_, m)| get(m)).collect();
-    for (i, (code, m)) in rows.iter().enumerate() {
-        // The nearest row above this one: the deepest that contains it.
-        let above = rows
-            .iter()
-            .enumerate()
-            .filter(|(j, (c, _))| *j != i && *c != *code && code.is_inside(*c))
-            .max_by_key(|(_, (c, _))| c.level().depth());
-        if let Some((j, _)) = above {
-            own[j] = own[j].saturating_sub(get(m));
+    let at: BTreeMap<Code, usize> = rows.iter().enumerate().map(|(i, (c, _))| (*c, i)).collect();
+    for (code, m) in rows {
+        // The nearest row above this one: its first ancestor with a row
+        // (a walk up the tree, not a search of every row: the national node
+        // holds tens of thousands).
+        let mut up = code.parent();
+        while let Some(c) = up {
+            if let Some(&j) = at.get(&c) {
+                own[j] = own[j].saturating_sub(get(m));
+                break;
+            }
+            up = c.parent();
         }
     }
     own
@@ -599,5 +602,10 @@ mod tests {
         let own = own_counts(&rows, "suggestion.total");
         assert_eq!(own, vec![3, 25, 5, 10, 5]);
         assert_eq!(own.iter().sum::<u64>(), 48);
+        // A level missing between two rows: the town counts against the
+        // province, its nearest row above.
+        let (prov, town) = (m(20), m(7));
+        let rows = [(c(320_000), &prov), (c(320_114_001), &town)];
+        assert_eq!(own_counts(&rows, "suggestion.total"), vec![13, 7]);
     }
 }

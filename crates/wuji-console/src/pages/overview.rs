@@ -79,6 +79,7 @@ pub async fn page(
     let service = wuji_node::api::status::Service::new(c.node.clone());
     let req = pb::StatusRequest {
         region: if region == me { 0 } else { region.value() },
+        depth: 2,
     };
     let r = match service.status(tonic::Request::new(req)).await {
         Ok(r) => r.into_inner(),
@@ -86,12 +87,23 @@ pub async fn page(
     };
     let own = r.own.clone().unwrap_or_default();
     let mut all = vec![own];
-    all.extend(r.below.iter().cloned());
+    // The rows shown are the regions directly below; their own figures need
+    // the regions below them too, and nothing deeper (the national node
+    // holds the summaries of some 44,000 regions).
+    let near = |s: &pb::NodeSummary| {
+        let p = Code::from_value(s.code).ok().and_then(|c| c.parent());
+        p == Some(region) || p.and_then(|p| p.parent()) == Some(region)
+    };
+    all.extend(r.below.iter().filter(|s| near(s)).cloned());
     let figs = figures(&all);
     let tree = embedded();
     let mut rows: Vec<Row> = all
         .iter()
         .zip(figs)
+        .filter(|(s, _)| {
+            s.code == all[0].code
+                || Code::from_value(s.code).ok().and_then(|c| c.parent()) == Some(region)
+        })
         .map(|(s, f)| {
             let code = Code::from_value(s.code).unwrap_or(me);
             let counts = s.counts.iter().map(|(k, v)| (k.clone(), *v)).collect();

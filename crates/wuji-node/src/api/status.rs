@@ -97,11 +97,14 @@ impl pb::node_server::Node for Service {
         req: Request<pb::StatusRequest>,
     ) -> Result<Response<pb::StatusReply>, Status> {
         let me = self.node.code();
-        let region = match req.into_inner().region {
+        let req = req.into_inner();
+        let region = match req.region {
             0 => me,
             r => super::code("region", r)?,
         };
-        let records = if region == me {
+        let records = if region == me && req.depth > 0 {
+            self.near(region, req.depth).map_err(Status::from)?
+        } else if region == me {
             self.node
                 .scan_kind(kind_byte(RecordKind::Summary), None, usize::MAX, |_| true)
                 .map_err(Status::from)?
@@ -165,6 +168,27 @@ impl pb::node_server::Node for Service {
 const MOST_DRILLED: usize = 5_000;
 
 impl Service {
+    /// The summaries this node holds of `region` and the regions at most
+    /// `depth` levels below it in the division tree, read by their ids.
+    fn near(&self, region: Code, depth: u32) -> Result<Vec<wuji_model::Record>, crate::Error> {
+        let tree = wuji_division::embedded();
+        let mut out = Vec::new();
+        let mut level = vec![region];
+        for d in 0..=depth {
+            let mut next = Vec::new();
+            for code in level {
+                if let Some(r) = self.node.read(&summary::id(code))? {
+                    out.push(r);
+                }
+                if d < depth {
+                    next.extend(tree.children(code).iter().copied());
+                }
+            }
+            level = next;
+        }
+        Ok(out)
+    }
+
     /// One summary as a status row, with 超期 and 临期 counted for today.
     fn row(&self, r: &wuji_model::Record) -> pb::NodeSummary {
         let mut counts = summary::counts(r);
@@ -248,5 +272,70 @@ impl Service {
             }
             after = next;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pb::node_server::Node as _;
+    use wuji_crdt::{Hlc, Stamp, WriterId};
+
+    /// A national node holding every summary below it (horizon all), with
+    /// the summaries of 江苏, 南京, 雨花台区 and 雨花街道.
+    async fn national() -> (crate::Running, Service) {
+        let mut settings = crate::Settings::new(Code::NATIONAL);
+        settings.horizon = wuji_model::routing::Horizon::All;
+        let running = crate::start(crate::Parts::in_memory(), settings).unwrap();
+        let node = running.node().clone();
+        let (rules, cal) = (
+            wuji_model::Rules::default(),
+            wuji_model::calendar::Calendar::builtin(),
+        );
+        let mut ops = Vec::new();
+        for (i, code) in ["320000", "320100", "320114", "320114001"]
+            .iter()
+            .enumerate()
+        {
+            let ctx = wuji_model::Ctx {
+                node: Code::parse(code).unwrap(),
+                at: Stamp::new(Hlc((1_764_720_000_000 + i as u64) << 16), WriterId(1)),
+                today: wuji_model::Date::constant(2026, 12, 6),
+                rules: &rules,
+                calendar: &cal,
+            };
+            let counts = [("suggestion.total".to_string(), 4 - i as i64)].into();
+            let rec = summary::publish(&ctx, None, &counts).unwrap();
+            ops.push(crate::Op::remote(rec, Default::default()));
+        }
+        let c = node.write(ops).await.unwrap();
+        assert!(c.refused.is_empty(), "{:?}", c.refused);
+        (running, Service::new(node))
+    }
+
+    async fn below(s: &Service, depth: u32) -> Vec<u32> {
+        let r = s
+            .status(Request::new(pb::StatusRequest { region: 0, depth }))
+            .await
+            .unwrap()
+            .into_inner();
+        let mut v: Vec<u32> = r.below.iter().map(|b| b.code).collect();
+        v.sort();
+        v
+    }
+
+    #[tokio::test]
+    async fn depth_lists_the_regions_that_many_levels_below_and_zero_all() {
+        let (_running, s) = national().await;
+        assert_eq!(
+            below(&s, 0).await,
+            vec![320_000, 320_100, 320_114, 320_114_001]
+        );
+        assert_eq!(below(&s, 1).await, vec![320_000]);
+        assert_eq!(below(&s, 2).await, vec![320_000, 320_100]);
+        assert_eq!(
+            below(&s, 9).await,
+            vec![320_000, 320_100, 320_114, 320_114_001]
+        );
     }
 }

@@ -17,6 +17,11 @@ pub struct StatusArgs {
     /// default sync.horizon). E.g. `--region 320114` at the national node.
     #[arg(long, value_name = "CODE")]
     region: Option<String>,
+    /// List only the regions at most N levels below (by the division tree),
+    /// read by id: `--depth 1` is one row per region directly below, quick
+    /// at a node that holds tens of thousands of summaries. 0: all it holds.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    depth: u32,
     #[command(flatten)]
     opts: ClientOpts,
 }
@@ -48,6 +53,7 @@ pub async fn run(a: StatusArgs) -> anyhow::Result<()> {
                     .value(),
                 None => 0,
             },
+            depth: a.depth,
         })
         .await?
         .into_inner();
