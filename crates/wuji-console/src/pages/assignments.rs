@@ -1,9 +1,8 @@
 //! 交办: assignments received by this node, with 签收 and 报告 for an
 //! operator; and those it issued, with each target's state.
 
-use super::{Frame, problem, record::record_id, refusal, render};
+use super::{Frame, refusal, render};
 use crate::i18n::Lang;
-use crate::session;
 use crate::{Console, Viewer};
 use askama::Template;
 use axum::extract::{Form, Path, State};
@@ -158,19 +157,9 @@ pub async fn act(
     Form(f): Form<StepForm>,
 ) -> Response {
     let l = v.lang;
-    if super::foreign_origin(&headers) || !session::same(&f.csrf, &v.session.csrf) {
-        return problem(
-            l,
-            StatusCode::FORBIDDEN,
-            l.t("表单已过期或来自别处，请刷新后重试。"),
-        );
-    }
-    if !v.operator() {
-        return problem(l, StatusCode::FORBIDDEN, l.t("查阅账号不能办理。"));
-    }
-    let rid = match record_id(&id) {
-        Ok(r) => Some(r),
-        Err(e) => return problem(l, StatusCode::BAD_REQUEST, &e),
+    let rid = match super::step_guard(&v, &headers, &f.csrf, &id) {
+        Ok(r) => r,
+        Err(page) => return *page,
     };
     let a = wuji_node::api::assignments::Service::new(c.node.clone());
     let done = match f.step.as_str() {
@@ -186,19 +175,10 @@ pub async fn act(
             }))
             .await
         }
-        other => {
-            return problem(
-                l,
-                StatusCode::BAD_REQUEST,
-                &format!("unknown step {other:?}"),
-            );
-        }
+        other => return super::unknown_step(l, other),
     };
-    match done {
-        Ok(_) => {
-            tracing::info!(node = %c.node.code(), account = %v.session.name, step = %f.step, record = %id, "console step");
-            Redirect::to(&format!("/assignments#{id}")).into_response()
-        }
-        Err(e) => show(&c, &v, refusal(l, &e)).await,
+    match super::logged(&c, &v, &f.step, &id, &done) {
+        None => Redirect::to(&format!("/assignments#{id}")).into_response(),
+        Some(message) => show(&c, &v, message).await,
     }
 }

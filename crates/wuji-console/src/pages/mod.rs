@@ -171,6 +171,66 @@ pub async fn name_deputies(c: &Console, ids: Vec<&mut String>) {
     }
 }
 
+/// What every step's form passes before it is taken: the session's own
+/// token, a same-site origin, an operator account, and a record id in the
+/// address; or the page that refuses it, nothing done.
+pub fn step_guard(
+    v: &Viewer,
+    headers: &HeaderMap,
+    csrf: &str,
+    id: &str,
+) -> Result<Option<wuji_proto::pb::RecordId>, Box<Response>> {
+    let l = v.lang;
+    if foreign_origin(headers) || !session::same(csrf, &v.session.csrf) {
+        return Err(Box::new(problem(
+            l,
+            StatusCode::FORBIDDEN,
+            l.t("表单已过期或来自别处，请刷新后重试。"),
+        )));
+    }
+    if !v.operator() {
+        return Err(Box::new(problem(
+            l,
+            StatusCode::FORBIDDEN,
+            l.t("查阅账号不能办理。"),
+        )));
+    }
+    match record::record_id(id) {
+        Ok(r) => Ok(Some(r)),
+        Err(e) => Err(Box::new(problem(l, StatusCode::BAD_REQUEST, &e))),
+    }
+}
+
+/// A step's outcome in the log: who took which step on which record, and
+/// the refusal if there was one; the refusal as shown, if any.
+pub fn logged<T>(
+    c: &Console,
+    v: &Viewer,
+    step: &str,
+    id: &str,
+    done: &Result<T, tonic::Status>,
+) -> Option<String> {
+    match done {
+        Ok(_) => {
+            tracing::info!(node = %c.node.code(), account = %v.session.name, step, record = %id, "console step");
+            None
+        }
+        Err(e) => {
+            tracing::info!(node = %c.node.code(), account = %v.session.name, step, record = %id, refused = %e.message(), "console step refused");
+            Some(refusal(v.lang, e))
+        }
+    }
+}
+
+/// The page for a step not known to a form.
+pub fn unknown_step(l: Lang, step: &str) -> Response {
+    problem(
+        l,
+        StatusCode::BAD_REQUEST,
+        &format!("unknown step {step:?}"),
+    )
+}
+
 async fn not_found(PageLang(l): PageLang) -> Response {
     problem(l, StatusCode::NOT_FOUND, l.t("没有这一页。"))
 }

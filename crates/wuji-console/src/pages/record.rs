@@ -5,7 +5,6 @@
 
 use super::{Frame, problem, refusal, render};
 use crate::i18n::Lang;
-use crate::session;
 use crate::{Console, Viewer};
 use askama::Template;
 use axum::extract::{Form, Path, State};
@@ -257,19 +256,9 @@ pub async fn act(
     Form(f): Form<StepForm>,
 ) -> Response {
     let l = v.lang;
-    if super::foreign_origin(&headers) || !session::same(&f.csrf, &v.session.csrf) {
-        return problem(
-            l,
-            StatusCode::FORBIDDEN,
-            l.t("表单已过期或来自别处，请刷新后重试。"),
-        );
-    }
-    if !v.operator() {
-        return problem(l, StatusCode::FORBIDDEN, l.t("查阅账号不能办理。"));
-    }
-    let rid = match record_id(&id) {
-        Ok(r) => Some(r),
-        Err(e) => return problem(l, StatusCode::BAD_REQUEST, &e),
+    let rid = match super::step_guard(&v, &headers, &f.csrf, &id) {
+        Ok(r) => r,
+        Err(page) => return *page,
     };
     let s = wuji_node::api::suggestions::Service::new(c.node.clone());
 
@@ -327,22 +316,10 @@ pub async fn act(
             .await
         }
         "close" => s.close(tonic::Request::new(pb::Get { id: rid })).await,
-        other => {
-            return problem(
-                l,
-                StatusCode::BAD_REQUEST,
-                &format!("unknown step {other:?}"),
-            );
-        }
+        other => return super::unknown_step(l, other),
     };
-    match done {
-        Ok(_) => {
-            tracing::info!(node = %c.node.code(), account = %v.session.name, step = %f.step, record = %id, "console step");
-            Redirect::to(&format!("/suggestions/{id}")).into_response()
-        }
-        Err(e) => {
-            tracing::info!(node = %c.node.code(), account = %v.session.name, step = %f.step, record = %id, refused = %e.message(), "console step refused");
-            show(&c, &v, &id, refusal(l, &e), f).await
-        }
+    match super::logged(&c, &v, &f.step, &id, &done) {
+        None => Redirect::to(&format!("/suggestions/{id}")).into_response(),
+        Some(message) => show(&c, &v, &id, message, f).await,
     }
 }

@@ -3,9 +3,8 @@
 //! milestones; an operator of the supervising node confirms a milestone, an
 //! operator of a covered node reports on the item.
 
-use super::{Frame, problem, record::record_id, refusal, render};
+use super::{Frame, refusal, render};
 use crate::i18n::Lang;
-use crate::session;
 use crate::{Console, Viewer};
 use askama::Template;
 use axum::extract::{Form, Path, State};
@@ -176,19 +175,9 @@ pub async fn act(
     Form(f): Form<StepForm>,
 ) -> Response {
     let l = v.lang;
-    if super::foreign_origin(&headers) || !session::same(&f.csrf, &v.session.csrf) {
-        return problem(
-            l,
-            StatusCode::FORBIDDEN,
-            l.t("表单已过期或来自别处，请刷新后重试。"),
-        );
-    }
-    if !v.operator() {
-        return problem(l, StatusCode::FORBIDDEN, l.t("查阅账号不能办理。"));
-    }
-    let rid = match record_id(&id) {
-        Ok(r) => Some(r),
-        Err(e) => return problem(l, StatusCode::BAD_REQUEST, &e),
+    let rid = match super::step_guard(&v, &headers, &f.csrf, &id) {
+        Ok(r) => r,
+        Err(page) => return *page,
     };
     let s = wuji_node::api::supervision::Service::new(c.node.clone());
     let done = match f.step.as_str() {
@@ -207,19 +196,10 @@ pub async fn act(
             }))
             .await
         }
-        other => {
-            return problem(
-                l,
-                StatusCode::BAD_REQUEST,
-                &format!("unknown step {other:?}"),
-            );
-        }
+        other => return super::unknown_step(l, other),
     };
-    match done {
-        Ok(_) => {
-            tracing::info!(node = %c.node.code(), account = %v.session.name, step = %f.step, record = %id, "console step");
-            Redirect::to(&format!("/supervision#{id}")).into_response()
-        }
-        Err(e) => show(&c, &v, refusal(l, &e)).await,
+    match super::logged(&c, &v, &f.step, &id, &done) {
+        None => Redirect::to(&format!("/supervision#{id}")).into_response(),
+        Some(message) => show(&c, &v, message).await,
     }
 }
