@@ -1,12 +1,12 @@
 //! 交办: assignments received by this node, with 签收 and 报告 for an
 //! operator; and those it issued, with each target's state.
 
-use super::{Frame, refusal, render};
+use super::{Frame, refusal};
 use crate::i18n::Lang;
 use crate::{Console, Viewer};
 use askama::Template;
 use axum::extract::{Form, Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use std::sync::Arc;
@@ -115,7 +115,7 @@ async fn show(c: &Console, v: &Viewer, message: String) -> Response {
     }
     let issued = lists.pop().unwrap_or_default();
     let received = lists.pop().unwrap_or_default();
-    let mut r = render(
+    super::render_refused(
         &Page {
             f: Frame::new(c, v),
             l,
@@ -125,11 +125,8 @@ async fn show(c: &Console, v: &Viewer, message: String) -> Response {
             message: problems.clone(),
         },
         l,
-    );
-    if !problems.is_empty() {
-        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    r
+        &problems,
+    )
 }
 
 /// The page.

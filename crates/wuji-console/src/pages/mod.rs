@@ -100,6 +100,15 @@ pub fn render(t: &impl Template, l: Lang) -> Response {
     }
 }
 
+/// A page that shows a refusal above its forms: 422 when `message` says one.
+pub fn render_refused(t: &impl Template, l: Lang, message: &str) -> Response {
+    let mut r = render(t, l);
+    if !message.is_empty() && r.status().is_success() {
+        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    r
+}
+
 #[derive(Template)]
 #[template(path = "problem.html")]
 struct Problem<'a> {

@@ -3,7 +3,7 @@
 //! next steps of the day's work (登记, 交办, 答复, 反馈, 办结) through the same
 //! services and model rules as the API, a refusal shown with its rule.
 
-use super::{Frame, problem, refusal, render};
+use super::{Frame, problem, refusal};
 use crate::i18n::Lang;
 use crate::{Console, Viewer};
 use askama::Template;
@@ -186,7 +186,7 @@ async fn show(c: &Console, v: &Viewer, id: &str, message: String, k: StepForm) -
                 .collect()
         })
         .unwrap_or_default();
-    let mut r = render(
+    super::render_refused(
         &Page {
             f: Frame::new(c, v),
             l,
@@ -200,11 +200,8 @@ async fn show(c: &Console, v: &Viewer, id: &str, message: String, k: StepForm) -
             k,
         },
         l,
-    );
-    if !message.is_empty() {
-        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    r
+        &message,
+    )
 }
 
 /// The record page.

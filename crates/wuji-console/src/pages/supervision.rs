@@ -3,12 +3,12 @@
 //! milestones; an operator of the supervising node confirms a milestone, an
 //! operator of a covered node reports on the item.
 
-use super::{Frame, refusal, render};
+use super::{Frame, refusal};
 use crate::i18n::Lang;
 use crate::{Console, Viewer};
 use askama::Template;
 use axum::extract::{Form, Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -134,7 +134,7 @@ async fn show(c: &Console, v: &Viewer, message: String) -> Response {
         ),
         Err(e) => (vec![], refusal(l, &e)),
     };
-    let mut r = render(
+    super::render_refused(
         &Page {
             f: Frame::new(c, v),
             l,
@@ -143,11 +143,8 @@ async fn show(c: &Console, v: &Viewer, message: String) -> Response {
             message: message.clone(),
         },
         l,
-    );
-    if !message.is_empty() {
-        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    r
+        &message,
+    )
 }
 
 /// The page.
