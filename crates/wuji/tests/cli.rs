@@ -608,4 +608,18 @@ fn console_accounts_are_added_listed_and_removed() {
         text.contains("王芳") && !text.contains("zhangwei"),
         "{text}"
     );
+    // In English, for an operator who reads it.
+    let o = wuji(&[
+        "console", "account", "list", "--config", cfg, "--lang", "en",
+    ]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.starts_with("account") && text.contains("王芳"),
+        "{text}"
+    );
+    let o = wuji(&[
+        "console", "account", "remove", "王芳", "--config", cfg, "--lang", "en",
+    ]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.starts_with("account 王芳 removed"), "{text}");
 }

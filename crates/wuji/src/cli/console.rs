@@ -31,6 +31,19 @@ pub struct FileOpts {
     /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
+    /// Language of messages and tables: zh (default) or en.
+    #[arg(long, env = "WUJI_LANG", default_value = "zh", value_parser = ["zh", "en"])]
+    lang: String,
+}
+
+impl FileOpts {
+    fn out(&self) -> super::output::Out {
+        super::output::Out {
+            json: self.json,
+            en: self.lang == "en",
+            codes: false,
+        }
+    }
 }
 
 /// `wuji console account …`.
@@ -69,14 +82,23 @@ pub enum AccountCommand {
 }
 
 impl Command {
-    /// Whether the output is JSON.
-    pub fn json(&self) -> bool {
+    fn file(&self) -> &FileOpts {
         let Command::Account { command } = self;
         match command {
             AccountCommand::Add { file, .. }
             | AccountCommand::Remove { file, .. }
-            | AccountCommand::List { file } => file.json,
+            | AccountCommand::List { file } => file,
         }
+    }
+
+    /// Whether the output is JSON.
+    pub fn json(&self) -> bool {
+        self.file().json
+    }
+
+    /// Whether messages are in English.
+    pub fn en(&self) -> bool {
+        self.file().lang == "en"
     }
 }
 
@@ -149,25 +171,28 @@ pub fn run(cmd: Command) -> anyhow::Result<()> {
             let pw = password(password_stdin)?;
             accounts.add(&name, role, &pw, replace)?;
             save(&accounts, &path)?;
-            if file.json {
-                say!(
-                    "{}",
-                    json!({ "file": path, "account": name, "role": role.en() })
-                );
-            } else {
-                say!("账号 {name}（{}）已写入 {}", role.zh(), path.display());
-            }
+            super::output::message(
+                file.out(),
+                &format!("账号 {name}（{}）已写入 {}", role.zh(), path.display()),
+                &format!(
+                    "account {name} ({}) written to {}",
+                    role.en(),
+                    path.display()
+                ),
+                json!({ "file": path, "account": name, "role": role.en() }),
+            );
         }
         AccountCommand::Remove { name, file } => {
             let path = path_of(&file)?;
             let mut accounts = Accounts::load(&path)?;
             accounts.remove(&name)?;
             save(&accounts, &path)?;
-            if file.json {
-                say!("{}", json!({ "file": path, "removed": name }));
-            } else {
-                say!("账号 {name} 已删除（{}）", path.display());
-            }
+            super::output::message(
+                file.out(),
+                &format!("账号 {name} 已删除（{}）", path.display()),
+                &format!("account {name} removed ({})", path.display()),
+                json!({ "file": path, "removed": name }),
+            );
         }
         AccountCommand::List { file } => {
             let path = path_of(&file)?;
@@ -190,7 +215,12 @@ pub fn run(cmd: Command) -> anyhow::Result<()> {
                         ]
                     })
                     .collect();
-                super::output::table(&["账号".into(), "角色".into()], &rows);
+                let head = if file.lang == "en" {
+                    ["account", "role"]
+                } else {
+                    ["账号", "角色"]
+                };
+                super::output::table(&head.map(String::from), &rows);
             }
         }
     }

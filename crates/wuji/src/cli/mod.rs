@@ -198,6 +198,7 @@ pub fn main() -> ExitCode {
         | Command::Assignment { opts, .. }
         | Command::Supervision { opts, .. }
         | Command::Calendar { opts, .. } => opts.lang == "en",
+        Command::Console { command } => command.en(),
         _ => std::env::var("WUJI_LANG").is_ok_and(|l| l == "en"),
     };
     let rt = match tokio::runtime::Runtime::new() {
