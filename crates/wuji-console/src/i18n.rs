@@ -72,8 +72,6 @@ pub const LABELS: &[(&str, &str)] = &[
     ("下一页", "Next page"),
     ("记录号", "Record id"),
     ("种类", "Kind"),
-    ("议案", "bill proposal"),
-    ("群众意见", "citizen's opinion"),
     ("附议代表", "Co-signers"),
     ("提出时间", "Submitted on"),
     ("提出机关", "Submitted at"),

@@ -219,6 +219,19 @@ async fn an_office_works_a_suggestion_through_the_console_in_a_browser() {
         common::assert_chinese(&page, "record at the township");
         d.window(1366, 1100);
         shot("record-township");
+        // The English switch keeps the page and turns every label.
+        d.go(&format!("{town}lang?to=en&back=/suggestions/{id}"));
+        let en = d.source();
+        for label in [
+            "Handling timeline",
+            "Deputies' suggestions console",
+            "Lead deputy",
+        ] {
+            assert!(en.contains(label), "no {label} in English:\n{en}");
+        }
+        assert!(!en.contains("办理过程") && !en.contains("领衔代表"), "{en}");
+        shot("record-township-en");
+        d.go(&format!("{town}lang?to=zh&back=/"));
         d.window(1366, 768);
 
         // The province's assignment: 签收, then a 报告, at the township.

@@ -83,12 +83,14 @@ fn fields(v: &BTreeMap<String, String>, l: Lang) -> Vec<(&'static str, String)> 
         r if en => r.to_string(),
         r => names::term(r).to_string(),
     };
-    let kind = match g("kind").as_str() {
-        "bill_proposal" => l.t("议案"),
-        "citizen_opinion" => l.t("群众意见"),
-        "" => "",
-        _ => l.t("建议"),
+    // The kind of one record (the nav's 建议 is "Suggestions", a list).
+    let (zh, english) = match g("kind").as_str() {
+        "bill_proposal" => ("议案", "bill proposal"),
+        "citizen_opinion" => ("群众意见", "citizen's opinion"),
+        "" => ("", ""),
+        _ => ("建议", "suggestion"),
     };
+    let kind = if en { english } else { zh };
     let all: Vec<(&'static str, String)> = vec![
         ("编号", g("number")),
         ("记录号", g("id")),
