@@ -130,7 +130,12 @@ pub async fn page(State(c): State<Arc<Console>>, v: Viewer) -> Response {
                 String::new()
             };
             Some(Todo {
-                urgency: urgency(g("deadline"), g("overdue") == "true", today),
+                // The summaries' rule: a deadline runs while it is 办理中.
+                urgency: if g("status") == "assigned" {
+                    urgency(g("deadline"), g("overdue") == "true", today)
+                } else {
+                    ""
+                },
                 item: Item::of(&r.view, l),
                 step,
                 from,
