@@ -343,6 +343,7 @@ async fn summary(ch: &Channel, of: Code) -> anyhow::Result<BTreeMap<String, u64>
     c.remove("suggestion.overdue");
     c.remove("suggestion.due_soon");
     c.retain(|_, v| *v != 0);
+    wuji_model::summary::months::keep_window(&mut c, today());
     Ok(c)
 }
 
@@ -490,7 +491,7 @@ pub async fn run(o: Options) -> anyhow::Result<()> {
             ok: missing == 0,
             seen: format!("{} expected, {missing} missing", expect.len()),
         });
-        let recount: BTreeMap<String, u64> = wuji_model::summary::recount_subtree(
+        let mut recount: BTreeMap<String, u64> = wuji_model::summary::recount_subtree(
             every.values(),
             &wuji_model::Rules::default(),
             code,
@@ -498,6 +499,7 @@ pub async fn run(o: Options) -> anyhow::Result<()> {
         .into_iter()
         .map(|(k, v)| (k, v as u64))
         .collect();
+        wuji_model::summary::months::keep_window(&mut recount, today());
         let own = summary(c, code).await?;
         checks.push(Check {
             name: format!("summary of {code} equals a recount"),
@@ -593,4 +595,10 @@ fn report(
         );
     }
     Ok(())
+}
+
+/// Today in China Standard Time, as the nodes' clocks read it.
+fn today() -> wuji_model::Date {
+    use wuji_node::clock::Clock;
+    wuji_node::clock::cst_date(wuji_node::clock::SystemClock.now_ms())
 }

@@ -48,6 +48,9 @@ pub const LABELS: &[(&str, &str)] = &[
     ("节点", "Node"),
     ("日志序号", "Log sequence"),
     ("链路", "Links"),
+    ("近十二个月", "The last twelve months"),
+    ("提出", "Submitted"),
+    ("按月，含下级", "by month, with the regions below"),
     ("已连接", "connected"),
     ("未连接", "not connected"),
     ("合计", "Total"),
@@ -186,6 +189,7 @@ pub const LABELS: &[(&str, &str)] = &[
         "This node holds no supervision item.",
     ),
     ("：", ": "),
+    ("，", ", "),
     ("（", " ("),
     ("）", ")"),
 ];
@@ -280,6 +284,7 @@ mod tests {
             include_str!("pages/supervision.rs"),
             include_str!("pages/deputies.rs"),
             include_str!("pages/export.rs"),
+            include_str!("pages/chart.rs"),
         ];
         let mut missing = Vec::new();
         let mut used = 0;

@@ -179,6 +179,7 @@ pub fn all(
     topo: &Topology,
     ledger: &Ledger,
     horizon: Horizon,
+    today: wuji_model::Date,
 ) -> Result<(Vec<Check>, Held), Error> {
     let mut checks = Vec::new();
     let links = links_agree(layouts, topo)?;
@@ -262,17 +263,18 @@ pub fn all(
             }
             Ok(())
         })?;
+        let in_window = |k: &String| wuji_model::summary::months::in_window(k, today);
         let recount: BTreeMap<String, u64> = recounts
             .remove(&c)
             .unwrap_or_default()
             .into_iter()
-            .filter(|(_, v)| *v != 0)
+            .filter(|(k, v)| *v != 0 && in_window(k))
             .map(|(k, v)| (k, v as u64))
             .collect();
         let own: BTreeMap<String, u64> = own_summary
             .unwrap_or_default()
             .into_iter()
-            .filter(|(_, v)| *v != 0)
+            .filter(|(k, v)| *v != 0 && in_window(k))
             .collect();
         if summaries.is_none() && own != recount {
             let key = recount

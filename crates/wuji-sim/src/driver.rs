@@ -234,7 +234,15 @@ impl Sim {
         let layouts = self.layouts();
         let sizes: BTreeMap<Code, (usize, usize)> =
             self.slots.iter().map(|(c, s)| (*c, s.kv.size())).collect();
-        let checks = checks::all(&layouts, &self.topo, &self.ledger, self.cfg.horizon)?;
+        // The latest date any node's clock reads: each summary has dropped
+        // the months before its own window, which that date's window covers.
+        let today = self
+            .slots
+            .values()
+            .map(|s| wuji_node::clock::Clock::today(s.clock.as_ref()))
+            .max()
+            .unwrap_or_else(|| wuji_node::clock::cst_date(self.time.base_ms));
+        let checks = checks::all(&layouts, &self.topo, &self.ledger, self.cfg.horizon, today)?;
         let report = Report::new(
             &self.cfg,
             &self.topo,

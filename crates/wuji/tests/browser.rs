@@ -76,12 +76,12 @@ async fn an_office_works_a_suggestion_through_the_console_in_a_browser() {
             .await
             .unwrap()
             .into_inner()
-            .below
     };
     tokio::task::block_in_place(|| login(&d, &city, &password, "/"));
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let below = api_rows().await;
+        let reply = api_rows().await;
+        let below = reply.below;
         let page = tokio::task::block_in_place(|| {
             d.go(&city);
             d.source()
@@ -107,9 +107,42 @@ async fn an_office_works_a_suggestion_through_the_console_in_a_browser() {
                 }
             }
         }
+        // The twelve-month chart: what the city's summary counts by month.
+        let today = wuji_node::clock::cst_date(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_millis() as u64,
+        );
+        let by_month = |what: &str| -> u64 {
+            let own = reply
+                .own
+                .as_ref()
+                .map(|o| o.counts.clone())
+                .unwrap_or_default();
+            own.iter()
+                .filter(|(k, _)| k.starts_with("month.") && k.ends_with(what))
+                .filter(|(k, _)| wuji_model::summary::months::in_window(k, today))
+                .map(|(_, v)| v)
+                .sum()
+        };
+        let (submitted, closed) = (by_month(".submitted"), by_month(".closed"));
+        let caption =
+            format!("</span>提出 {submitted} <span class=\"key closed\"></span>已办结 {closed}");
+        if submitted == 0 {
+            problems.push("nothing submitted in the city's twelve months".to_string());
+        } else if !page.contains(&caption) {
+            problems.push(format!("no chart caption {caption:?}"));
+        }
         if problems.is_empty() {
+            assert!(page.contains("近十二个月") && page.contains("<rect class=\"submitted\""));
             common::assert_chinese(&page, "总览");
-            tokio::task::block_in_place(|| shot("overview-city"));
+            // The whole page, its chart too.
+            tokio::task::block_in_place(|| {
+                d.window(1366, 1000);
+                shot("overview-city");
+                d.window(1366, 768);
+            });
             break;
         }
         assert!(Instant::now() < deadline, "{problems:?}\n{page}");

@@ -2,6 +2,7 @@
 //! language switch and the style sheet.
 
 mod assignments;
+mod chart;
 mod deputies;
 mod export;
 mod inbox;

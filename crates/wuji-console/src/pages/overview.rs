@@ -45,6 +45,7 @@ struct Overview {
     own: Row,
     below: Vec<Row>,
     links: Vec<(String, bool, u64)>,
+    chart: super::chart::Chart,
 }
 
 #[derive(Deserialize)]
@@ -86,6 +87,8 @@ pub async fn page(
         Err(s) => return problem(l, StatusCode::BAD_GATEWAY, s.message()),
     };
     let own = r.own.clone().unwrap_or_default();
+    let own_counts = own.counts.iter().map(|(k, v)| (k.clone(), *v)).collect();
+    let chart = super::chart::chart(&own_counts, c.node.today(), l);
     let mut all = vec![own];
     // The rows shown are the regions directly below; their own figures need
     // the regions below them too, and nothing deeper (the national node
@@ -166,6 +169,7 @@ pub async fn page(
             own,
             below: rows,
             links,
+            chart,
         },
         l,
     )

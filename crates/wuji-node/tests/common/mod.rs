@@ -206,6 +206,7 @@ pub async fn summary_of(ch: &Channel, of: u32) -> BTreeMap<String, u64> {
         .unwrap_or_default();
     counts.remove("suggestion.overdue");
     counts.remove("suggestion.due_soon");
+    wuji_model::summary::months::keep_window(&mut counts, today());
     counts.retain(|_, v| *v != 0);
     counts
 }
@@ -277,10 +278,20 @@ pub async fn all_records(ch: &Channel) -> Vec<wuji_model::Record> {
 pub async fn recount(ch: &Channel, holder: u32) -> BTreeMap<String, u64> {
     let records = all_records(ch).await;
     let holder = Code::from_value(holder).unwrap();
-    wuji_model::summary::recount_subtree(&records, &wuji_model::Rules::default(), holder)
-        .into_iter()
-        .map(|(k, v)| (k, v as u64))
-        .collect()
+    let mut m: BTreeMap<String, u64> =
+        wuji_model::summary::recount_subtree(&records, &wuji_model::Rules::default(), holder)
+            .into_iter()
+            .map(|(k, v)| (k, v as u64))
+            .collect();
+    wuji_model::summary::months::keep_window(&mut m, today());
+    m
+}
+
+/// Today in China Standard Time, as the nodes' clocks read it: a summary
+/// keeps twelve months of counts ending with it.
+pub fn today() -> wuji_model::Date {
+    use wuji_node::clock::Clock;
+    wuji_node::clock::cst_date(wuji_node::clock::SystemClock.now_ms())
 }
 
 /// Waits until the node `code` at `own` holds a summary equal to a recount of

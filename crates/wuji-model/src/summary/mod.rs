@@ -11,6 +11,8 @@ use uuid::Uuid;
 use wuji_crdt::{Lww, Max, Stamp, merge_fields};
 use wuji_division::Code;
 
+pub mod months;
+
 /// The summary section, written only by the node it describes.
 ///
 /// Counters are keyed by a dotted name, e.g. `suggestion.status.closed` or
@@ -182,9 +184,10 @@ fn sum(parts: impl Iterator<Item = BTreeMap<String, i64>>) -> BTreeMap<String, i
 
 /// The counts one record adds to `holder`'s figures, whichever node holds it:
 /// by status, category, handler (folded by [`handled_in`]), class, rating and
-/// running deadline. Nothing keyed by deputy or month: a summary is rewritten
-/// with every change below it, so its size must not grow with time (a
-/// deputy's own congress holds the deputy's suggestions to count from).
+/// running deadline, and the months of its 提出 and 办结. Nothing keyed by
+/// deputy, and months only within a rolling window ([`months`]): a summary is
+/// rewritten with every change below it, so its size must not grow with time
+/// (a deputy's own congress holds the deputy's suggestions to count from).
 pub fn own_counts_of(rec: &Record, rules: &Rules, holder: Code) -> BTreeMap<String, i64> {
     let mut m = BTreeMap::new();
     let mut add = |k: String, v: i64| *m.entry(k).or_insert(0) += v;
@@ -215,10 +218,18 @@ pub fn own_counts_of(rec: &Record, rules: &Rules, holder: Code) -> BTreeMap<Stri
             {
                 add(format!("suggestion.deadline.{}", d.strftime("%Y%m%d")), 1);
             }
-            if let Some(o) = rec.origin(rec.id.home)
-                && !o.category.get().is_empty()
+            if let Some(o) = rec.origin(rec.id.home) {
+                if !o.category.get().is_empty() {
+                    add(format!("suggestion.category.{}", o.category.get()), 1);
+                }
+                if let Some(on) = o.submitted_on.get() {
+                    add(months::submitted_key(*on), 1);
+                }
+            }
+            if v.status == view::Status::Closed
+                && let Some(on) = rec.handling(v.handler).and_then(|h| *h.closed_on.get())
             {
-                add(format!("suggestion.category.{}", o.category.get()), 1);
+                add(months::closed_key(on), 1);
             }
             if let Some(a) = v.latest_answer
                 && let Some(ans) = rec.handling(a.handler).and_then(|h| h.answers.get(&a.at))
@@ -320,6 +331,7 @@ pub fn publish(
             counts.insert(k.clone(), next);
         }
     }
+    months::keep_window(&mut counts, ctx.today);
     let s = SummarySection {
         at: Max(ctx.at),
         counts: Lww::new(ctx.at, counts),
