@@ -167,7 +167,12 @@ pub fn dump(kv: &dyn Kv) -> Result<Vec<Entry>, Error> {
     }
 }
 
-/// Writes `entries` into `kv`, which must be empty, and flushes it.
+/// Writes `entries` into `kv`, which must be empty, and flushes it. The
+/// store restored is another incarnation of the one backed up: what its log
+/// counted after the backup is not in it, so peers' checkpoints of it and
+/// change-feed cursors given by it before must not count in it (a peer then
+/// ships everything and sends back what it holds of this node; a watcher is
+/// told its cursor is stale).
 pub fn restore(kv: &dyn Kv, entries: Vec<Entry>) -> Result<(), Error> {
     if !kv.scan(&[], None, 1)?.is_empty() {
         return Err(bad(
@@ -181,6 +186,10 @@ pub fn restore(kv: &dyn Kv, entries: Vec<Entry>) -> Result<(), Error> {
             kv.apply(std::mem::take(&mut batch))?;
         }
     }
+    batch.put(
+        crate::layout::meta_key(b"incarnation"),
+        crate::layout::new_incarnation(),
+    );
     kv.apply(batch)?;
     kv.flush()
 }
@@ -247,12 +256,28 @@ mod tests {
         for i in 0..20_000u32 {
             b.put(i.to_be_bytes().to_vec(), vec![1]);
         }
+        let inc = crate::layout::meta_key(b"incarnation");
+        b.put(inc.clone(), vec![9; 16]);
         kv.apply(b).unwrap();
         let all = dump(&kv).unwrap();
-        assert_eq!(all.len(), 20_000);
+        assert_eq!(all.len(), 20_001);
         let into = crate::MemKv::default();
         restore(&into, all.clone()).unwrap();
-        assert_eq!(dump(&into).unwrap(), all);
+        // Everything back, but as another incarnation of the store.
+        let back = dump(&into).unwrap();
+        let (was, now) = (
+            all.iter().find(|(k, _)| *k == inc).unwrap(),
+            back.iter().find(|(k, _)| *k == inc).unwrap(),
+        );
+        assert_ne!(was.1, now.1, "a restored store is a new incarnation");
+        let other = |v: &[Entry]| {
+            v.iter()
+                .filter(|(k, _)| *k != inc)
+                .cloned()
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(other(&back), other(&all));
+        assert_eq!(back.len(), all.len());
         assert!(
             restore(&into, all)
                 .unwrap_err()

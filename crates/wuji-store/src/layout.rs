@@ -59,6 +59,9 @@ pub struct LogEntry {
     pub ids: Vec<RecordId>,
     /// The peer the changes came from, `None` if written here.
     pub source: Option<Code>,
+    /// What an office waits for that the batch brought (arrivals), or the
+    /// day's reminders.
+    pub notices: Vec<pb::Notice>,
 }
 
 /// The typed view of a node's store.
@@ -219,13 +222,22 @@ impl Layout {
             .collect()
     }
 
-    /// Appends the log entry at `seq`: the records one batch changed, and the
-    /// peer they came from (`None` for local writes).
-    pub fn put_log(&self, batch: &mut Batch, seq: u64, ids: &[RecordId], source: Option<Code>) {
+    /// Appends the log entry at `seq`: the records one batch changed, the
+    /// peer they came from (`None` for local writes), and the notices for
+    /// the change feed.
+    pub fn put_log(
+        &self,
+        batch: &mut Batch,
+        seq: u64,
+        ids: &[RecordId],
+        source: Option<Code>,
+        notices: Vec<pb::Notice>,
+    ) {
         let v = pb::LogEntry {
             format: VALUE_FORMAT,
             records: ids.iter().map(|i| record_id_to_pb(*i)).collect(),
             source: source.map(|c| c.value()).unwrap_or(0),
+            notices,
         };
         batch.put(prefixed(LOG, &seq.to_be_bytes()), v.encode_to_vec());
     }
@@ -257,6 +269,7 @@ impl Layout {
                 seq: s,
                 ids,
                 source: Code::from_value(e.source).ok(),
+                notices: e.notices,
             });
         }
         Ok(out)
@@ -385,7 +398,7 @@ pub fn index_prefix(index: u8, value: &[u8]) -> Vec<u8> {
 }
 
 /// 16 bytes unlikely to repeat: the creation time in nanoseconds and the process id.
-fn new_incarnation() -> Vec<u8> {
+pub(crate) fn new_incarnation() -> Vec<u8> {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos())
@@ -395,7 +408,7 @@ fn new_incarnation() -> Vec<u8> {
     v
 }
 
-fn meta_key(name: &[u8]) -> Vec<u8> {
+pub(crate) fn meta_key(name: &[u8]) -> Vec<u8> {
     prefixed(META, name)
 }
 
