@@ -14,6 +14,9 @@
 //! `wuji-bench console [REGIONS] [REQUESTS]`: the national 总览 of the console
 //! over the summaries of every region of the tree (see `console.rs`).
 //!
+//! `wuji-bench feed [WATCHERS] [RATE] [SECONDS]`: the change feed of one
+//! node with many watchers under a steady write rate (see `feed.rs`).
+//!
 //! `wuji-bench storm [--kills N] [--seed S] ...`: SIGKILLs a node of a real
 //! federation under writers and checks that nothing was lost or counted twice
 //! (see `storm.rs`); the one subcommand here that fails when a check fails.
@@ -32,6 +35,7 @@ use wuji_proto::pb::{self, suggestions_client::SuggestionsClient};
 use wuji_store::{Batch, Kv, Layout, SledKv};
 
 mod console;
+mod feed;
 mod storm;
 mod sync;
 
@@ -236,6 +240,13 @@ async fn main() -> anyhow::Result<()> {
             .unwrap_or(usize::MAX);
         let requests: usize = args.get(3).and_then(|a| a.parse().ok()).unwrap_or(30);
         return console::run(regions, requests).await;
+    }
+    if args.get(1).map(String::as_str) == Some("feed") {
+        let num = |i: usize, d: u64| args.get(i).and_then(|a| a.parse().ok()).unwrap_or(d);
+        return feed::run(num(2, 1_000) as usize, num(3, 1_000), num(4, 10)).await;
+    }
+    if args.get(1).map(String::as_str) == Some("feed-node") {
+        return feed::node().await;
     }
     if args.get(1).map(String::as_str) == Some("storm") {
         return storm::run(storm::Options::parse(&args[2..])?).await;

@@ -21,6 +21,7 @@ fn field(f: &str) -> &str {
         "lead" => "领衔代表",
         "cosigner" => "联名代表",
         "number" => "建议编号",
+        "external_id" => "外部工单号",
         "unit" => "承办单位",
         "reason" => "理由",
         "name" => "姓名",

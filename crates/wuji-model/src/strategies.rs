@@ -142,6 +142,7 @@ pub fn origin() -> impl Strategy<Value = Origin> {
             lww(opt_date()),
             max(opt_date()),
             merge_map(answer_ref(), lww(feedback())),
+            lww(text()),
         ),
     )
         .prop_map(|(a, b, c)| Origin {
@@ -156,6 +157,7 @@ pub fn origin() -> impl Strategy<Value = Origin> {
             submitted_on: c.0,
             withdrawn: c.1,
             feedback: c.2,
+            external_id: c.3,
         })
 }
 

@@ -29,6 +29,9 @@ pub const LEVEL: u8 = 10;
 pub const DEPUTY_STATUS: u8 = 11;
 /// Deputies in roster order (姓氏笔画): value = roster key of the name.
 pub const ROSTER: u8 = 12;
+/// Suggestions by the work-order id of the platform they came in from:
+/// value = external id, 0.
+pub const EXTERNAL: u8 = 13;
 
 /// The region prefix of a code: the digits that every code inside it starts
 /// with (`""` national, `32` province, `3201` city, `320114` county,
@@ -78,6 +81,11 @@ pub fn entries(rec: &Record, rules: &Rules) -> BTreeSet<Vec<u8>> {
                 add(DEADLINE, be(date_to_i64(d) as u32));
             }
             area(id.home, &mut add);
+            if let Some(o) = rec.origin(id.home)
+                && !o.external_id.get().is_empty()
+            {
+                add(EXTERNAL, text_key(o.external_id.get()));
+            }
         }
         RecordKind::Deputy => {
             add(LEVEL, vec![id.home.level().depth()]);

@@ -133,6 +133,7 @@ fn suggestion(rec: &Record, rules: &Rules, today: Date, m: &mut BTreeMap<String,
         put(m, "during_session", o.during_session.get());
         put(m, "submitted_on", opt_date(o.submitted_on.get()));
         put(m, "withdrawn_on", opt_date(&o.withdrawn.0));
+        put(m, "external_id", o.external_id.get());
     }
     if let Some(h) = rec.handling(v.handler) {
         put(m, "number", h.number.get());

@@ -22,6 +22,7 @@ async fn every_suggestion_call_round_trips_and_reads_back() {
             title: "增设公交站点".into(),
             text: "出行不便".into(),
             during_session: true,
+            external_id: String::new(),
         })
         .await
         .unwrap(),

@@ -165,6 +165,9 @@ pub fn rule_zh(rule: &str) -> Option<&'static str> {
         "drill-outside-region" => "只能下钻本行政区域内的下级",
         "drill-unanswered" => "下级没有答复（通往该地区的连接未建立或超时）",
         "drill-answer" => "下级的答复无法解读",
+        "cursor" => "订阅位置（cursor）有误",
+        "cursor-stale" => "订阅位置已失效，请重新获取全部记录，再从当前位置订阅",
+        "watch-filter" => "订阅条件有误",
         _ => return None,
     })
 }

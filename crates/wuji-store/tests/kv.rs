@@ -71,7 +71,7 @@ proptest! {
                 layout.put_record(&mut b, r, &sigs(r), 1, None);
                 layout.put_index(&mut b, &index_entry(3, b"x", &r.id));
             }
-            layout.put_log(&mut b, 1, &ids, None);
+            layout.put_log(&mut b, 1, &ids, None, Vec::new());
             layout.kv().apply(b).unwrap();
             layout.kv().flush().unwrap();
         }

@@ -73,7 +73,7 @@ pub fn write(dir: &Path) -> std::io::Result<usize> {
         )?;
         let mut b = wuji_store::Batch::default();
         layout.put_record(&mut b, r, &Default::default(), i as u64 + 1, Some(county));
-        layout.put_log(&mut b, i as u64 + 1, &[r.id], None);
+        layout.put_log(&mut b, i as u64 + 1, &[r.id], None, Vec::new());
         for (k, (_, v)) in b.puts.iter().enumerate() {
             put("stored_record", &format!("value-{i}-{k}"), v)?;
         }

@@ -74,6 +74,7 @@ impl Filters {
             from: self.from.clone(),
             to: self.to.clone(),
             page: Some(pb::Page { limit, after }),
+            ..Default::default()
         })
     }
 

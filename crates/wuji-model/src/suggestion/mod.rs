@@ -306,6 +306,10 @@ pub struct Origin {
     pub withdrawn: Max<Option<Date>>,
     /// The deputy's feedback per answer.
     pub feedback: MergeMap<AnswerRef, Lww<Option<Feedback>>>,
+    /// The work-order id of the platform it came in from (12345 工单号, 码上见
+    /// code, app id), as `platform:id`; empty if typed in here. A second
+    /// submission with the same id at the same node is the same suggestion.
+    pub external_id: Lww<String>,
 }
 merge_fields!(Origin {
     at,
@@ -318,7 +322,8 @@ merge_fields!(Origin {
     during_session,
     submitted_on,
     withdrawn,
-    feedback
+    feedback,
+    external_id
 });
 
 /// A handling section, written by one node of the handling chain.

@@ -28,6 +28,8 @@ pub struct Draft {
     pub text: String,
     /// Raised during the session.
     pub during_session: bool,
+    /// The platform's own work-order id (`12345:GD2026...`), or empty.
+    pub external_id: String,
 }
 
 /// 提出: the origin section of a new suggestion.
@@ -40,6 +42,7 @@ pub fn submit(ctx: &Ctx, id: RecordId, d: &Draft) -> Result<Record, Error> {
     for c in &d.cosigners {
         check_text("cosigner", c, 64)?;
     }
+    check_external_id(&d.external_id)?;
     let at = ctx.at;
     let o = Origin {
         at: Max(at),
@@ -55,9 +58,22 @@ pub fn submit(ctx: &Ctx, id: RecordId, d: &Draft) -> Result<Record, Error> {
         text: Lww::new(at, d.text.trim().to_string()),
         during_session: Lww::new(at, d.during_session),
         submitted_on: Lww::new(at, Some(ctx.today)),
+        external_id: Lww::new(at, d.external_id.trim().to_string()),
         ..Origin::default()
     };
     Ok(Record::delta(id, ctx.node, Section::Origin(o)))
+}
+
+/// The longest external id taken.
+pub const MAX_EXTERNAL_ID: usize = 128;
+
+/// An external id is empty, or a platform's id on one line of at most
+/// [`MAX_EXTERNAL_ID`] characters.
+pub fn check_external_id(s: &str) -> Result<(), Error> {
+    if s.is_empty() {
+        return Ok(());
+    }
+    check_text("external_id", s, MAX_EXTERNAL_ID)
 }
 
 /// 登记: the current handler registers it and gives it a number.

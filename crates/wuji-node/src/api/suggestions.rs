@@ -1,7 +1,7 @@
 //! The `Suggestions` service: every step of a suggestion's handling, get, and
 //! list by status, handler, category, area, overdue and date range.
 
-use super::{Source, code, date, get, id, list, new_id, step, write_one};
+use super::{Source, code, date, get, id, list, new_id, reply, step, write_one};
 use crate::index::{self, kind_byte, region};
 use crate::{Error, Node, Op};
 use tonic::{Request, Response, Status};
@@ -12,7 +12,7 @@ use wuji_model::suggestion::workflow::{self as wf, Draft};
 use wuji_model::suggestion::{
     AnswerClass, AnswerRef, HandlingUnit, Satisfaction, SuggestionKind, SupervisionMode, UnitRole,
 };
-use wuji_model::{RecordKind, Uuid};
+use wuji_model::{Record, RecordKind, Uuid};
 use wuji_proto::pb;
 use wuji_store::layout::index_prefix;
 
@@ -25,6 +25,19 @@ impl Service {
     /// Serves `node`.
     pub fn new(node: Node) -> Service {
         Service { node }
+    }
+
+    /// The suggestion submitted here with the platform id `ext`, if any.
+    fn by_external_id(&self, ext: &str) -> Result<Option<Record>, Error> {
+        let mut value = ext.as_bytes().to_vec();
+        value.push(0);
+        let home = self.node.code();
+        let (found, _) = self
+            .node
+            .scan(&index_prefix(index::EXTERNAL, &value), None, 1, |r| {
+                r.id.home == home
+            })?;
+        Ok(found.into_iter().next())
     }
 
     async fn on(
@@ -163,7 +176,23 @@ impl pb::suggestions_server::Suggestions for Service {
             title: r.title,
             text: r.text,
             during_session: r.during_session,
+            external_id: r.external_id.trim().to_string(),
         };
+        if draft.external_id.is_empty() {
+            let rid = new_id(&self.node, RecordKind::Suggestion);
+            return write_one(
+                &self.node,
+                Op::new(rid, move |ctx, _| Ok(wf::submit(ctx, rid, &draft)?)),
+            )
+            .await;
+        }
+        // Intake by a platform's id: one at a time, so that a retry racing
+        // the first submission finds it written.
+        wf::check_external_id(&draft.external_id).map_err(Error::from)?;
+        let _one = self.node.intake().lock().await;
+        if let Some(rec) = self.by_external_id(&draft.external_id)? {
+            return Ok(Response::new(reply(&self.node, &rec, 0)));
+        }
         let rid = new_id(&self.node, RecordKind::Suggestion);
         write_one(
             &self.node,
@@ -467,6 +496,14 @@ impl pb::suggestions_server::Suggestions for Service {
             // them would add two keys to every write (sled's cost is per key).
             Source::Kind(RecordKind::Suggestion)
         };
+        let external = r.external_id.trim().to_string();
+        let source = if external.is_empty() {
+            source
+        } else {
+            let mut v = external.as_bytes().to_vec();
+            v.push(0);
+            Source::Index(index_prefix(index::EXTERNAL, &v))
+        };
         let overdue = r.overdue_only;
         let out = list(&self.node, source, r.page.as_ref(), move |rec| {
             if rec.id.kind != RecordKind::Suggestion {
@@ -482,6 +519,7 @@ impl pb::suggestions_server::Suggestions for Service {
                 && (!overdue || v.is_overdue(today))
                 && from.is_none_or(|f| submitted.is_some_and(|d| d >= f))
                 && to.is_none_or(|t| submitted.is_some_and(|d| d <= t))
+                && (external.is_empty() || o.is_some_and(|o| o.external_id.get() == &external))
         })?;
         Ok(Response::new(out))
     }

@@ -74,7 +74,7 @@ impl State {
         if let Err(e) = self.summarise(&mut again, wall, today) {
             tracing::error!(error = %e, "summary not updated");
         }
-        match self.write(&again, &[]).await {
+        match self.write(&again, &[], None, today).await {
             Ok(seq) => {
                 self.seq = seq;
                 let _ = self.announce.send(seq);

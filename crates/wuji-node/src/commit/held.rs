@@ -41,6 +41,7 @@ impl State {
                     ops: vec![Op::remote(s.record, s.signatures)],
                     source: s.source,
                     checkpoint: None,
+                    reminders: None,
                     reply: oneshot::channel().0,
                 }
             })

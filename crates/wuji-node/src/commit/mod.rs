@@ -84,6 +84,9 @@ struct Request {
     /// A peer checkpoint (peer, sequence, its incarnation) to store with this
     /// request's changes.
     checkpoint: Option<(Code, u64, Vec<u8>)>,
+    /// The day's reminders for the change feed, kept in a log entry of
+    /// their own with the day they were made for.
+    reminders: Option<(Date, Vec<wuji_proto::pb::Notice>)>,
     reply: oneshot::Sender<Result<Committed, Error>>,
 }
 
@@ -279,11 +282,32 @@ impl Committer {
         self.send(ops, Some(peer), None).await
     }
 
+    /// Writes the reminders of `day` for the change feed (an entry of the
+    /// log with no records), and that they were made: once a day.
+    pub async fn remind(
+        &self,
+        day: Date,
+        notices: Vec<wuji_proto::pb::Notice>,
+    ) -> Result<Committed, Error> {
+        self.request(Vec::new(), None, None, Some((day, notices)))
+            .await
+    }
+
     async fn send(
         &self,
         ops: Vec<Op>,
         source: Option<Code>,
         checkpoint: Option<(Code, u64, Vec<u8>)>,
+    ) -> Result<Committed, Error> {
+        self.request(ops, source, checkpoint, None).await
+    }
+
+    async fn request(
+        &self,
+        ops: Vec<Op>,
+        source: Option<Code>,
+        checkpoint: Option<(Code, u64, Vec<u8>)>,
+        reminders: Option<(Date, Vec<wuji_proto::pb::Notice>)>,
     ) -> Result<Committed, Error> {
         let (reply, rx) = oneshot::channel();
         self.tx
@@ -291,6 +315,7 @@ impl Committer {
                 ops,
                 source,
                 checkpoint,
+                reminders,
                 reply,
             })
             .await
@@ -371,8 +396,12 @@ impl State {
         let today = self.wall.today();
         let mut touched: BTreeMap<RecordId, Touched> = BTreeMap::new();
         let mut checkpoints = Vec::new();
+        let mut reminders = None;
         let mut results = Vec::with_capacity(reqs.len());
         for req in reqs {
+            if req.reminders.is_some() {
+                reminders = req.reminders;
+            }
             let source = req.source;
             let r = self.run_ops(req.ops, source, wall, today, &mut touched);
             if r.is_ok()
@@ -389,10 +418,11 @@ impl State {
             && checkpoints.is_empty()
             && self.holding.is_empty()
             && self.releasing.is_empty()
+            && reminders.is_none()
         {
             Ok(self.seq)
         } else {
-            self.write(&touched, &checkpoints).await
+            self.write(&touched, &checkpoints, reminders, today).await
         };
         match seq {
             Ok(seq) => {

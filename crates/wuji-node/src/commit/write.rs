@@ -8,8 +8,9 @@ use crate::{Error, index};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use wuji_division::Code;
-use wuji_model::RecordId;
 use wuji_model::routing::Horizon;
+use wuji_model::{Date, RecordId};
+use wuji_proto::pb;
 use wuji_store::Batch;
 
 impl State {
@@ -18,6 +19,8 @@ impl State {
         &mut self,
         touched: &BTreeMap<RecordId, Touched>,
         checkpoints: &[(Code, u64, Vec<u8>)],
+        reminders: Option<(Date, Vec<pb::Notice>)>,
+        today: Date,
     ) -> Result<u64, Error> {
         let mut batch = Batch::default();
         let mut by_source: BTreeMap<Option<Code>, Vec<RecordId>> = BTreeMap::new();
@@ -28,10 +31,22 @@ impl State {
         let mut seq_of = BTreeMap::new();
         for (source, ids) in &by_source {
             seq += 1;
-            self.layout.put_log(&mut batch, seq, ids, *source);
+            let arrived = self.arrivals(ids, touched, today)?;
+            self.layout.put_log(&mut batch, seq, ids, *source, arrived);
             for id in ids {
                 seq_of.insert(*id, seq);
             }
+        }
+        if let Some((day, notices)) = reminders {
+            if !notices.is_empty() {
+                seq += 1;
+                self.layout.put_log(&mut batch, seq, &[], None, notices);
+            }
+            self.layout.put_meta(
+                &mut batch,
+                crate::feed::sweep::REMINDED,
+                day.to_string().into_bytes(),
+            );
         }
         let mut digests = wuji_store::DigestChanges::default();
         for (id, t) in touched {
@@ -100,5 +115,44 @@ impl State {
         }
         self.last_flush = started.elapsed();
         Ok(seq)
+    }
+
+    /// What arrived here with the changes of `ids`, for the change feed;
+    /// with an arrival already 临期 or 超期 its reminder too, once today's
+    /// sweep has run (before it, the sweep makes today's).
+    fn arrivals(
+        &self,
+        ids: &[RecordId],
+        touched: &BTreeMap<RecordId, Touched>,
+        today: Date,
+    ) -> Result<Vec<pb::Notice>, Error> {
+        use crate::feed::notices;
+        let mut out = Vec::new();
+        let mut swept = None;
+        for id in ids {
+            let t = &touched[id];
+            let Some(n) = notices::arrival(self.node, t.before.as_ref(), &t.now, today) else {
+                continue;
+            };
+            out.push(n);
+            let swept = match swept {
+                Some(s) => s,
+                None => {
+                    let day = self.layout.meta(crate::feed::sweep::REMINDED)?;
+                    *swept.insert(day.as_deref() == Some(today.to_string().as_bytes()))
+                }
+            };
+            if swept {
+                let calendar = self.calendar.read().unwrap_or_else(|e| e.into_inner());
+                out.extend(notices::due(
+                    self.node,
+                    &t.now,
+                    today,
+                    &self.rules,
+                    &calendar,
+                ));
+            }
+        }
+        Ok(out)
     }
 }

@@ -50,6 +50,31 @@ pub struct Config {
     /// The offices' console (web pages over HTTPS).
     #[serde(default)]
     pub console: ConsoleConfig,
+    /// The JSON gateway (the client API as JSON over HTTPS, the feed as
+    /// Server-Sent Events).
+    #[serde(default)]
+    pub gateway: GatewayConfig,
+}
+
+/// The JSON gateway: every call of the client API as JSON over HTTPS, with
+/// the same client certificates and roles as the gRPC API
+/// (docs/INTEGRATION.md).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GatewayConfig {
+    /// Serve it (off unless asked for).
+    pub enabled: bool,
+    /// Where (HOST:PORT): where the platforms that call it reach this host.
+    pub listen: String,
+}
+
+impl Default for GatewayConfig {
+    fn default() -> Self {
+        GatewayConfig {
+            enabled: false,
+            listen: "127.0.0.1:7445".into(),
+        }
+    }
 }
 
 /// The offices' console: web pages over HTTPS with the node's certificate,
@@ -289,7 +314,7 @@ impl Default for ClockConfig {
 /// The sections of the config file, the only ones `WUJI_*` variables set.
 const SECTIONS: &[&str] = &[
     "node", "parent", "store", "api", "clock", "rules", "tls", "sync", "calendar", "log", "ops",
-    "console",
+    "console", "gateway",
 ];
 
 /// Flags given on the command line; they override everything else.
@@ -321,6 +346,7 @@ impl Config {
             log: LogConfig::default(),
             ops: OpsConfig::default(),
             console: ConsoleConfig::default(),
+            gateway: GatewayConfig::default(),
         }
     }
 
@@ -536,7 +562,10 @@ impl Config {
              \n[console]\n# The offices' console: web pages over HTTPS with this node's certificate\n\
              # (docs/CONSOLE.md). Accounts: `wuji console account add`.\nenabled = {con}\n\
              # The office intranet's address of this host.\nlisten = \"{con_listen}\"\n\
-             # The accounts file (relative to this file).\naccounts = \"{con_acc}\"\n",
+             # The accounts file (relative to this file).\naccounts = \"{con_acc}\"\n\
+             \n[gateway]\n# The client API as JSON over HTTPS and the change feed as Server-Sent\n\
+             # Events, for platforms without gRPC (docs/INTEGRATION.md); the same client\n\
+             # certificates and roles as the gRPC API.\nenabled = {gw}\nlisten = \"{gw_listen}\"\n",
             level = code.zh(),
             code = self.node.code,
             listen = self.node.listen,
@@ -564,6 +593,8 @@ impl Config {
             con = self.console.enabled,
             con_listen = self.console.listen,
             con_acc = self.console.accounts.display(),
+            gw = self.gateway.enabled,
+            gw_listen = self.gateway.listen,
         )
     }
 }

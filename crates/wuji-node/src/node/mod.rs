@@ -34,6 +34,9 @@ pub(crate) struct Inner {
     pub(crate) telemetry: Telemetry,
     pub(crate) tls: bool,
     pub(crate) links: LinkCtx,
+    /// Held while a submission by a platform's id looks for that id and
+    /// writes: intake by external id, one at a time.
+    pub(crate) intake: tokio::sync::Mutex<()>,
 }
 
 impl Node {
@@ -44,6 +47,37 @@ impl Node {
         let mut settings = Settings::new(code);
         settings.rules = rules;
         Ok(start(Parts::in_memory(), settings)?.node().clone())
+    }
+
+    /// The latest durable log sequence: nothing above it leaves the node.
+    pub fn durable(&self) -> u64 {
+        self.inner.committer.durable()
+    }
+
+    /// The durable log sequence as it moves, after every batch's flush.
+    pub fn watch_seq(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.inner.committer.watch()
+    }
+
+    /// Writes the reminders of `day` for the change feed (see
+    /// [`crate::feed::sweep`]).
+    pub async fn remind(
+        &self,
+        day: wuji_model::Date,
+        notices: Vec<wuji_proto::pb::Notice>,
+    ) -> Result<crate::commit::Committed, Error> {
+        self.inner.committer.remind(day, notices).await
+    }
+
+    /// Turns `true` when the node is stopping: long-lived tasks holding a
+    /// handle (a watcher, the reminders' sweep) end then.
+    pub fn stopping(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.inner.links.stop.clone()
+    }
+
+    /// The lock of intake by external id (see [`Inner::intake`]).
+    pub fn intake(&self) -> &tokio::sync::Mutex<()> {
+        &self.inner.intake
     }
 
     /// This node's code.

@@ -99,6 +99,10 @@ pub struct Settings {
     /// For the simulator only: merge peers' states wrongly (keep what is
     /// held), to show that its checks catch a broken merge rule.
     pub broken_merge: bool,
+    /// How often the node looks whether the date changed, to make the day's
+    /// reminders (临期, 超期) for the change feed; `None`: never (the
+    /// simulator, and nodes in memory).
+    pub reminders: Option<std::time::Duration>,
 }
 
 impl Settings {
@@ -122,6 +126,7 @@ impl Settings {
             horizon: config.sync.horizon,
             keep_alive: crate::sync::state::KEEP_ALIVE,
             check_every: crate::sync::state::CHECK_EVERY,
+            reminders: Some(std::time::Duration::from_secs(1)),
         }
     }
 
@@ -129,6 +134,7 @@ impl Settings {
     pub fn new(code: Code) -> Settings {
         let mut s = Settings::from_config(&Config::new(code), Calendar::builtin());
         s.data_dir = None;
+        s.reminders = None;
         s
     }
 }
@@ -227,8 +233,12 @@ pub fn start(parts: Parts, settings: Settings) -> Result<Running, Error> {
             telemetry: parts.telemetry,
             tls: settings.tls,
             links,
+            intake: tokio::sync::Mutex::new(()),
         }),
     };
+    if let Some(every) = settings.reminders {
+        tokio::spawn(crate::feed::sweep::run(node.clone(), every));
+    }
     Ok(Running {
         node,
         stop,

@@ -18,6 +18,7 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 
 pub use files::{load_calendar, load_identity, open_store};
+pub(crate) use router::guarded;
 
 /// Runs a node on `listener` until `shutdown` resolves.
 pub async fn run(
@@ -65,6 +66,9 @@ pub async fn run_with(
     let mut sidecars = sidecars;
     if config.ops.enabled {
         sidecars.insert(0, ops_sidecar(&config).await?);
+    }
+    if config.gateway.enabled {
+        sidecars.push(gateway_sidecar(&config, server_tls.clone()).await?);
     }
     let parts = Parts {
         kv: Arc::new(kv),
@@ -118,6 +122,45 @@ pub type Stopping = std::pin::Pin<Box<dyn Future<Output = ()> + Send>>;
 pub type Sidecar = Box<
     dyn FnOnce(crate::Node, Stopping) -> std::pin::Pin<Box<dyn Future<Output = ()> + Send>> + Send,
 >;
+
+/// The JSON gateway of `config` as a sidecar, its address bound: TLS as
+/// the gRPC listener's (client certificates required), plain on loopback
+/// in dev mode only.
+async fn gateway_sidecar(
+    config: &Config,
+    tls: Option<Arc<rustls::ServerConfig>>,
+) -> Result<Sidecar, Error> {
+    let code = config.code();
+    let g = &config.gateway;
+    let listener = TcpListener::bind(&g.listen)
+        .await
+        .map_err(|error| ConfigError::Bind {
+            addr: g.listen.clone(),
+            what: "gateway.listen",
+            error,
+        })?;
+    let addr = listener.local_addr()?;
+    if tls.is_none() && !addr.ip().is_loopback() {
+        return Err(ConfigError::PlaintextOffLoopback { addr }.into());
+    }
+    let limit = config.api.max_message_bytes;
+    Ok(Box::new(move |node, stopped| {
+        Box::pin(async move {
+            let listener =
+                match crate::gateway::Listener::new(listener, tls, node.telemetry().clone()) {
+                    Ok(l) => l,
+                    Err(e) => {
+                        tracing::error!(node = %code, error = %e, "gateway not started");
+                        return;
+                    }
+                };
+            tracing::info!(node = %code, %addr, "JSON gateway: POST /wuji.v1.<Service>/<Call>, GET / lists them");
+            if let Err(e) = crate::gateway::serve(listener, node, limit, stopped).await {
+                tracing::error!(node = %code, error = %e, "gateway stopped");
+            }
+        })
+    }))
+}
 
 /// The ops listener of `config` as a sidecar, its address bound.
 async fn ops_sidecar(config: &Config) -> Result<Sidecar, Error> {

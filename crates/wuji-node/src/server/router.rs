@@ -14,10 +14,29 @@ pub type Router = tonic::transport::server::Router<
 
 /// The router of every service of `node`, each taking messages up to `limit` bytes.
 pub async fn routes(node: &Node, limit: usize) -> Result<Router, Error> {
+    Ok(tonic::transport::Server::builder()
+        .layer(AccessLayer::new(node.code(), node.telemetry().clone()))
+        .add_routes(services(node, limit).await?))
+}
+
+/// Every service of `node` behind the access rules, as one tower service:
+/// what the JSON gateway calls, as a gRPC client would.
+pub async fn guarded(
+    node: &Node,
+    limit: usize,
+) -> Result<crate::trust::access::Access<tonic::service::Routes>, Error> {
+    use tower::Layer;
+    let routes = services(node, limit).await?.prepare();
+    Ok(AccessLayer::new(node.code(), node.telemetry().clone()).layer(routes))
+}
+
+/// Every service of `node`, each taking messages up to `limit` bytes.
+async fn services(node: &Node, limit: usize) -> Result<tonic::service::Routes, Error> {
     let (reporter, health) = tonic_health::server::health_reporter();
     let reporter = &reporter;
     use pb::assignments_server::AssignmentsServer;
     use pb::deputies_server::DeputiesServer;
+    use pb::feed_server::FeedServer;
     use pb::node_server::NodeServer;
     use pb::suggestions_server::SuggestionsServer;
     use pb::supervision_server::SupervisionServer;
@@ -39,15 +58,14 @@ pub async fn routes(node: &Node, limit: usize) -> Result<Router, Error> {
     let assignments = limited!(AssignmentsServer::new(api::assignments::Service::new(n())));
     let supervision = limited!(SupervisionServer::new(api::supervision::Service::new(n())));
     let status = limited!(NodeServer::new(api::status::Service::new(n())));
+    let feed = limited!(FeedServer::new(crate::feed::Service::new(n())));
     let sync = limited!(SyncServer::new(node.sync_service()));
     let reflection = || {
         tonic_reflection::server::Builder::configure()
             .register_encoded_file_descriptor_set(wuji_proto::FILE_DESCRIPTOR_SET)
             .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
     };
-    Ok(tonic::transport::Server::builder()
-        .layer(AccessLayer::new(node.code(), node.telemetry().clone()))
-        .add_service(health)
+    Ok(tonic::service::Routes::new(health)
         .add_service(reflection().build_v1()?)
         .add_service(reflection().build_v1alpha()?)
         .add_service(deputies)
@@ -55,6 +73,7 @@ pub async fn routes(node: &Node, limit: usize) -> Result<Router, Error> {
         .add_service(assignments)
         .add_service(supervision)
         .add_service(sync)
+        .add_service(feed)
         .add_service(status))
 }
 

@@ -33,6 +33,7 @@ pub mod verify;
 
 pub use connect::{Carry, Connector, Inbound, MemNet, TcpConnector, Wire};
 pub use ctx::{LinkCtx, Outbound};
+pub(crate) use engine::durable_window;
 pub use engine::run_link;
 pub use retry::dial_parent;
 pub use service::{SyncService, accept};

@@ -5,7 +5,7 @@
 //! |---|---|
 //! | any certificate of the federation | health, reflection |
 //! | a node | `Sync.Link` (its code is then checked against its greeting), `Sync.Digest`; reads of the API if it is this node or above it |
-//! | a reader of node N | reads (`Get*`, `List*`, `Status`, `Sync.Digest`) on N and on nodes inside N's region |
+//! | a reader of node N | reads (`Get*`, `List*`, `Status`, `Sync.Digest`, `Feed.Watch`) on N and on nodes inside N's region; `Feed.Watch` also on the nodes above N (what N's node would hold) |
 //! | an operator of node N | reads and writes on N only |
 //!
 //! Without TLS (dev mode, loopback only) nobody is identified and every call is
@@ -59,6 +59,7 @@ fn is_read(service: &str, method: &str) -> bool {
         || method.starts_with("List")
         || (service == "wuji.v1.Node" && (method == "Status" || method == "DrillDown"))
         || (service == "wuji.v1.Sync" && method == "Digest")
+        || (service == "wuji.v1.Feed" && method == "Watch")
 }
 
 /// Whether `who` may call `path` on `node`: the refusal's rule and message if not.
@@ -100,9 +101,12 @@ pub fn decide(
                     format!("{who} is not a node"),
                 ));
             }
+            // A reader of a region below may watch here: the feed sends
+            // it only what that region's node would hold.
+            let watch_below = service == "wuji.v1.Feed" && node.contains(*n);
             let here = match role {
                 ClientRole::Operator => *n == node,
-                ClientRole::Reader => n.contains(node),
+                ClientRole::Reader => n.contains(node) || watch_below,
             };
             if !here {
                 return Err((

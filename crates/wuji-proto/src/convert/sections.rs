@@ -102,6 +102,7 @@ pub(crate) fn origin_to(o: &Origin) -> pb::Origin {
         during_session: lww_to(&o.during_session),
         submitted_on: lww_to(&o.submitted_on),
         withdrawn_on: opt_date_to_i64(o.withdrawn.0),
+        external_id: lww_to(&o.external_id),
         feedback: o
             .feedback
             .iter()
@@ -151,6 +152,7 @@ pub(crate) fn origin_from(p: pb::Origin) -> Result<Origin, Error> {
         submitted_on: lww_from(p.submitted_on)?,
         withdrawn: Max(opt_date_from_i64(p.withdrawn_on)?),
         feedback,
+        external_id: lww_from(p.external_id)?,
     })
 }
 

@@ -32,6 +32,7 @@ mod roster_io;
 mod status;
 mod suggestion;
 mod supervision;
+mod watch;
 
 use clap::{Parser, Subcommand};
 use output::Out;
@@ -99,6 +100,9 @@ enum Command {
     Status(status::StatusArgs),
     /// 摘要: the digest of a node's records in a scope (equal digests: the nodes agree).
     Digest(digest::DigestArgs),
+    /// 订阅: follow a node's change feed: changes, arrivals (到达), 临期 and 超期
+    /// as they happen (docs/INTEGRATION.md).
+    Watch(watch::WatchArgs),
     /// 证书: the federation CA and the certificates of nodes and clients.
     Ca {
         #[command(subcommand)]
@@ -189,7 +193,9 @@ pub fn main() -> ExitCode {
         Command::Check(a) => a.json,
         Command::Restore(a) => a.json,
         Command::Console { command } => command.json(),
-        Command::Digest(_) | Command::Status(_) => std::env::args().any(|a| a == "--json"),
+        Command::Digest(_) | Command::Status(_) | Command::Watch(_) => {
+            std::env::args().any(|a| a == "--json")
+        }
         _ => false,
     };
     let en = match &cli.command {
@@ -218,6 +224,7 @@ pub fn main() -> ExitCode {
             } => federation::up(a).await,
             Command::Digest(a) => digest::run(a).await,
             Command::Status(a) => status::run(a).await,
+            Command::Watch(a) => watch::run(a).await,
             Command::Check(a) => check::run(a).await,
             Command::Backup(a) => backup::run_backup(a).await,
             Command::Restore(a) => backup::run_restore(a),

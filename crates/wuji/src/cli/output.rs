@@ -46,6 +46,7 @@ fn label(key: &str) -> (&str, &str) {
         "cosigners" => ("联名代表", "co-signers"),
         "during_session" => ("提出时间", "during session"),
         "submitted_on" => ("提出日期", "submitted on"),
+        "external_id" => ("外部工单号", "external id"),
         "withdrawn_on" => ("撤回日期", "withdrawn on"),
         "handler" => ("交办机关", "handling office"),
         "round" => ("办理轮次", "round"),

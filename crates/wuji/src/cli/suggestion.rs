@@ -68,6 +68,11 @@ pub enum Command {
         /// Raised during the session (会议期间); default: between sessions.
         #[arg(long)]
         session: bool,
+        /// The work-order id of the platform it came from (外部工单号), as
+        /// platform:id, e.g. 12345:GD20261206001; submitting the same id
+        /// again returns the suggestion already made and writes nothing.
+        #[arg(long, default_value = "")]
+        external_id: String,
     },
     /// 登记: register and number it here.
     Register {
@@ -239,6 +244,9 @@ pub enum Command {
         /// Submitted on or before (YYYY-MM-DD).
         #[arg(long)]
         to: Option<String>,
+        /// Only the one that came in with this work-order id (外部工单号).
+        #[arg(long)]
+        external_id: Option<String>,
         /// Page size.
         #[arg(long, default_value_t = 50)]
         limit: u32,
@@ -278,6 +286,7 @@ pub async fn run(opts: &ClientOpts, cmd: Command) -> anyhow::Result<()> {
             cosigners,
             kind,
             session,
+            external_id,
         } => {
             let kind = match kind.as_str() {
                 "suggestion" | "建议" => 0,
@@ -293,6 +302,7 @@ pub async fn run(opts: &ClientOpts, cmd: Command) -> anyhow::Result<()> {
                 title,
                 text,
                 during_session: session,
+                external_id,
             })
             .await?
         }
@@ -474,6 +484,7 @@ pub async fn run(opts: &ClientOpts, cmd: Command) -> anyhow::Result<()> {
             overdue,
             from,
             to,
+            external_id,
             limit,
             after,
         } => {
@@ -486,6 +497,7 @@ pub async fn run(opts: &ClientOpts, cmd: Command) -> anyhow::Result<()> {
                 from: from.unwrap_or_default(),
                 to: to.unwrap_or_default(),
                 page: page(limit, &after),
+                external_id: external_id.unwrap_or_default(),
             };
             let list = c.list_suggestions(req).await?.into_inner();
             output::list(out, &list, COLUMNS);

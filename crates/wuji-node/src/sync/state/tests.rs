@@ -151,6 +151,7 @@ fn entry(seq: u64, ids: &[u128], source: Option<&str>) -> LogEntry {
         seq,
         ids: ids.iter().map(|n| id(*n)).collect(),
         source: source.map(code),
+        notices: Vec::new(),
     }
 }
 

@@ -1,0 +1,361 @@
+//! The change feed (`Feed.Watch`): what changes on this node, read from its
+//! log in order from a cursor, for the platforms offices already run. Each
+//! log entry's records (each at its latest change: a record changed again
+//! later is sent there) and notices (arrivals, the day's reminders) that the
+//! caller may see and the filters keep; a heartbeat on a quiet stream. Only
+//! what is durable leaves the node, as on the sync links.
+
+pub mod cursor;
+pub mod notices;
+pub mod sweep;
+
+use crate::api::reply;
+use crate::api::suggestions::status_named;
+use crate::trust::{ClientRole, Identity, Peer};
+use crate::{Error, Node};
+use cursor::{Position, Refused, Start};
+use std::pin::Pin;
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio_stream::wrappers::ReceiverStream;
+use tonic::{Request, Response, Status};
+use wuji_division::Code;
+use wuji_model::suggestion::view::{self, Status as S};
+use wuji_model::{Record, RecordKind, routing};
+use wuji_proto::{pb, record_id_from_pb};
+
+/// Heartbeats when the watcher asks for none.
+const HEARTBEAT: Duration = Duration::from_secs(15);
+
+/// The stream a watcher reads.
+pub type WatchStream =
+    Pin<Box<dyn tokio_stream::Stream<Item = Result<pb::WatchEvent, Status>> + Send>>;
+
+/// The service.
+#[derive(Clone)]
+pub struct Service {
+    node: Node,
+}
+
+impl Service {
+    /// Serves `node`.
+    pub fn new(node: Node) -> Service {
+        Service { node }
+    }
+}
+
+/// What a watcher asked for, and what its certificate lets it see.
+struct Filter {
+    kinds: Vec<RecordKind>,
+    statuses: Vec<S>,
+    region: Option<Code>,
+    notices_only: bool,
+    /// A reader of a region below this node sees what that region's node
+    /// would hold; everyone else who may watch here sees all of it.
+    scope: Option<Code>,
+}
+
+fn kind_named(name: &str) -> Result<RecordKind, Error> {
+    RecordKind::ALL
+        .into_iter()
+        .find(|k| format!("{k:?}").eq_ignore_ascii_case(name.trim()))
+        .ok_or_else(|| {
+            Error::bad(
+                "watch-filter",
+                format!(
+                    "unknown kind {name:?}: deputy, suggestion, assignment, supervision, summary or calendar"
+                ),
+            )
+        })
+}
+
+impl Filter {
+    fn new(node: &Node, r: &pb::WatchRequest, who: Option<&Identity>) -> Result<Filter, Error> {
+        let kinds = if r.kinds.is_empty() {
+            RecordKind::ALL
+                .into_iter()
+                .filter(|k| *k != RecordKind::Summary)
+                .collect()
+        } else {
+            r.kinds
+                .iter()
+                .map(|k| kind_named(k))
+                .collect::<Result<_, _>>()?
+        };
+        let statuses = r
+            .status
+            .iter()
+            .map(|s| status_named(s.trim()))
+            .collect::<Result<_, _>>()?;
+        let region = match r.region {
+            0 => None,
+            v => Some(crate::api::code("region", v)?),
+        };
+        let scope = match who {
+            Some(Identity::Client {
+                node: n,
+                role: ClientRole::Reader,
+                ..
+            }) if *n != node.code() && node.code().contains(*n) => Some(*n),
+            _ => None,
+        };
+        Ok(Filter {
+            kinds,
+            statuses,
+            region,
+            notices_only: r.notices_only,
+            scope,
+        })
+    }
+
+    /// True if the caller may see `rec` here.
+    fn may_see(&self, node: &Node, rec: &Record) -> bool {
+        self.scope
+            .is_none_or(|s| routing::visible_to(rec, s, node.horizon()))
+    }
+
+    /// True if a change of `rec` goes to the watcher.
+    fn keeps(&self, node: &Node, rec: &Record) -> bool {
+        if self.notices_only || !self.kinds.contains(&rec.id.kind) || !self.may_see(node, rec) {
+            return false;
+        }
+        let suggestion = rec.id.kind == RecordKind::Suggestion;
+        let v = suggestion.then(|| view::view(rec, node.rules()));
+        let status_ok = self.statuses.is_empty()
+            || v.as_ref().is_none_or(|v| self.statuses.contains(&v.status));
+        let region_ok = self.region.is_none_or(|g| {
+            g.contains(rec.id.home) || v.as_ref().is_some_and(|v| g.contains(v.handler))
+        });
+        status_ok && region_ok
+    }
+
+    /// True if a notice about `rec` goes to the watcher.
+    fn keeps_notice(&self, node: &Node, rec: &Record) -> bool {
+        self.may_see(node, rec)
+            && self.region.is_none_or(|g| {
+                g.contains(rec.id.home)
+                    || (rec.id.kind == RecordKind::Suggestion
+                        && g.contains(view::current_handler(rec)))
+            })
+    }
+}
+
+/// The refusal of a stale cursor: the rule, what happened, and where to go on.
+fn stale(node: &Node, why: &str) -> Result<Status, Error> {
+    let l = node.layout();
+    let now = cursor::encode(
+        &l.incarnation()?,
+        Position {
+            seq: node.durable(),
+            item: None,
+        },
+    );
+    let message = format!(
+        "{why}; list the records again (ListSuggestions, ListAssignments, ...), then watch from the cursor {now}"
+    );
+    let zh = format!(
+        "{}：{message}",
+        wuji_proto::rule_zh("cursor-stale").unwrap_or_default()
+    );
+    Ok(wuji_proto::refusal_zh(
+        tonic::Code::FailedPrecondition,
+        "cursor-stale",
+        message,
+        zh,
+    ))
+}
+
+#[tonic::async_trait]
+impl pb::feed_server::Feed for Service {
+    type WatchStream = WatchStream;
+
+    async fn watch(&self, req: Request<pb::WatchRequest>) -> Result<Response<WatchStream>, Status> {
+        let who = req
+            .extensions()
+            .get::<Peer>()
+            .and_then(|p| p.identity.clone());
+        let r = req.into_inner();
+        let node = self.node.clone();
+        let filter = Filter::new(&node, &r, who.as_ref())?;
+        let heartbeat = match r.heartbeat_seconds {
+            0 => HEARTBEAT,
+            s @ 1..=300 => Duration::from_secs(u64::from(s)),
+            s => {
+                return Err(Error::bad(
+                    "watch-filter",
+                    format!("heartbeat_seconds {s}: 1 to 300, or 0 for 15"),
+                )
+                .into());
+            }
+        };
+        let incarnation = node.layout().incarnation().map_err(Error::from)?;
+        let durable = node.durable();
+        let from = match cursor::parse(&r.cursor, &incarnation, durable) {
+            Ok(Start::Now) => Position {
+                seq: durable,
+                item: None,
+            },
+            Ok(Start::At(p)) => p,
+            Err(Refused::Malformed(m)) => return Err(Error::bad("cursor", m).into()),
+            Err(Refused::Stale(why)) => return Err(stale(&node, &why)?),
+        };
+        let (tx, rx) = mpsc::channel(64);
+        tokio::spawn(async move {
+            let mut w = Watcher {
+                stop: node.stopping(),
+                node,
+                filter,
+                incarnation,
+                at: from,
+                tx,
+                heartbeat,
+            };
+            if let Err(e) = w.run().await {
+                let _ = w.tx.send(Err(e.into())).await;
+            }
+        });
+        Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
+    }
+}
+
+/// One watcher's task: reads the log from its position and sends.
+struct Watcher {
+    node: Node,
+    /// The node is stopping: the watcher ends (the client reconnects).
+    stop: tokio::sync::watch::Receiver<bool>,
+    filter: Filter,
+    incarnation: Vec<u8>,
+    at: Position,
+    tx: mpsc::Sender<Result<pb::WatchEvent, Status>>,
+    heartbeat: Duration,
+}
+
+/// The watcher has gone.
+struct Gone;
+
+impl Watcher {
+    async fn run(&mut self) -> Result<(), Error> {
+        let mut durable = self.node.watch_seq();
+        loop {
+            if *self.stop.borrow() {
+                return Err(Error::ShuttingDown);
+            }
+            let upto = *durable.borrow_and_update();
+            match self.send_after(upto).await? {
+                Err(Gone) => return Ok(()),
+                Ok(true) => continue,
+                Ok(false) => {}
+            }
+            // Caught up: wait for the next batch, or send a heartbeat.
+            tokio::select! {
+                changed = durable.changed() => {
+                    if changed.is_err() {
+                        return Err(Error::ShuttingDown);
+                    }
+                }
+                _ = tokio::time::sleep(self.heartbeat) => {
+                    let beat = pb::WatchEvent {
+                        cursor: self.cursor(),
+                        seq: self.at.seq,
+                        event: Some(pb::watch_event::Event::Heartbeat(pb::Heartbeat {
+                            now_ms: self.node.now_ms(),
+                            last_seq: self.node.durable(),
+                        })),
+                        record: None,
+                    };
+                    if self.deliver(beat).await.is_err() {
+                        return Ok(());
+                    }
+                }
+                _ = self.tx.closed() => return Ok(()),
+                _ = self.stop.changed() => return Err(Error::ShuttingDown),
+            }
+        }
+    }
+
+    fn cursor(&self) -> String {
+        cursor::encode(&self.incarnation, self.at)
+    }
+
+    /// Sends what the log holds after the position, up to `durable`, one
+    /// window; `Ok(true)` if it read any entry.
+    async fn send_after(&mut self, durable: u64) -> Result<Result<bool, Gone>, Error> {
+        let entries =
+            crate::sync::durable_window(self.node.layout(), self.at.read_after(), durable)?;
+        if entries.is_empty() {
+            return Ok(Ok(false));
+        }
+        for e in entries {
+            let n = e.ids.len() as u32;
+            for (i, id) in e.ids.iter().enumerate() {
+                let item = i as u32;
+                if !self.at.before(e.seq, item) {
+                    continue;
+                }
+                let Some(s) = self.node.layout().record(id)? else {
+                    continue;
+                };
+                // Sent at its latest change instead (further on in this log).
+                let later = s.seq > e.seq;
+                if !later && self.filter.keeps(&self.node, &s.record) {
+                    let ev = pb::watch_event::Event::Change(reply(&self.node, &s.record, s.seq));
+                    if self.send(e.seq, item, ev, None).await.is_err() {
+                        return Ok(Err(Gone));
+                    }
+                }
+            }
+            for (j, notice) in e.notices.into_iter().enumerate() {
+                let item = n + j as u32;
+                if !self.at.before(e.seq, item) {
+                    continue;
+                }
+                let held = match notice.record.as_ref().map(record_id_from_pb) {
+                    Some(Ok(id)) => self.node.read(&id)?,
+                    _ => None,
+                };
+                let Some(rec) = held else { continue };
+                if self.filter.keeps_notice(&self.node, &rec) {
+                    let r = reply(&self.node, &rec, 0);
+                    let ev = pb::watch_event::Event::Notice(notice);
+                    if self.send(e.seq, item, ev, Some(r)).await.is_err() {
+                        return Ok(Err(Gone));
+                    }
+                }
+            }
+            self.at = Position {
+                seq: e.seq,
+                item: None,
+            };
+        }
+        Ok(Ok(true))
+    }
+
+    async fn send(
+        &mut self,
+        seq: u64,
+        item: u32,
+        event: pb::watch_event::Event,
+        record: Option<pb::RecordReply>,
+    ) -> Result<(), Gone> {
+        self.at = Position {
+            seq,
+            item: Some(item),
+        };
+        let ev = pb::WatchEvent {
+            cursor: self.cursor(),
+            seq,
+            event: Some(event),
+            record,
+        };
+        self.deliver(ev).await
+    }
+
+    /// Sends one event, waiting while the watcher's buffer is full, unless
+    /// the node stops or the watcher goes meanwhile.
+    async fn deliver(&mut self, ev: pb::WatchEvent) -> Result<(), Gone> {
+        tokio::select! {
+            sent = self.tx.send(Ok(ev)) => sent.map_err(|_| Gone),
+            _ = self.stop.changed() => Err(Gone),
+        }
+    }
+}
