@@ -156,6 +156,27 @@ impl Layout {
         decode_record(&key, &bytes).map(Some)
     }
 
+    /// The log sequence of the last change of the record with this id, read
+    /// without decoding the record (its state is skipped over).
+    pub fn record_seq(&self, id: &RecordId) -> Result<Option<u64>, Error> {
+        /// A `StoredRecord` with every field but the sequence left unread.
+        #[derive(Clone, PartialEq, prost::Message)]
+        struct SeqOnly {
+            #[prost(uint64, tag = "3")]
+            seq: u64,
+        }
+        let key = prefixed(RECORD, &record_key(id));
+        let Some(bytes) = self.kv.get(&key)? else {
+            return Ok(None);
+        };
+        SeqOnly::decode(bytes.as_slice())
+            .map(|s| Some(s.seq))
+            .map_err(|e| Error::Corrupt {
+                key: hex(&key),
+                reason: e.to_string(),
+            })
+    }
+
     /// Writes a record's merged state with its sections' signatures, changed
     /// at `seq` by a change from `source`.
     pub fn put_record(

@@ -8,6 +8,7 @@
 pub mod cursor;
 pub mod notices;
 pub mod sweep;
+mod tail;
 
 use crate::api::reply;
 use crate::api::suggestions::status_named;
@@ -15,6 +16,7 @@ use crate::trust::{ClientRole, Identity, Peer};
 use crate::{Error, Node};
 use cursor::{Position, Refused, Start};
 use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
@@ -35,12 +37,16 @@ pub type WatchStream =
 #[derive(Clone)]
 pub struct Service {
     node: Node,
+    tail: Arc<tail::Tail>,
 }
 
 impl Service {
     /// Serves `node`.
     pub fn new(node: Node) -> Service {
-        Service { node }
+        Service {
+            node,
+            tail: Arc::default(),
+        }
     }
 }
 
@@ -114,18 +120,17 @@ impl Filter {
             .is_none_or(|s| routing::visible_to(rec, s, node.horizon()))
     }
 
-    /// True if a change of `rec` goes to the watcher.
-    fn keeps(&self, node: &Node, rec: &Record) -> bool {
+    /// True if a change of the record `h` goes to the watcher.
+    fn keeps(&self, node: &Node, h: &tail::Held) -> bool {
+        let rec = &h.record;
         if self.notices_only || !self.kinds.contains(&rec.id.kind) || !self.may_see(node, rec) {
             return false;
         }
-        let suggestion = rec.id.kind == RecordKind::Suggestion;
-        let v = suggestion.then(|| view::view(rec, node.rules()));
-        let status_ok = self.statuses.is_empty()
-            || v.as_ref().is_none_or(|v| self.statuses.contains(&v.status));
-        let region_ok = self.region.is_none_or(|g| {
-            g.contains(rec.id.home) || v.as_ref().is_some_and(|v| g.contains(v.handler))
-        });
+        let status_ok =
+            self.statuses.is_empty() || h.status.is_none_or(|s| self.statuses.contains(&s));
+        let region_ok = self
+            .region
+            .is_none_or(|g| g.contains(rec.id.home) || g.contains(h.handler));
         status_ok && region_ok
     }
 
@@ -200,9 +205,11 @@ impl pb::feed_server::Feed for Service {
             Err(Refused::Stale(why)) => return Err(stale(&node, &why)?),
         };
         let (tx, rx) = mpsc::channel(64);
+        let tail = self.tail.clone();
         tokio::spawn(async move {
             let mut w = Watcher {
                 stop: node.stopping(),
+                tail,
                 node,
                 filter,
                 incarnation,
@@ -221,6 +228,8 @@ impl pb::feed_server::Feed for Service {
 /// One watcher's task: reads the log from its position and sends.
 struct Watcher {
     node: Node,
+    /// What every watcher of the node shares.
+    tail: Arc<tail::Tail>,
     /// The node is stopping: the watcher ends (the client reconnects).
     stop: tokio::sync::watch::Receiver<bool>,
     filter: Filter,
@@ -280,8 +289,9 @@ impl Watcher {
     /// Sends what the log holds after the position, up to `durable`, one
     /// window; `Ok(true)` if it read any entry.
     async fn send_after(&mut self, durable: u64) -> Result<Result<bool, Gone>, Error> {
-        let entries =
-            crate::sync::durable_window(self.node.layout(), self.at.read_after(), durable)?;
+        let entries = self
+            .tail
+            .window(&self.node, self.at.read_after(), durable)?;
         if entries.is_empty() {
             return Ok(Ok(false));
         }
@@ -292,19 +302,18 @@ impl Watcher {
                 if !self.at.before(e.seq, item) {
                     continue;
                 }
-                let Some(s) = self.node.layout().record(id)? else {
+                // None: changed again later, and sent there (or gone).
+                let Some(h) = self.tail.record(&self.node, id, e.seq)? else {
                     continue;
                 };
-                // Sent at its latest change instead (further on in this log).
-                let later = s.seq > e.seq;
-                if !later && self.filter.keeps(&self.node, &s.record) {
-                    let ev = pb::watch_event::Event::Change(reply(&self.node, &s.record, s.seq));
+                if self.filter.keeps(&self.node, &h) {
+                    let ev = pb::watch_event::Event::Change(h.reply.clone());
                     if self.send(e.seq, item, ev, None).await.is_err() {
                         return Ok(Err(Gone));
                     }
                 }
             }
-            for (j, notice) in e.notices.into_iter().enumerate() {
+            for (j, notice) in e.notices.iter().cloned().enumerate() {
                 let item = n + j as u32;
                 if !self.at.before(e.seq, item) {
                     continue;
