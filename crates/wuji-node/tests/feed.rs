@@ -65,28 +65,13 @@ async fn changes(s: &mut Events, n: usize) -> Vec<(String, String, String)> {
     out
 }
 
-async fn submit_titled(ch: &Channel, title: &str) -> String {
-    SuggestionsClient::new(ch.clone())
-        .submit(pb::SubmitRequest {
-            lead: "P".into(),
-            title: title.into(),
-            text: "居民反映".into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .view["id"]
-        .clone()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn watchers_get_every_change_once_in_order_and_resume_from_a_cursor() {
     let node = TestNode::start("320114", |_| {}).await;
     enrol(&node.channel, &["P"]).await;
     let mut written = Vec::new();
     for i in 0..3 {
-        written.push(submit_titled(&node.channel, &format!("早前的建议{i}")).await);
+        written.push(submit(&node.channel, &format!("早前的建议{i}")).await);
     }
     let mut from_start = watch(&node.channel, "0", &["suggestion"]).await;
     let mut from_now = watch(&node.channel, "", &["suggestion"]).await;
@@ -95,7 +80,7 @@ async fn watchers_get_every_change_once_in_order_and_resume_from_a_cursor() {
     let writer = tokio::spawn(async move {
         let mut ids = Vec::new();
         for i in 0..20 {
-            ids.push(submit_titled(&ch, &format!("新建议{i}")).await);
+            ids.push(submit(&ch, &format!("新建议{i}")).await);
         }
         ids
     });
@@ -123,7 +108,7 @@ async fn watchers_get_every_change_once_in_order_and_resume_from_a_cursor() {
     let first = changes(&mut cut, 7).await;
     drop(cut);
     for i in 0..5 {
-        written.push(submit_titled(&node.channel, &format!("断开时的建议{i}")).await);
+        written.push(submit(&node.channel, &format!("断开时的建议{i}")).await);
     }
     let mut resumed = watch(&node.channel, &first[6].2, &["suggestion"]).await;
     let rest = changes(&mut resumed, written.len() - 7).await;
@@ -236,7 +221,7 @@ async fn a_reader_of_a_township_watching_at_its_county_sees_only_its_own() {
     let opc = op.connect_lazy();
     // The county's own suggestion, and one assignment to each township.
     enrol(&opc, &["P"]).await;
-    submit_titled(&opc, "区人大自己的建议").await;
+    submit(&opc, "区人大自己的建议").await;
     let mut a = pb::assignments_client::AssignmentsClient::new(opc.clone());
     let mut issued = Vec::new();
     for (town, title) in [
@@ -315,7 +300,7 @@ async fn a_deadline_fifteen_working_days_ahead_gives_one_due_soon_notice_a_day()
         .unwrap()
         .connect_lazy();
     enrol(&ch, &["P"]).await;
-    let id = submit_titled(&ch, "老旧小区加装电梯").await;
+    let id = submit(&ch, "老旧小区加装电梯").await;
     let rid = vid(&[("id".to_string(), id.clone())].into());
     let mut s = SuggestionsClient::new(ch.clone());
     s.register(pb::RegisterRequest {
