@@ -7,10 +7,14 @@
 
 pub mod cursor;
 pub mod notices;
+mod server;
 pub mod sweep;
 mod tail;
+mod watcher;
 
-use crate::api::reply;
+pub use server::FeedServer;
+use watcher::Watcher;
+
 use crate::api::suggestions::status_named;
 use crate::trust::{ClientRole, Identity, Peer};
 use crate::{Error, Node};
@@ -24,14 +28,14 @@ use tonic::{Request, Response, Status};
 use wuji_division::Code;
 use wuji_model::suggestion::view::{self, Status as S};
 use wuji_model::{Record, RecordKind, routing};
-use wuji_proto::{pb, record_id_from_pb};
+use wuji_proto::pb;
 
 /// Heartbeats when the watcher asks for none.
 const HEARTBEAT: Duration = Duration::from_secs(15);
 
-/// The stream a watcher reads.
+/// The stream a watcher reads: `WatchEvent`s, encoded.
 pub type WatchStream =
-    Pin<Box<dyn tokio_stream::Stream<Item = Result<pb::WatchEvent, Status>> + Send>>;
+    Pin<Box<dyn tokio_stream::Stream<Item = Result<bytes::Bytes, Status>> + Send>>;
 
 /// The service.
 #[derive(Clone)]
@@ -170,11 +174,13 @@ fn stale(node: &Node, why: &str) -> Result<Status, Error> {
     ))
 }
 
-#[tonic::async_trait]
-impl pb::feed_server::Feed for Service {
-    type WatchStream = WatchStream;
-
-    async fn watch(&self, req: Request<pb::WatchRequest>) -> Result<Response<WatchStream>, Status> {
+impl Service {
+    /// Opens a watch: checks the request and the cursor, then starts the
+    /// watcher's task.
+    pub async fn watch(
+        &self,
+        req: Request<pb::WatchRequest>,
+    ) -> Result<Response<WatchStream>, Status> {
         let who = req
             .extensions()
             .get::<Peer>()
@@ -206,6 +212,7 @@ impl pb::feed_server::Feed for Service {
         };
         let (tx, rx) = mpsc::channel(64);
         let tail = self.tail.clone();
+        tail.know_store(&incarnation);
         tokio::spawn(async move {
             let mut w = Watcher {
                 stop: node.stopping(),
@@ -217,154 +224,8 @@ impl pb::feed_server::Feed for Service {
                 tx,
                 heartbeat,
             };
-            if let Err(e) = w.run().await {
-                let _ = w.tx.send(Err(e.into())).await;
-            }
+            w.run_to_end().await;
         });
         Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
-    }
-}
-
-/// One watcher's task: reads the log from its position and sends.
-struct Watcher {
-    node: Node,
-    /// What every watcher of the node shares.
-    tail: Arc<tail::Tail>,
-    /// The node is stopping: the watcher ends (the client reconnects).
-    stop: tokio::sync::watch::Receiver<bool>,
-    filter: Filter,
-    incarnation: Vec<u8>,
-    at: Position,
-    tx: mpsc::Sender<Result<pb::WatchEvent, Status>>,
-    heartbeat: Duration,
-}
-
-/// The watcher has gone.
-struct Gone;
-
-impl Watcher {
-    async fn run(&mut self) -> Result<(), Error> {
-        let mut durable = self.node.watch_seq();
-        loop {
-            if *self.stop.borrow() {
-                return Err(Error::ShuttingDown);
-            }
-            let upto = *durable.borrow_and_update();
-            match self.send_after(upto).await? {
-                Err(Gone) => return Ok(()),
-                Ok(true) => continue,
-                Ok(false) => {}
-            }
-            // Caught up: wait for the next batch, or send a heartbeat.
-            tokio::select! {
-                changed = durable.changed() => {
-                    if changed.is_err() {
-                        return Err(Error::ShuttingDown);
-                    }
-                }
-                _ = tokio::time::sleep(self.heartbeat) => {
-                    let beat = pb::WatchEvent {
-                        cursor: self.cursor(),
-                        seq: self.at.seq,
-                        event: Some(pb::watch_event::Event::Heartbeat(pb::Heartbeat {
-                            now_ms: self.node.now_ms(),
-                            last_seq: self.node.durable(),
-                        })),
-                        record: None,
-                    };
-                    if self.deliver(beat).await.is_err() {
-                        return Ok(());
-                    }
-                }
-                _ = self.tx.closed() => return Ok(()),
-                _ = self.stop.changed() => return Err(Error::ShuttingDown),
-            }
-        }
-    }
-
-    fn cursor(&self) -> String {
-        cursor::encode(&self.incarnation, self.at)
-    }
-
-    /// Sends what the log holds after the position, up to `durable`, one
-    /// window; `Ok(true)` if it read any entry.
-    async fn send_after(&mut self, durable: u64) -> Result<Result<bool, Gone>, Error> {
-        let entries = self
-            .tail
-            .window(&self.node, self.at.read_after(), durable)?;
-        if entries.is_empty() {
-            return Ok(Ok(false));
-        }
-        for e in entries {
-            let n = e.ids.len() as u32;
-            for (i, id) in e.ids.iter().enumerate() {
-                let item = i as u32;
-                if !self.at.before(e.seq, item) {
-                    continue;
-                }
-                // None: changed again later, and sent there (or gone).
-                let Some(h) = self.tail.record(&self.node, id, e.seq)? else {
-                    continue;
-                };
-                if self.filter.keeps(&self.node, &h) {
-                    let ev = pb::watch_event::Event::Change(h.reply.clone());
-                    if self.send(e.seq, item, ev, None).await.is_err() {
-                        return Ok(Err(Gone));
-                    }
-                }
-            }
-            for (j, notice) in e.notices.iter().cloned().enumerate() {
-                let item = n + j as u32;
-                if !self.at.before(e.seq, item) {
-                    continue;
-                }
-                let held = match notice.record.as_ref().map(record_id_from_pb) {
-                    Some(Ok(id)) => self.node.read(&id)?,
-                    _ => None,
-                };
-                let Some(rec) = held else { continue };
-                if self.filter.keeps_notice(&self.node, &rec) {
-                    let r = reply(&self.node, &rec, 0);
-                    let ev = pb::watch_event::Event::Notice(notice);
-                    if self.send(e.seq, item, ev, Some(r)).await.is_err() {
-                        return Ok(Err(Gone));
-                    }
-                }
-            }
-            self.at = Position {
-                seq: e.seq,
-                item: None,
-            };
-        }
-        Ok(Ok(true))
-    }
-
-    async fn send(
-        &mut self,
-        seq: u64,
-        item: u32,
-        event: pb::watch_event::Event,
-        record: Option<pb::RecordReply>,
-    ) -> Result<(), Gone> {
-        self.at = Position {
-            seq,
-            item: Some(item),
-        };
-        let ev = pb::WatchEvent {
-            cursor: self.cursor(),
-            seq,
-            event: Some(event),
-            record,
-        };
-        self.deliver(ev).await
-    }
-
-    /// Sends one event, waiting while the watcher's buffer is full, unless
-    /// the node stops or the watcher goes meanwhile.
-    async fn deliver(&mut self, ev: pb::WatchEvent) -> Result<(), Gone> {
-        tokio::select! {
-            sent = self.tx.send(Ok(ev)) => sent.map_err(|_| Gone),
-            _ = self.stop.changed() => Err(Gone),
-        }
     }
 }

@@ -1,15 +1,23 @@
 //! What the watchers of a node share: the entries of its log's tail and the
-//! records they name, each read from the store, decoded and made into a reply
-//! once for all watchers. Without it a thousand watchers of a node writing a
-//! thousand changes a second would each read, decode and derive every one.
-//! What is kept is fixed once made: an entry never changes, and a record's
-//! state as of the entry that last changed it is that state. Whether it has
-//! changed again since is asked of the store each time (its sequence alone,
-//! read without decoding the record).
+//! records they name, each read from the store, decoded, made into a reply
+//! and encoded as an event once for all watchers. Without it a thousand
+//! watchers of a node writing a thousand changes a second would each read,
+//! decode, derive and encode every one.
+//!
+//! A record is sent at the entry that last changed it. Whether a record has
+//! changed again after an entry is known without the store when the tail has
+//! itself read a later entry naming it (`last_seen`); the first watcher to
+//! come to an entry asks the store (the record's sequence alone, not
+//! decoded), and the event it makes is kept for the others. So a watcher far
+//! behind every other may, for a record changed again in an entry no watcher
+//! has read yet, receive the state it had (and then the later one): each
+//! change comes in order, none is missed.
 
 use crate::{Error, Node};
+use bytes::Bytes;
+use prost::Message;
 use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use wuji_model::suggestion::view;
 use wuji_model::{Code, Record, RecordId, RecordKind};
 use wuji_proto::pb;
@@ -24,11 +32,11 @@ const RECORDS: usize = 8_192;
 pub struct Held {
     /// The record.
     pub record: Record,
-    /// What a watcher is sent.
-    pub reply: pb::RecordReply,
-    /// A suggestion's derived status and handler, for the filters.
+    /// The change event, encoded (the same for every watcher).
+    pub event: Bytes,
+    /// A suggestion's derived status, for the filters.
     pub status: Option<view::Status>,
-    /// The handler (a suggestion's), or the home.
+    /// A suggestion's handler, or the home.
     pub handler: Code,
 }
 
@@ -36,18 +44,27 @@ pub struct Held {
 #[derive(Default)]
 pub struct Tail {
     inner: Mutex<Inner>,
+    incarnation: OnceLock<Vec<u8>>,
 }
 
 #[derive(Default)]
 struct Inner {
     entries: BTreeMap<u64, Arc<LogEntry>>,
-    records: HashMap<(RecordId, u64), Option<Arc<Held>>>,
+    /// The last entry read here that names each record.
+    last_seen: HashMap<RecordId, u64>,
+    records: HashMap<(RecordId, u64), Arc<Held>>,
     order: VecDeque<(RecordId, u64)>,
 }
 
 impl Tail {
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The store the cursors of the events count in (it does not change while
+    /// the node runs).
+    pub fn know_store(&self, incarnation: &[u8]) {
+        let _ = self.incarnation.set(incarnation.to_vec());
     }
 
     /// The entries after `from` up to `durable`, a window at a time.
@@ -79,36 +96,72 @@ impl Tail {
             .collect();
         let mut t = self.lock();
         for e in &read {
+            for id in &e.ids {
+                let seen = t.last_seen.entry(*id).or_insert(0);
+                *seen = (*seen).max(e.seq);
+            }
             t.entries.insert(e.seq, e.clone());
         }
         while t.entries.len() > ENTRIES {
             t.entries.pop_first();
         }
+        if t.last_seen.len() > 4 * RECORDS {
+            // Forget what is older than every entry kept.
+            let oldest = t.entries.keys().next().copied().unwrap_or(0);
+            t.last_seen.retain(|_, s| *s >= oldest);
+        }
         Ok(read)
     }
 
-    /// The record `id` as of entry `seq`: `None` if it changed again later
-    /// (it is sent there) or is gone.
-    pub fn record(&self, node: &Node, id: &RecordId, seq: u64) -> Result<Option<Arc<Held>>, Error> {
+    /// The record `id` as of entry `seq`, where it is item `item`: `None`
+    /// if it changed again later (it is sent there) or is gone.
+    pub fn record(
+        &self,
+        node: &Node,
+        id: &RecordId,
+        seq: u64,
+        item: u32,
+    ) -> Result<Option<Arc<Held>>, Error> {
+        {
+            let t = self.lock();
+            if t.last_seen.get(id).is_some_and(|s| *s > seq) {
+                return Ok(None);
+            }
+            if let Some(h) = t.records.get(&(*id, seq)) {
+                return Ok(Some(h.clone()));
+            }
+        }
         if node.layout().record_seq(id)?.is_none_or(|s| s > seq) {
             return Ok(None);
         }
-        if let Some(h) = self.lock().records.get(&(*id, seq)) {
-            return Ok(h.clone());
-        }
-        let held = match node.layout().record(id)? {
-            Some(s) if s.seq <= seq => {
-                let v = (id.kind == RecordKind::Suggestion)
-                    .then(|| view::view(&s.record, node.rules()));
-                Some(Arc::new(Held {
-                    reply: crate::api::reply(node, &s.record, s.seq),
-                    status: v.as_ref().map(|v| v.status),
-                    handler: v.map(|v| v.handler).unwrap_or(id.home),
-                    record: s.record,
-                }))
-            }
-            _ => None,
+        let Some(s) = node.layout().record(id)? else {
+            return Ok(None);
         };
+        if s.seq > seq {
+            return Ok(None);
+        }
+        let v = (id.kind == RecordKind::Suggestion).then(|| view::view(&s.record, node.rules()));
+        let store = self.incarnation.get().cloned().unwrap_or_default();
+        let event = pb::WatchEvent {
+            cursor: super::cursor::encode(
+                &store,
+                super::cursor::Position {
+                    seq,
+                    item: Some(item),
+                },
+            ),
+            seq,
+            event: Some(pb::watch_event::Event::Change(crate::api::reply(
+                node, &s.record, s.seq,
+            ))),
+            record: None,
+        };
+        let held = Arc::new(Held {
+            event: event.encode_to_vec().into(),
+            status: v.as_ref().map(|v| v.status),
+            handler: v.map(|v| v.handler).unwrap_or(id.home),
+            record: s.record,
+        });
         let mut t = self.lock();
         if t.records.insert((*id, seq), held.clone()).is_none() {
             t.order.push_back((*id, seq));
@@ -118,6 +171,6 @@ impl Tail {
                 t.records.remove(&old);
             }
         }
-        Ok(held)
+        Ok(Some(held))
     }
 }

@@ -36,7 +36,6 @@ async fn services(node: &Node, limit: usize) -> Result<tonic::service::Routes, E
     let reporter = &reporter;
     use pb::assignments_server::AssignmentsServer;
     use pb::deputies_server::DeputiesServer;
-    use pb::feed_server::FeedServer;
     use pb::node_server::NodeServer;
     use pb::suggestions_server::SuggestionsServer;
     use pb::supervision_server::SupervisionServer;
@@ -58,7 +57,12 @@ async fn services(node: &Node, limit: usize) -> Result<tonic::service::Routes, E
     let assignments = limited!(AssignmentsServer::new(api::assignments::Service::new(n())));
     let supervision = limited!(SupervisionServer::new(api::supervision::Service::new(n())));
     let status = limited!(NodeServer::new(api::status::Service::new(n())));
-    let feed = limited!(FeedServer::new(crate::feed::Service::new(n())));
+    // Served by hand: its events are encoded once for every watcher.
+    let feed = serving(
+        reporter,
+        crate::feed::FeedServer::new(crate::feed::Service::new(n()), limit),
+    )
+    .await;
     let sync = limited!(SyncServer::new(node.sync_service()));
     let reflection = || {
         tonic_reflection::server::Builder::configure()
