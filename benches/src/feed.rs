@@ -77,7 +77,7 @@ pub async fn node() -> anyhow::Result<()> {
 }
 
 /// CPU seconds (user and system) of process `pid` so far.
-fn cpu_seconds(pid: u32) -> f64 {
+pub fn cpu_seconds(pid: u32) -> f64 {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
     // Fields after the command's closing parenthesis: utime is the 12th, stime the 13th.
     let rest = stat.rsplit_once(')').map(|x| x.1).unwrap_or("");

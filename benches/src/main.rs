@@ -34,6 +34,10 @@ use wuji_node::{Committer, Config, Op};
 use wuji_proto::pb::{self, suggestions_client::SuggestionsClient};
 use wuji_store::{Batch, Kv, Layout, SledKv};
 
+/// The allocator (docs/PERFORMANCE.md).
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod console;
 mod feed;
 mod storm;

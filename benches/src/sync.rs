@@ -361,13 +361,19 @@ pub async fn run(n: u64, samples: usize, changes: u64, idle: u64) -> anyhow::Res
         dirs.push(county_dir);
         let (via, bytes) = proxy(county.addr.clone()).await?;
         let t = Instant::now();
+        let cpu = crate::feed::cpu_seconds(std::process::id());
         let town = Node::start(TOWN, town_dir.path(), Some(&via), true).await?;
         let secs = until_agree(&town.addr, &county.addr, t).await?;
+        let cpu = crate::feed::cpu_seconds(std::process::id()) - cpu;
         let on_wire = bytes.load(Ordering::Relaxed);
         println!(
             "initial sync child->parent, signatures {}: {:.0} records/s ({n} in {secs:.1} s, including 100 ms digest polling)",
             if verify { "checked" } else { "NOT checked" },
             n as f64 / secs
+        );
+        println!(
+            "  CPU: {:.2} cores on average (both nodes and the proxy are in this process)",
+            cpu / secs
         );
         println!(
             "  bytes on the wire per record: {:.0} measured (both directions, TLS records); the encoded state is {:.0}",

@@ -3,6 +3,10 @@
 //! non-zero when a check fails.
 
 use clap::Parser;
+
+/// The allocator, as the `wuji` binary's (docs/PERFORMANCE.md).
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use wuji_division::Code;
 use wuji_sim::config::{Faults, SimConfig};
 use wuji_sim::{Progress, run};

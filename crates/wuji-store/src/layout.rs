@@ -156,6 +156,19 @@ impl Layout {
         decode_record(&key, &bytes).map(Some)
     }
 
+    /// The stored record with this id, and its state as stored: the signed
+    /// envelopes a link sends as they are, without encoding them again.
+    pub fn record_and_state(
+        &self,
+        id: &RecordId,
+    ) -> Result<Option<(StoredRecord, pb::RecordState)>, Error> {
+        let key = prefixed(RECORD, &record_key(id));
+        let Some(bytes) = self.kv.get(&key)? else {
+            return Ok(None);
+        };
+        decode_stored(&key, &bytes).map(Some)
+    }
+
     /// The log sequence of the last change of the record with this id, read
     /// without decoding the record (its state is skipped over).
     pub fn record_seq(&self, id: &RecordId) -> Result<Option<u64>, Error> {
@@ -457,6 +470,10 @@ fn stored_value(
 }
 
 fn decode_record(key: &[u8], bytes: &[u8]) -> Result<StoredRecord, Error> {
+    decode_stored(key, bytes).map(|(s, _)| s)
+}
+
+fn decode_stored(key: &[u8], bytes: &[u8]) -> Result<(StoredRecord, pb::RecordState), Error> {
     let corrupt = |reason: String| Error::Corrupt {
         key: hex(key),
         reason,
@@ -471,10 +488,13 @@ fn decode_record(key: &[u8], bytes: &[u8]) -> Result<StoredRecord, Error> {
     let state = v.state.ok_or_else(|| corrupt("no state".into()))?;
     let (record, signatures) =
         record_from_signed_state(&state).map_err(|e| corrupt(e.to_string()))?;
-    Ok(StoredRecord {
-        record,
-        seq: v.seq,
-        source: Code::from_value(v.source).ok(),
-        signatures,
-    })
+    Ok((
+        StoredRecord {
+            record,
+            seq: v.seq,
+            source: Code::from_value(v.source).ok(),
+            signatures,
+        },
+        state,
+    ))
 }

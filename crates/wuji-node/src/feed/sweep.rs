@@ -17,6 +17,9 @@ pub const REMINDED: &[u8] = b"reminded_on";
 
 /// Records read at a time.
 const PAGE: usize = 512;
+/// Calendar days that can hold 15 working days, a Spring Festival included,
+/// with room to spare.
+const HORIZON_DAYS: i64 = 60;
 
 /// The reminders `node` owes on `today`: suggestions it handles whose
 /// 答复期限 runs, assignments naming it as a target not reported done.
@@ -25,14 +28,34 @@ pub fn reminders(node: &Node, today: Date) -> Result<Vec<pb::Notice>, Error> {
     let (rules, calendar) = (node.rules(), node.calendar().clone());
     let due = |r: &wuji_model::Record| notices::due(code, r, today, rules, &calendar);
     let mut out = Vec::new();
-    let handled = index_prefix(index::HANDLER, &code.value().to_be_bytes());
-    let mut after = None;
-    loop {
-        let (page, next) = node.scan(&handled, after, PAGE, |r| due(r).is_some())?;
-        out.extend(page.iter().filter_map(due));
-        match next {
-            Some(n) => after = Some(n),
-            None => break,
+    // Suggestions whose 答复期限 runs, in deadline order, up to the last date
+    // that can be within 15 working days (the rest are not due soon, and a
+    // node may handle a million suggestions).
+    let until = wuji_proto::date_to_i64(
+        today
+            .checked_add(jiff::Span::new().days(HORIZON_DAYS))
+            .unwrap_or(today),
+    );
+    let running = index_prefix(index::DEADLINE, &[]);
+    let mut after: Option<Vec<u8>> = None;
+    'scan: loop {
+        let page = node.layout().scan_index(&running, after.as_deref(), PAGE)?;
+        let done = page.len() < PAGE;
+        for (key, id) in page {
+            let date = key
+                .get(running.len()..running.len() + 4)
+                .and_then(|b| b.try_into().ok())
+                .map_or(i64::MAX, |b| i64::from(u32::from_be_bytes(b)));
+            if date > until {
+                break 'scan;
+            }
+            if let Some(n) = node.read(&id)?.as_ref().and_then(&due) {
+                out.push(n);
+            }
+            after = Some(key);
+        }
+        if done {
+            break;
         }
     }
     let assignments = kind_byte(RecordKind::Assignment);

@@ -213,14 +213,20 @@ async fn send_slice(
     let peer = state.peer().ok_or(LinkError::Unexpected)?;
     let mut records = Vec::with_capacity(ids.len());
     for id in ids {
-        let Some(s) = ctx.layout.record(id)? else {
+        let Some((s, stored)) = ctx.layout.record_and_state(id)? else {
             continue;
         };
         if !state.sends_in_slice(to, s.seq, s.source) {
             continue;
         }
-        if let Some(r) = routing::for_recipient(&s.record, peer, ctx.conf.horizon) {
-            records.push(record_to_signed_state(&r, &s.signatures));
+        // A deputy's personal fields may be blanked for this peer; any other
+        // record goes whole, as stored (its signed envelopes as they are).
+        if id.kind == wuji_model::RecordKind::Deputy {
+            if let Some(r) = routing::for_recipient(&s.record, peer, ctx.conf.horizon) {
+                records.push(record_to_signed_state(&r, &s.signatures));
+            }
+        } else if routing::visible_to(&s.record, peer, ctx.conf.horizon) {
+            records.push(stored);
         }
     }
     if records.is_empty() {
@@ -306,54 +312,115 @@ fn count_refused(ctx: &LinkCtx, peer: Code, rules: &[&'static str]) {
 /// Empty batches acknowledged in a row before one's checkpoint is stored.
 const EMPTY_UNSTORED: u32 = 64;
 
-/// Applies the peer's batches; acknowledges each once durable.
+/// Admitted batches waiting for the committer: while one is applied (and
+/// flushed), the next is decoded and its signatures checked.
+const PIPELINE: usize = 2;
+
+/// A peer's batch, decoded and checked, for the applier.
+struct Admitted {
+    records: Vec<(wuji_model::Record, wuji_proto::Signatures)>,
+    to_seq: u64,
+    certificates: bool,
+}
+
+/// Applies admitted batches in order and acknowledges each once durable.
+async fn apply_in_order(
+    ctx: &LinkCtx,
+    peer: Code,
+    incarnation: Vec<u8>,
+    tx: &Outbound,
+    mut rx: tokio::sync::mpsc::Receiver<Admitted>,
+) -> Result<(), Error> {
+    // Empty batches acknowledged without storing their checkpoint.
+    let mut unstored = 0u32;
+    while let Some(b) = rx.recv().await {
+        let n = b.records.len();
+        // A batch with nothing in it only moves the peer's checkpoint: it
+        // is acknowledged at once, without a commit (on sled, a flush), and
+        // the checkpoint rides on the next batch that is stored. A crash
+        // meanwhile only costs the peer a rescan of its log from the stored
+        // checkpoint, which every `EMPTY_UNSTORED` empty batches bounds.
+        // (Before, each commit at a parent cost every child a flush: ~27
+        // batches per write in the simulator's city month.)
+        if n == 0 && !b.certificates && unstored < EMPTY_UNSTORED {
+            unstored += 1;
+        } else {
+            unstored = 0;
+            let done = ctx
+                .committer
+                .apply_remote(peer, b.records, b.to_seq, incarnation.clone())
+                .await?;
+            count_refused(ctx, peer, &done.refused);
+        }
+        tracing::debug!(%peer, to = b.to_seq, records = n, "applied batch");
+        let ack = pb::Ack { seq: b.to_seq };
+        send(
+            tx,
+            pb::SyncMessage {
+                msg: Some(Msg::Ack(ack)),
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Applies the peer's batches; acknowledges each once durable. Decoding and
+/// checking a batch (on the blocking pool) runs beside the apply of the one
+/// before it: two cores share the work of a catch-up.
 async fn receive<S>(
     ctx: &LinkCtx,
     state: &LinkState,
     incarnation: Vec<u8>,
     tx: &Outbound,
-    mut rx: S,
+    rx: S,
 ) -> Result<(), Error>
 where
     S: Stream<Item = Result<pb::SyncMessage, String>> + Unpin + Send,
 {
     let peer = state.peer().ok_or(LinkError::Unexpected)?;
-    // Empty batches acknowledged without storing their checkpoint.
-    let mut unstored = 0u32;
+    let (to_apply, applying) = tokio::sync::mpsc::channel(PIPELINE);
+    let applier = apply_in_order(ctx, peer, incarnation, tx, applying);
+    let reader = read_batches(ctx, state, peer, tx, rx, to_apply);
+    tokio::pin!(applier, reader);
+    tokio::select! {
+        biased;
+        // The applier fails (it ends on its own only once the reader has).
+        applied = &mut applier => applied.and(Err(LinkError::Closed.into())),
+        // The stream closed, or an error: what was admitted is applied first.
+        read = &mut reader => {
+            let applied = applier.await;
+            read.and(applied)
+        }
+    }
+}
+
+/// Reads the peer's messages: batches are admitted and handed to the applier.
+async fn read_batches<S>(
+    ctx: &LinkCtx,
+    state: &LinkState,
+    peer: Code,
+    tx: &Outbound,
+    mut rx: S,
+    to_apply: tokio::sync::mpsc::Sender<Admitted>,
+) -> Result<(), Error>
+where
+    S: Stream<Item = Result<pb::SyncMessage, String>> + Unpin + Send,
+{
     while let Some(msg) = rx.next().await {
         let msg = msg.map_err(LinkError::Transport)?;
         match state.receive(msg) {
             Step::Apply(b) => {
                 let records = admit(ctx, peer, &b, tx).await?;
-                let n = records.len();
-                ctx.telemetry.batch_received(peer, n as u64);
-                // A batch with nothing in it only moves the peer's checkpoint:
-                // it is acknowledged at once, without a commit (on sled, a
-                // flush), and the checkpoint rides on the next batch that is
-                // stored. A crash meanwhile only costs the peer a rescan of
-                // its log from the stored checkpoint, which every
-                // `EMPTY_UNSTORED` empty batches bounds. (Before, each commit
-                // at a parent cost every child a flush: ~27 batches per write
-                // in the simulator's city month.)
-                if n == 0 && b.certificates.is_empty() && unstored < EMPTY_UNSTORED {
-                    unstored += 1;
-                } else {
-                    unstored = 0;
-                    let done = ctx
-                        .committer
-                        .apply_remote(peer, records, b.to_seq, incarnation.clone())
-                        .await?;
-                    count_refused(ctx, peer, &done.refused);
+                ctx.telemetry.batch_received(peer, records.len() as u64);
+                let a = Admitted {
+                    records,
+                    to_seq: b.to_seq,
+                    certificates: !b.certificates.is_empty(),
+                };
+                if to_apply.send(a).await.is_err() {
+                    return Err(LinkError::Closed.into()); // the applier failed
                 }
-                tracing::debug!(%peer, to = b.to_seq, records = n, "applied batch");
-                let ack = pb::Ack { seq: b.to_seq };
-                send(
-                    tx,
-                    pb::SyncMessage {
-                        msg: Some(Msg::Ack(ack)),
-                    },
-                )
-                .await?;
             }
             Step::Repair(b) => {
                 let records = admit(ctx, peer, &b, tx).await?;
