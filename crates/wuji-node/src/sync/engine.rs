@@ -321,6 +321,57 @@ struct Admitted {
     records: Vec<(wuji_model::Record, wuji_proto::Signatures)>,
     to_seq: u64,
     certificates: bool,
+    ids: Vec<RecordId>,
+}
+
+/// The records of admitted batches not applied yet. A batch that names one
+/// of them waits until they are: its signature checks and its replay
+/// detection compare with what is stored (`verify.rs`), as without the
+/// pipeline. (A catch-up's batches name distinct records and never wait.)
+#[derive(Default)]
+struct InFlight {
+    ids: std::sync::Mutex<std::collections::HashMap<RecordId, u32>>,
+    applied: tokio::sync::Notify,
+}
+
+impl InFlight {
+    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<RecordId, u32>> {
+        self.ids.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Waits until none of `ids` is in flight, then marks them in flight.
+    async fn enter(&self, ids: &[RecordId]) {
+        loop {
+            let applied = self.applied.notified();
+            tokio::pin!(applied);
+            applied.as_mut().enable();
+            {
+                let mut m = self.lock();
+                if !ids.iter().any(|i| m.contains_key(i)) {
+                    for i in ids {
+                        *m.entry(*i).or_insert(0) += 1;
+                    }
+                    return;
+                }
+            }
+            applied.await;
+        }
+    }
+
+    /// Marks `ids` applied.
+    fn leave(&self, ids: &[RecordId]) {
+        let mut m = self.lock();
+        for i in ids {
+            if let Some(n) = m.get_mut(i) {
+                *n -= 1;
+                if *n == 0 {
+                    m.remove(i);
+                }
+            }
+        }
+        drop(m);
+        self.applied.notify_waiters();
+    }
 }
 
 /// Applies admitted batches in order and acknowledges each once durable.
@@ -330,6 +381,7 @@ async fn apply_in_order(
     incarnation: Vec<u8>,
     tx: &Outbound,
     mut rx: tokio::sync::mpsc::Receiver<Admitted>,
+    in_flight: &InFlight,
 ) -> Result<(), Error> {
     // Empty batches acknowledged without storing their checkpoint.
     let mut unstored = 0u32;
@@ -352,6 +404,7 @@ async fn apply_in_order(
                 .await?;
             count_refused(ctx, peer, &done.refused);
         }
+        in_flight.leave(&b.ids);
         tracing::debug!(%peer, to = b.to_seq, records = n, "applied batch");
         let ack = pb::Ack { seq: b.to_seq };
         send(
@@ -380,8 +433,9 @@ where
 {
     let peer = state.peer().ok_or(LinkError::Unexpected)?;
     let (to_apply, applying) = tokio::sync::mpsc::channel(PIPELINE);
-    let applier = apply_in_order(ctx, peer, incarnation, tx, applying);
-    let reader = read_batches(ctx, state, peer, tx, rx, to_apply);
+    let in_flight = InFlight::default();
+    let applier = apply_in_order(ctx, peer, incarnation, tx, applying, &in_flight);
+    let reader = read_batches(ctx, state, peer, tx, rx, to_apply, &in_flight);
     tokio::pin!(applier, reader);
     tokio::select! {
         biased;
@@ -403,6 +457,7 @@ async fn read_batches<S>(
     tx: &Outbound,
     mut rx: S,
     to_apply: tokio::sync::mpsc::Sender<Admitted>,
+    in_flight: &InFlight,
 ) -> Result<(), Error>
 where
     S: Stream<Item = Result<pb::SyncMessage, String>> + Unpin + Send,
@@ -411,12 +466,26 @@ where
         let msg = msg.map_err(LinkError::Transport)?;
         match state.receive(msg) {
             Step::Apply(b) => {
-                let records = admit(ctx, peer, &b, tx).await?;
+                let ids: Vec<RecordId> = b
+                    .records
+                    .iter()
+                    .filter_map(|s| s.id.as_ref())
+                    .filter_map(|p| wuji_proto::record_id_from_pb(p).ok())
+                    .collect();
+                in_flight.enter(&ids).await;
+                let records = match admit(ctx, peer, &b, tx).await {
+                    Ok(r) => r,
+                    Err(e) => {
+                        in_flight.leave(&ids);
+                        return Err(e);
+                    }
+                };
                 ctx.telemetry.batch_received(peer, records.len() as u64);
                 let a = Admitted {
                     records,
                     to_seq: b.to_seq,
                     certificates: !b.certificates.is_empty(),
+                    ids,
                 };
                 if to_apply.send(a).await.is_err() {
                     return Err(LinkError::Closed.into()); // the applier failed
