@@ -92,6 +92,7 @@ async fn an_assignment_from_the_city_reaches_a_townships_watcher_within_a_second
     };
     let events = until(&mut feed, |ev| {
         notice(ev).is_some_and(|n| n.kind == "arrived")
+            && ev.record.as_ref().is_some_and(|r| r.view["id"] == id)
     })
     .await;
     let arrived = poll.await.unwrap();
@@ -130,8 +131,11 @@ async fn a_suggestion_escalated_from_a_township_arrives_on_its_countys_feed() {
         .await;
     f.escalate("320114002", &id, 320_114, "需区卫健委统筹")
         .await;
+    // (The federation's own sample escalation from 雨花街道 may arrive
+    // meanwhile: the one wanted is this suggestion's.)
     let events = until(&mut county, |ev| {
         notice(ev).is_some_and(|n| n.kind == "arrived")
+            && ev.record.as_ref().is_some_and(|r| r.view["id"] == id)
     })
     .await;
     let n = notice(&events.last().unwrap().0).unwrap();
