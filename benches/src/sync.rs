@@ -96,7 +96,19 @@ impl Node {
         parent: Option<&str>,
         verify: bool,
     ) -> anyhow::Result<Node> {
+        Node::start_with(code, dir, parent, verify, Default::default()).await
+    }
+
+    /// [`Node::start`] under the routing `horizon` given.
+    async fn start_with(
+        code: &str,
+        dir: &std::path::Path,
+        parent: Option<&str>,
+        verify: bool,
+        horizon: wuji_model::routing::Horizon,
+    ) -> anyhow::Result<Node> {
         let mut config = Config::new(Code::parse(code)?);
+        config.sync.horizon = horizon;
         config.tls = Some(tls_for(code)?);
         config.sync.verify_signatures = verify;
         config.node.data_dir = dir.join("data");
@@ -487,11 +499,15 @@ async fn latency(samples: usize) -> anyhow::Result<()> {
     let dirs: Vec<tempfile::TempDir> = (0..5)
         .map(|_| tempfile::tempdir())
         .collect::<Result<_, _>>()?;
-    let national = Node::start("100000", dirs[0].path(), None, true).await?;
-    let province = Node::start("320000", dirs[1].path(), Some(&national.addr), true).await?;
-    let city = Node::start("320100", dirs[2].path(), Some(&province.addr), true).await?;
-    let county = Node::start(COUNTY, dirs[3].path(), Some(&city.addr), true).await?;
-    let town = Node::start(TOWN, dirs[4].path(), Some(&county.addr), true).await?;
+    // Every record travels the whole chain (under the default horizon a
+    // township's suggestion goes no further than its county's parent).
+    let all = wuji_model::routing::Horizon::All;
+    let national = Node::start_with("100000", dirs[0].path(), None, true, all).await?;
+    let province =
+        Node::start_with("320000", dirs[1].path(), Some(&national.addr), true, all).await?;
+    let city = Node::start_with("320100", dirs[2].path(), Some(&province.addr), true, all).await?;
+    let county = Node::start_with(COUNTY, dirs[3].path(), Some(&city.addr), true, all).await?;
+    let town = Node::start_with(TOWN, dirs[4].path(), Some(&county.addr), true, all).await?;
     let mut t_client =
         pb::suggestions_client::SuggestionsClient::new(operator(&town.addr, TOWN).await?);
     let mut n_client =
