@@ -293,3 +293,18 @@ pub fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
         }
     }
 }
+
+/// A watcher of the change feed at `ch` from `cursor` ("" now, "0" the start)
+/// for records of `kinds`, with a heartbeat a second.
+pub async fn watch(ch: &Channel, cursor: &str, kinds: &[&str]) -> tonic::Streaming<pb::WatchEvent> {
+    pb::feed_client::FeedClient::new(ch.clone())
+        .watch(pb::WatchRequest {
+            cursor: cursor.into(),
+            kinds: kinds.iter().map(|k| k.to_string()).collect(),
+            heartbeat_seconds: 1,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+}

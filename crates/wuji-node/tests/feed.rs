@@ -20,16 +20,7 @@ use wuji_proto::pb::{self, feed_client::FeedClient, suggestions_client::Suggesti
 type Events = tonic::Streaming<pb::WatchEvent>;
 
 async fn watch(ch: &Channel, cursor: &str, kinds: &[&str]) -> Events {
-    FeedClient::new(ch.clone())
-        .watch(pb::WatchRequest {
-            cursor: cursor.into(),
-            kinds: kinds.iter().map(|k| k.to_string()).collect(),
-            heartbeat_seconds: 1,
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
+    wuji_node::test_util::watch(ch, cursor, kinds).await
 }
 
 /// The next event that is not a heartbeat, within 20 s.

@@ -7,20 +7,12 @@
 mod common;
 
 use std::time::{Duration, Instant};
-use wuji_proto::pb::{self, assignments_client::AssignmentsClient, feed_client::FeedClient};
+use wuji_proto::pb::{self, assignments_client::AssignmentsClient};
 
 type Events = tonic::Streaming<pb::WatchEvent>;
 
 async fn watch(ch: tonic::transport::Channel, kinds: &[&str]) -> Events {
-    FeedClient::new(ch)
-        .watch(pb::WatchRequest {
-            kinds: kinds.iter().map(|k| k.to_string()).collect(),
-            heartbeat_seconds: 1,
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
+    wuji_node::test_util::watch(&ch, "", kinds).await
 }
 
 /// Events until `want` says one is the last wanted, each with when it came.
