@@ -220,6 +220,53 @@ pub enum Error {
     /// A milestone with zero weight.
     #[error("a milestone needs a weight above zero")]
     ZeroWeight,
+    /// An activity needs at least one deputy who took part.
+    #[error("name at least one deputy who took part (congress and person id)")]
+    NoParticipants,
+    /// No promise of that number in this node's ledger.
+    #[error("there is no promise {number} in this node's ledger of the suggestion")]
+    UnknownPromise {
+        /// The number.
+        number: u32,
+    },
+    /// Only a node that answered the suggestion keeps its promises.
+    #[error("{node} has not answered this suggestion; the node that answered keeps its promises")]
+    NotAnswerer {
+        /// This node.
+        node: Code,
+    },
+    /// A date that has not come yet where only a past one makes sense.
+    #[error("{field} {date} is after today")]
+    DateInFuture {
+        /// Which field.
+        field: &'static str,
+        /// The date given.
+        date: Date,
+    },
+    /// A promise's state moves forward only.
+    #[error("the promise is {} already; it cannot go back to {}", from.zh(), to.zh())]
+    WrongPromiseStep {
+        /// Where it stands.
+        from: crate::suggestion::promises::PromiseState,
+        /// Where it was asked to go.
+        to: crate::suggestion::promises::PromiseState,
+    },
+    /// A date before the one it follows.
+    #[error("{field} {date} is before {before}")]
+    DateBefore {
+        /// Which field.
+        field: &'static str,
+        /// The date given.
+        date: Date,
+        /// The date it may not precede.
+        before: Date,
+    },
+    /// The vacancy is already filled.
+    #[error("the seat was already filled on {on}")]
+    VacancyFilled {
+        /// When it was filled.
+        on: Date,
+    },
     /// A section from a node that may not hold it.
     #[error("{role:?} section from {owner} refused: {reason}")]
     Forbidden {
@@ -279,6 +326,13 @@ impl Error {
             Error::AlreadyDone => "report-after-done",
             Error::UnknownMilestone { .. } => "milestone-exists",
             Error::ZeroWeight => "milestone-weight",
+            Error::NoParticipants => "participants-required",
+            Error::UnknownPromise { .. } => "promise-exists",
+            Error::NotAnswerer { .. } => "promise-keeper",
+            Error::DateInFuture { .. } => "date-not-future",
+            Error::VacancyFilled { .. } => "vacancy-open",
+            Error::DateBefore { .. } => "date-order",
+            Error::WrongPromiseStep { .. } => "promise-state-step",
             Error::Forbidden { .. } => "section-authority",
             Error::IdMismatch => "record-id",
             Error::Calendar { .. } => "calendar-file",

@@ -32,6 +32,12 @@ fn field(f: &str) -> &str {
         "lead_supervisor" => "领衔督办",
         "milestone" => "节点",
         "note" => "记录",
+        "held_on" => "活动日期",
+        "vacated_on" => "出缺日期",
+        "filled_on" => "补选日期",
+        "electoral_unit" => "选区",
+        "place" => "地点",
+        "participant" => "参加代表",
         other => other,
     }
 }
@@ -107,6 +113,21 @@ impl Error {
             Error::AlreadyDone => "已报告完成".into(),
             Error::UnknownMilestone { milestone } => format!("没有节点{milestone}"),
             Error::ZeroWeight => "节点权重须大于零".into(),
+            Error::NoParticipants => "至少填写一名参加活动的代表（所属人大和身份编号）".into(),
+            Error::UnknownPromise { number } => format!("本节点的承诺事项台账中没有第{number}项"),
+            Error::NotAnswerer { node } => {
+                format!("{node} 未答复此建议；承诺事项由答复的一方登记和更新")
+            }
+            Error::DateInFuture { field, date } => format!("{}{date}晚于今天", self::field(field)),
+            Error::VacancyFilled { on } => format!("此席位已于{on}补选"),
+            Error::WrongPromiseStep { from, to } => {
+                format!("此承诺事项已{}，不能退回{}", from.zh(), to.zh())
+            }
+            Error::DateBefore {
+                field,
+                date,
+                before,
+            } => format!("{}{date}早于{before}", self::field(field)),
             Error::Forbidden { role, owner, .. } => {
                 format!("拒绝来自 {owner} 的 {role:?} 部分：无权写入")
             }

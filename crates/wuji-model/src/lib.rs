@@ -9,6 +9,7 @@
 //! [`routing`] (who may see what) and the working-day [`calendar`] for deadlines.
 //! Pure: no IO, no clocks; time and the calendar are passed in.
 
+pub mod activity;
 pub mod assignment;
 pub mod authority;
 pub mod calendar;
@@ -26,6 +27,7 @@ pub mod strategies;
 pub mod suggestion;
 pub mod summary;
 pub mod supervision;
+pub mod vacancy;
 
 pub use common::{Ctx, Date, Note, check_text};
 pub use error::Error;

@@ -1,11 +1,13 @@
 //! Records, their ids, and the sections they are made of; merge of whole records.
 
+use crate::activity::ActivitySection;
 use crate::assignment::{Issue, Response};
 use crate::deputy::{Placement, Roster};
 use crate::published::CalendarSection;
 use crate::suggestion::{Handling, Origin, SuggestionSupervision};
 use crate::summary::SummarySection;
 use crate::supervision::{ItemReport, ItemSection};
+use crate::vacancy::VacancySection;
 use std::collections::BTreeMap;
 use uuid::Uuid;
 use wuji_crdt::{Merge, Stamp};
@@ -27,17 +29,23 @@ pub enum RecordKind {
     /// An official holiday calendar of one year, published by the national
     /// node to every node.
     Calendar,
+    /// 履职活动: a deputy activity, recorded by the node that organised it.
+    Activity,
+    /// 出缺: a vacant seat of a congress and its 补选.
+    Vacancy,
 }
 
 impl RecordKind {
     /// Every kind.
-    pub const ALL: [RecordKind; 6] = [
+    pub const ALL: [RecordKind; 8] = [
         RecordKind::Deputy,
         RecordKind::Suggestion,
         RecordKind::Assignment,
         RecordKind::Supervision,
         RecordKind::Summary,
         RecordKind::Calendar,
+        RecordKind::Activity,
+        RecordKind::Vacancy,
     ];
 }
 
@@ -81,6 +89,10 @@ pub enum Role {
     Summary,
     /// A published holiday calendar, written by the national node.
     Calendar,
+    /// A deputy activity, written by the organising node.
+    Activity,
+    /// A vacant seat, written by the congress whose seat it is.
+    Vacancy,
 }
 
 impl Role {
@@ -93,6 +105,8 @@ impl Role {
             Role::Item | Role::Report => RecordKind::Supervision,
             Role::Summary => RecordKind::Summary,
             Role::Calendar => RecordKind::Calendar,
+            Role::Activity => RecordKind::Activity,
+            Role::Vacancy => RecordKind::Vacancy,
         }
     }
 
@@ -100,7 +114,14 @@ impl Role {
     pub fn is_home_only(self) -> bool {
         matches!(
             self,
-            Role::Roster | Role::Origin | Role::Issue | Role::Item | Role::Summary | Role::Calendar
+            Role::Roster
+                | Role::Origin
+                | Role::Issue
+                | Role::Item
+                | Role::Summary
+                | Role::Calendar
+                | Role::Activity
+                | Role::Vacancy
         )
     }
 }
@@ -129,6 +150,8 @@ pub enum Section {
     Report(ItemReport),
     Summary(SummarySection),
     Calendar(CalendarSection),
+    Activity(ActivitySection),
+    Vacancy(VacancySection),
 }
 
 macro_rules! each_section {
@@ -145,6 +168,8 @@ macro_rules! each_section {
             Section::Report($v) => $e,
             Section::Summary($v) => $e,
             Section::Calendar($v) => $e,
+            Section::Activity($v) => $e,
+            Section::Vacancy($v) => $e,
         }
     };
 }
@@ -164,6 +189,8 @@ impl Section {
             Section::Report(_) => Role::Report,
             Section::Summary(_) => Role::Summary,
             Section::Calendar(_) => Role::Calendar,
+            Section::Activity(_) => Role::Activity,
+            Section::Vacancy(_) => Role::Vacancy,
         }
     }
 
@@ -187,6 +214,8 @@ impl Merge for Section {
             (Section::Report(a), Section::Report(b)) => a.merge(b),
             (Section::Summary(a), Section::Summary(b)) => a.merge(b),
             (Section::Calendar(a), Section::Calendar(b)) => a.merge(b),
+            (Section::Activity(a), Section::Activity(b)) => a.merge(b),
+            (Section::Vacancy(a), Section::Vacancy(b)) => a.merge(b),
             // The role is part of the key, so two contents under one key always
             // have the same variant; a mismatch cannot be merged and is ignored.
             _ => {}
@@ -326,3 +355,5 @@ typed_sections!(item, items, Item, ItemSection);
 typed_sections!(report, reports, Report, ItemReport);
 typed_sections!(summary, summaries, Summary, SummarySection);
 typed_sections!(calendar, calendars, Calendar, CalendarSection);
+typed_sections!(activity, activities, Activity, ActivitySection);
+typed_sections!(vacancy, vacancies, Vacancy, VacancySection);

@@ -111,6 +111,8 @@ pub struct Anchor {
 /// | assignment | the issuer (up), each target region (down) |
 /// | supervision item | the supervising node (up), each covered region (down) |
 /// | summary | the node (up) |
+/// | activity 履职活动 | the organiser (up), each participant's congress (up) |
+/// | vacancy 出缺 | the congress (up) |
 pub fn anchors(rec: &Record) -> Vec<Anchor> {
     let home = rec.id.home;
     let up = |code| Anchor {
@@ -142,7 +144,9 @@ pub fn anchors(rec: &Record) -> Vec<Anchor> {
                 out.extend(i.covers.iter().copied().map(down));
             }
         }
-        RecordKind::Summary => {}
+        // Every participant's own congress keeps the deputy's 履职档案.
+        RecordKind::Activity => out.extend(crate::activity::congresses(rec).into_iter().map(up)),
+        RecordKind::Summary | RecordKind::Vacancy => {}
         // A published calendar reaches every node of the home's region (the
         // national node's: all of them).
         RecordKind::Calendar => out.push(down(home)),

@@ -21,6 +21,8 @@ pub struct Rules {
     pub max_title_chars: usize,
     /// Longest body text, in characters.
     pub max_text_chars: usize,
+    /// 履职积分 and the annual 履职清单 (`[rules.duty]`).
+    pub duty: crate::activity::DutyRules,
 }
 
 impl Default for Rules {
@@ -33,6 +35,7 @@ impl Default for Rules {
             answer_classes: crate::suggestion::ClassScheme::Abc,
             max_title_chars: 200,
             max_text_chars: 20_000,
+            duty: crate::activity::DutyRules::default(),
         }
     }
 }

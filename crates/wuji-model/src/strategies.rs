@@ -249,7 +249,12 @@ pub fn handling() -> impl Strategy<Value = Handling> {
             history(forward()),
             lww(target),
         ),
-        (lww(opt_date()), lww(proptest::bool::ANY), lww(opt_date())),
+        (
+            lww(opt_date()),
+            lww(proptest::bool::ANY),
+            lww(opt_date()),
+            merge_map(1u32..4, promise()),
+        ),
     )
         .prop_map(|(a, b, c, d)| Handling {
             at: a.0,
@@ -268,6 +273,87 @@ pub fn handling() -> impl Strategy<Value = Handling> {
             deadline: d.0,
             deadline_provisional: d.1,
             closed_on: d.2,
+            promises: d.3,
+        })
+}
+
+/// An entry of a promise ledger.
+pub fn promise() -> impl Strategy<Value = promises::Promise> {
+    use promises::PromiseState as S;
+    (
+        (lww(text()), lww(text()), lww(opt_date())),
+        (
+            max(select(vec![S::Pending, S::InProgress, S::Done])),
+            lww(opt_date()),
+            history(note()),
+        ),
+    )
+        .prop_map(|(a, b)| promises::Promise {
+            text: a.0,
+            unit: a.1,
+            due_on: a.2,
+            state: b.0,
+            done_on: b.1,
+            updates: b.2,
+        })
+}
+
+fn participant() -> impl Strategy<Value = crate::activity::Participant> {
+    (code(), select(vec!["p1", "p2", "p3"])).prop_map(|(congress, p)| {
+        crate::activity::Participant {
+            congress,
+            person: p.to_string(),
+        }
+    })
+}
+
+/// An activity section (履职活动).
+pub fn activity() -> impl Strategy<Value = crate::activity::ActivitySection> {
+    use crate::activity::ActivityType as T;
+    (
+        (
+            max(stamp()),
+            lww(select(vec![T::Reception, T::Inspection, T::Report])),
+            lww(text()),
+            lww(opt_date()),
+        ),
+        (lww(text()), lww(text()), orset(participant()), max(opt_date())),
+    )
+        .prop_map(|(a, b)| crate::activity::ActivitySection {
+            at: a.0,
+            kind: a.1,
+            title: a.2,
+            held_on: a.3,
+            place: b.0,
+            text: b.1,
+            participants: b.2,
+            voided: b.3,
+        })
+}
+
+/// A vacancy section (出缺).
+pub fn vacancy() -> impl Strategy<Value = crate::vacancy::VacancySection> {
+    use crate::vacancy::Ground as G;
+    (
+        (max(stamp()), lww(text()), lww(text()), lww(text())),
+        (
+            lww(select(vec![G::Resigned, G::Died, G::Recalled])),
+            lww(opt_date()),
+            lww(opt_date()),
+            lww(text()),
+            max(opt_date()),
+        ),
+    )
+        .prop_map(|(a, b)| crate::vacancy::VacancySection {
+            at: a.0,
+            person: a.1,
+            name: a.2,
+            electoral_unit: a.3,
+            ground: b.0,
+            vacated_on: b.1,
+            election_on: b.2,
+            filled_by: b.3,
+            filled_on: b.4,
         })
 }
 
@@ -425,6 +511,8 @@ pub fn section(kind: RecordKind) -> BoxedStrategy<Section> {
         .boxed(),
         RecordKind::Summary => summary().prop_map(Section::Summary).boxed(),
         RecordKind::Calendar => calendar().prop_map(Section::Calendar).boxed(),
+        RecordKind::Activity => activity().prop_map(Section::Activity).boxed(),
+        RecordKind::Vacancy => vacancy().prop_map(Section::Vacancy).boxed(),
     }
 }
 

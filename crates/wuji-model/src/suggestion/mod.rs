@@ -5,6 +5,7 @@
 //! [`workflow`] turns an office's action into a delta or a typed error; [`view`]
 //! derives status, current handler, round and deadline from the merged record.
 
+pub mod promises;
 pub mod view;
 pub mod workflow;
 
@@ -363,6 +364,8 @@ pub struct Handling {
     pub deadline_provisional: Lww<bool>,
     /// Date of 办结.
     pub closed_on: Lww<Option<Date>>,
+    /// 答复承诺解决事项台账: this node's promises by number, kept after 办结.
+    pub promises: MergeMap<u32, promises::Promise>,
 }
 merge_fields!(Handling {
     at,
@@ -380,7 +383,8 @@ merge_fields!(Handling {
     merged_into,
     deadline,
     deadline_provisional,
-    closed_on
+    closed_on,
+    promises
 });
 
 /// Supervision of one suggestion by a node whose region contains its origin.

@@ -5,7 +5,11 @@
 //! contribution after the change and subtracts the one before.
 
 use crate::suggestion::view;
-use crate::{Ctx, Error, Record, RecordId, RecordKind, Rules, Section, assignment, supervision};
+use crate::suggestion::promises::PromiseState;
+use crate::{
+    Ctx, Error, Record, RecordId, RecordKind, Rules, Section, activity, assignment, supervision,
+    vacancy,
+};
 use std::collections::BTreeMap;
 use uuid::Uuid;
 use wuji_crdt::{Lww, Max, Stamp, merge_fields};
@@ -247,6 +251,32 @@ pub fn own_counts_of(rec: &Record, rules: &Rules, holder: Code) -> BTreeMap<Stri
             if let Some(r) = v.rating {
                 add(format!("suggestion.rating.{}", snake(&format!("{r:?}"))), 1);
             }
+            // 答复承诺事项台账: entries by state, and the open ones by due day
+            // (overdue on a date is the sum of the days before it, as above).
+            for (_, h) in rec.handlings() {
+                for (_, p) in h.promises.iter() {
+                    add(format!("promise.{}", p.state.0.en()), 1);
+                    if p.state.0 != PromiseState::Done
+                        && let Some(d) = p.due_on.get()
+                    {
+                        add(format!("promise.due.{}", d.strftime("%Y%m%d")), 1);
+                    }
+                }
+            }
+        }
+        RecordKind::Activity => {
+            if let Some(a) = activity::live(rec) {
+                add("activity.total".into(), 1);
+                add(format!("activity.kind.{}", a.kind.get().en()), 1);
+                add(
+                    "activity.participations".into(),
+                    a.participants.len() as i64,
+                );
+            }
+        }
+        RecordKind::Vacancy => {
+            add("vacancy.total".into(), 1);
+            add(format!("vacancy.{}", vacancy::state(rec).en()), 1);
         }
         RecordKind::Assignment => {
             let (done, total) = assignment::done_count(rec);
@@ -346,6 +376,18 @@ pub fn overdue(counts: &BTreeMap<String, u64>, today: crate::Date) -> u64 {
     counts
         .iter()
         .filter_map(|(k, v)| k.strip_prefix("suggestion.deadline.").map(|d| (d, v)))
+        .filter(|(d, _)| *d < today.as_str())
+        .map(|(_, v)| *v)
+        .sum()
+}
+
+/// Promises not done whose due date is before `today` (逾期未落实), from the
+/// due-day buckets of a summary's counters.
+pub fn promises_overdue(counts: &BTreeMap<String, u64>, today: crate::Date) -> u64 {
+    let today = today.strftime("%Y%m%d").to_string();
+    counts
+        .iter()
+        .filter_map(|(k, v)| k.strip_prefix("promise.due.").map(|d| (d, v)))
         .filter(|(d, _)| *d < today.as_str())
         .map(|(_, v)| *v)
         .sum()
