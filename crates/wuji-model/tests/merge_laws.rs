@@ -37,6 +37,9 @@ section_laws! {
     item_laws: item();
     item_report_laws: item_report();
     summary_laws: summary();
+    promise_laws: promise();
+    activity_laws: activity();
+    vacancy_laws: vacancy();
 }
 
 fn records_of_one_kind() -> impl Strategy<Value = (Record, Record, Record)> {

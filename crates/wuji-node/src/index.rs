@@ -6,6 +6,7 @@
 
 use std::collections::BTreeSet;
 use wuji_division::{Code, Level};
+use wuji_model::suggestion::promises::PromiseState;
 use wuji_model::suggestion::view;
 use wuji_model::{Record, RecordKind, Rules, names, routing};
 use wuji_proto::date_to_i64;
@@ -32,6 +33,13 @@ pub const ROSTER: u8 = 12;
 /// Suggestions by the work-order id of the platform they came in from:
 /// value = external id, 0.
 pub const EXTERNAL: u8 = 13;
+/// Activities by participant (履职档案): value = the deputy's congress
+/// (u32 BE), person id, 0.
+pub const PARTICIPANT: u8 = 14;
+/// Suggestions with promises not yet done (答复承诺事项台账): value = empty.
+pub const PROMISES_OPEN: u8 = 15;
+/// Suggestions with promises in the ledger, done or not: value = empty.
+pub const PROMISES: u8 = 16;
 
 /// The region prefix of a code: the digits that every code inside it starts
 /// with (`""` national, `32` province, `3201` city, `320114` county,
@@ -86,6 +94,28 @@ pub fn entries(rec: &Record, rules: &Rules) -> BTreeSet<Vec<u8>> {
             {
                 add(EXTERNAL, text_key(o.external_id.get()));
             }
+            let states: Vec<PromiseState> = rec
+                .handlings()
+                .flat_map(|(_, h)| h.promises.iter().map(|(_, p)| p.state.0))
+                .collect();
+            if !states.is_empty() {
+                add(PROMISES, Vec::new());
+            }
+            if states.iter().any(|s| *s != PromiseState::Done) {
+                add(PROMISES_OPEN, Vec::new());
+            }
+        }
+        RecordKind::Activity => {
+            for a in routing::anchors(rec) {
+                area(a.code, &mut add);
+            }
+            if let Some(a) = rec.activity(id.home) {
+                for p in a.participants.iter() {
+                    let mut v = be(p.congress.value());
+                    v.extend(text_key(&p.person));
+                    add(PARTICIPANT, v);
+                }
+            }
         }
         RecordKind::Deputy => {
             add(LEVEL, vec![id.home.level().depth()]);
@@ -111,6 +141,7 @@ pub fn entries(rec: &Record, rules: &Rules) -> BTreeSet<Vec<u8>> {
         RecordKind::Assignment
         | RecordKind::Supervision
         | RecordKind::Summary
+        | RecordKind::Vacancy
         | RecordKind::Calendar => {
             for a in routing::anchors(rec) {
                 area(a.code, &mut add);

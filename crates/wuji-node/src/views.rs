@@ -20,6 +20,8 @@ pub fn fields(rec: &Record, rules: &Rules, today: Date) -> BTreeMap<String, Stri
         RecordKind::Assignment => assignment_fields(rec, &mut m),
         RecordKind::Supervision => supervision_fields(rec, &mut m),
         RecordKind::Summary => {}
+        RecordKind::Activity => activity_fields(rec, rules, &mut m),
+        RecordKind::Vacancy => vacancy_fields(rec, &mut m),
         RecordKind::Calendar => {
             if let Some(y) = wuji_model::published::year_of(rec) {
                 put(&mut m, "year", y.year);
@@ -103,6 +105,14 @@ fn suggestion(rec: &Record, rules: &Rules, today: Date, m: &mut BTreeMap<String,
             put(m, "answer_unit", &ans.unit);
             put(m, "promises", ans.promises.join(";"));
         }
+    }
+    let ledger = wuji_model::suggestion::promises::ledger(rec, today);
+    if !ledger.is_empty() {
+        use wuji_model::suggestion::promises::PromiseState;
+        put(m, "promises_total", ledger.len());
+        let open = ledger.iter().filter(|e| e.state != PromiseState::Done);
+        put(m, "promises_open", open.count());
+        put(m, "promises_overdue", ledger.iter().filter(|e| e.overdue).count());
     }
     if let Some(r) = v.rating {
         put(
@@ -359,4 +369,46 @@ pub fn snake(s: &str) -> String {
         }
     }
     out
+}
+
+fn activity_fields(rec: &Record, rules: &Rules, m: &mut BTreeMap<String, String>) {
+    let Some(a) = rec.activity(rec.id.home) else {
+        return;
+    };
+    let kind = *a.kind.get();
+    put(m, "kind", kind.en());
+    put(m, "kind_zh", kind.zh());
+    put(m, "title", a.title.get());
+    put(m, "held_on", opt_date(a.held_on.get()));
+    put(m, "place", a.place.get());
+    put(m, "text", a.text.get());
+    put(
+        m,
+        "participants",
+        join(
+            a.participants
+                .iter()
+                .map(|p| format!("{}:{}", p.congress, p.person)),
+        ),
+    );
+    put(m, "voided_on", opt_date(&a.voided.0));
+    put(m, "points", wuji_model::activity::points(rules, kind));
+}
+
+fn vacancy_fields(rec: &Record, m: &mut BTreeMap<String, String>) {
+    let Some(v) = rec.vacancy(rec.id.home) else {
+        return;
+    };
+    let state = wuji_model::vacancy::state(rec);
+    put(m, "person_id", v.person.get());
+    put(m, "name", v.name.get());
+    put(m, "electoral_unit", v.electoral_unit.get());
+    put(m, "ground", v.ground.get().en());
+    put(m, "ground_zh", v.ground.get().zh());
+    put(m, "vacated_on", opt_date(v.vacated_on.get()));
+    put(m, "election_on", opt_date(v.election_on.get()));
+    put(m, "filled_by", v.filled_by.get());
+    put(m, "filled_on", opt_date(&v.filled_on.0));
+    put(m, "state", state.en());
+    put(m, "state_zh", state.zh());
 }

@@ -226,3 +226,38 @@ mod tests {
         assert!(Option::<Uuid>::from_wire("nope".into(), 0).is_err());
     }
 }
+
+impl Scalar for wuji_model::activity::ActivityType {
+    fn to_wire(&self) -> (String, i64) {
+        (
+            String::new(),
+            position(&wuji_model::activity::ActivityType::ALL, self),
+        )
+    }
+    fn from_wire(_: String, i: i64) -> Result<Self, Error> {
+        index("activity kind", &wuji_model::activity::ActivityType::ALL, i)
+    }
+}
+
+impl Scalar for wuji_model::vacancy::Ground {
+    fn to_wire(&self) -> (String, i64) {
+        (String::new(), position(&wuji_model::vacancy::Ground::ALL, self))
+    }
+    fn from_wire(_: String, i: i64) -> Result<Self, Error> {
+        index("vacancy ground", &wuji_model::vacancy::Ground::ALL, i)
+    }
+}
+
+/// A deputy who took part in an activity: the person id in `s`, the deputy's
+/// congress in `i`.
+impl Scalar for wuji_model::activity::Participant {
+    fn to_wire(&self) -> (String, i64) {
+        (self.person.clone(), i64::from(self.congress.value()))
+    }
+    fn from_wire(s: String, i: i64) -> Result<Self, Error> {
+        Ok(wuji_model::activity::Participant {
+            congress: Code::from_wire(String::new(), i)?,
+            person: s,
+        })
+    }
+}

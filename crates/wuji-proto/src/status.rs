@@ -28,13 +28,20 @@ pub fn to_status(err: &E) -> tonic::Status {
         | E::DueInPast { .. }
         | E::ZeroWeight
         | E::IdMismatch
+        | E::NoParticipants
+        | E::DateInFuture { .. }
+        | E::DateBefore { .. }
         | E::Calendar { .. } => Code::InvalidArgument,
         E::NotHome { .. }
         | E::NotHandler { .. }
         | E::NotTarget { .. }
         | E::NotUnit { .. }
+        | E::NotAnswerer { .. }
         | E::Forbidden { .. } => Code::PermissionDenied,
-        E::MissingSection { .. } | E::NoSuchAnswer | E::UnknownMilestone { .. } => Code::NotFound,
+        E::MissingSection { .. }
+        | E::NoSuchAnswer
+        | E::UnknownMilestone { .. }
+        | E::UnknownPromise { .. } => Code::NotFound,
         E::IllegalStatusStep { .. }
         | E::Final { .. }
         | E::AlreadyRegistered { .. }
@@ -44,7 +51,9 @@ pub fn to_status(err: &E) -> tonic::Status {
         | E::Dissatisfied
         | E::NotRated
         | E::AlreadyAcknowledged
-        | E::AlreadyDone => Code::FailedPrecondition,
+        | E::AlreadyDone
+        | E::WrongPromiseStep { .. }
+        | E::VacancyFilled { .. } => Code::FailedPrecondition,
     };
     refusal_zh(code, err.rule(), err.to_string(), err.zh())
 }

@@ -117,16 +117,26 @@ impl Service {
     }
 
     fn on_roster(&self, person: &str) -> Result<bool, Error> {
-        let mut v = person.as_bytes().to_vec();
-        v.push(0);
-        let home = self.node.code();
-        let (found, _) = self
-            .node
-            .scan(&index_prefix(index::PERSON, &v), None, 1, |r| {
-                r.id.home == home && r.id.kind == RecordKind::Deputy
-            })?;
-        Ok(!found.is_empty())
+        Ok(own_deputy(&self.node, person)?.is_some())
     }
+}
+
+/// The deputy `person` on this node's own roster, if there is one.
+pub fn own_deputy(node: &Node, person: &str) -> Result<Option<wuji_model::Record>, Error> {
+    let mut v = person.as_bytes().to_vec();
+    v.push(0);
+    let home = node.code();
+    let (found, _) = node.scan(&index_prefix(index::PERSON, &v), None, 1, |r| {
+        r.id.home == home && r.id.kind == RecordKind::Deputy
+    })?;
+    Ok(found.into_iter().next())
+}
+
+/// The name of the deputy `person` on this node's roster ("" if not on it).
+pub fn name_of(node: &Node, person: &str) -> Result<String, Error> {
+    Ok(own_deputy(node, person)?
+        .and_then(|r| r.roster(r.id.home).map(|ro| ro.name.get().clone()))
+        .unwrap_or_default())
 }
 
 #[tonic::async_trait]

@@ -1,13 +1,16 @@
 //! The client API: one tonic service per area (deputies, suggestions,
-//! assignments, supervision). Every write goes through the committer as a
+//! assignments, supervision, activities, vacancies). Every write goes through the committer as a
 //! workflow step; reads come straight from the store. This module holds what
 //! the services share: parsing of ids, codes and dates, replies, and paging.
 
+pub mod activities;
 pub mod assignments;
 pub mod deputies;
+pub mod promises;
 pub mod status;
 pub mod suggestions;
 pub mod supervision;
+pub mod vacancies;
 
 use crate::{Error, Node, views};
 use tonic::Status;
@@ -147,13 +150,8 @@ pub enum Source {
     Kind(RecordKind),
 }
 
-/// Lists records from a source, filtered, as one page.
-pub fn list(
-    node: &Node,
-    source: Source,
-    page: Option<&pb::Page>,
-    keep: impl Fn(&Record) -> bool,
-) -> Result<pb::RecordList, Error> {
+/// A request's page: how many records at most, and after which key.
+pub fn page_of(node: &Node, page: Option<&pb::Page>) -> Result<(usize, Option<Vec<u8>>), Error> {
     let (limit, after) = match page {
         Some(p) => (p.limit, p.after.clone()),
         None => (0, String::new()),
@@ -173,10 +171,31 @@ pub fn list(
             )
         })?)
     };
-    let (recs, next) = match source {
-        Source::Index(prefix) => node.scan(&prefix, after, limit, keep)?,
-        Source::Kind(k) => node.scan_kind(crate::index::kind_byte(k), after, limit, keep)?,
-    };
+    Ok((limit, after))
+}
+
+/// Reads one page of records from a source, filtered; the key to go on from.
+pub fn records(
+    node: &Node,
+    source: Source,
+    page: Option<&pb::Page>,
+    keep: impl Fn(&Record) -> bool,
+) -> Result<(Vec<Record>, Option<Vec<u8>>), Error> {
+    let (limit, after) = page_of(node, page)?;
+    match source {
+        Source::Index(prefix) => node.scan(&prefix, after, limit, keep),
+        Source::Kind(k) => node.scan_kind(crate::index::kind_byte(k), after, limit, keep),
+    }
+}
+
+/// Lists records from a source, filtered, as one page.
+pub fn list(
+    node: &Node,
+    source: Source,
+    page: Option<&pb::Page>,
+    keep: impl Fn(&Record) -> bool,
+) -> Result<pb::RecordList, Error> {
+    let (recs, next) = records(node, source, page, keep)?;
     Ok(pb::RecordList {
         records: recs.iter().map(|r| reply(node, r, 0)).collect(),
         next: next.map(|k| to_hex(&k)).unwrap_or_default(),

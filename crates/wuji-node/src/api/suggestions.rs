@@ -456,6 +456,30 @@ impl pb::suggestions_server::Suggestions for Service {
         Ok(Response::new(get(&self.node, "suggestion", &rid)?))
     }
 
+    async fn add_promise(
+        &self,
+        req: Request<pb::AddPromiseRequest>,
+    ) -> Result<Response<pb::RecordReply>, Status> {
+        super::promises::add(&self.node, req.into_inner()).await
+    }
+
+    async fn update_promise(
+        &self,
+        req: Request<pb::UpdatePromiseRequest>,
+    ) -> Result<Response<pb::RecordReply>, Status> {
+        super::promises::update(&self.node, req.into_inner()).await
+    }
+
+    async fn list_promises(
+        &self,
+        req: Request<pb::ListPromisesRequest>,
+    ) -> Result<Response<pb::PromiseList>, Status> {
+        Ok(Response::new(super::promises::list(
+            &self.node,
+            req.get_ref(),
+        )?))
+    }
+
     async fn list_suggestions(
         &self,
         req: Request<pb::ListSuggestionsRequest>,

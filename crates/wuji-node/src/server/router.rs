@@ -34,7 +34,9 @@ pub async fn guarded(
 async fn services(node: &Node, limit: usize) -> Result<tonic::service::Routes, Error> {
     let (reporter, health) = tonic_health::server::health_reporter();
     let reporter = &reporter;
+    use pb::activities_server::ActivitiesServer;
     use pb::assignments_server::AssignmentsServer;
+    use pb::vacancies_server::VacanciesServer;
     use pb::deputies_server::DeputiesServer;
     use pb::node_server::NodeServer;
     use pb::suggestions_server::SuggestionsServer;
@@ -56,6 +58,8 @@ async fn services(node: &Node, limit: usize) -> Result<tonic::service::Routes, E
     let suggestions = limited!(SuggestionsServer::new(api::suggestions::Service::new(n())));
     let assignments = limited!(AssignmentsServer::new(api::assignments::Service::new(n())));
     let supervision = limited!(SupervisionServer::new(api::supervision::Service::new(n())));
+    let activities = limited!(ActivitiesServer::new(api::activities::Service::new(n())));
+    let vacancies = limited!(VacanciesServer::new(api::vacancies::Service::new(n())));
     let status = limited!(NodeServer::new(api::status::Service::new(n())));
     // Served by hand: its events are encoded once for every watcher.
     let feed = serving(
@@ -76,6 +80,8 @@ async fn services(node: &Node, limit: usize) -> Result<tonic::service::Routes, E
         .add_service(suggestions)
         .add_service(assignments)
         .add_service(supervision)
+        .add_service(activities)
+        .add_service(vacancies)
         .add_service(sync)
         .add_service(feed)
         .add_service(status))

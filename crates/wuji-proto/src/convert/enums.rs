@@ -39,6 +39,8 @@ wire_enum!(
         RecordKind::Supervision,
         RecordKind::Summary,
         RecordKind::Calendar,
+        RecordKind::Activity,
+        RecordKind::Vacancy,
     ]
 );
 
@@ -59,6 +61,8 @@ wire_enum!(
         Role::Report,
         Role::Summary,
         Role::Calendar,
+        Role::Activity,
+        Role::Vacancy,
     ]
 );
 
@@ -134,5 +138,17 @@ wire_enum!(
         ResponseState::Acknowledged,
         ResponseState::Reported,
         ResponseState::Done,
+    ]
+);
+
+wire_enum!(
+    promise_state_to,
+    promise_state_from,
+    wuji_model::suggestion::promises::PromiseState,
+    0,
+    [
+        wuji_model::suggestion::promises::PromiseState::Pending,
+        wuji_model::suggestion::promises::PromiseState::InProgress,
+        wuji_model::suggestion::promises::PromiseState::Done,
     ]
 );

@@ -45,6 +45,8 @@ fn payload(section: &Section) -> Vec<u8> {
         Section::Report(s) => report_to(s).encode_to_vec(),
         Section::Summary(s) => summary_to(s).encode_to_vec(),
         Section::Calendar(s) => calendar_to(s).encode_to_vec(),
+        Section::Activity(s) => activity_to(s).encode_to_vec(),
+        Section::Vacancy(s) => vacancy_to(s).encode_to_vec(),
     }
 }
 
@@ -93,6 +95,8 @@ pub fn decode_section(env: &pb::SectionEnvelope) -> Result<(RecordId, SectionKey
         R::Report => Section::Report(report_from(parse("report", b)?)?),
         R::Summary => Section::Summary(summary_from(parse("summary", b)?)?),
         R::Calendar => Section::Calendar(calendar_from(parse("calendar", b)?)?),
+        R::Activity => Section::Activity(activity_from(parse("activity", b)?)?),
+        R::Vacancy => Section::Vacancy(vacancy_from(parse("vacancy", b)?)?),
     };
     if crdt::stamp_from(env.written_at) != section.written_at() {
         return Err(Error::bad(
