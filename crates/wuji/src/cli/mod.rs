@@ -1,5 +1,5 @@
 //! The command line: `wuji init`, `wuji node run`, and the client commands
-//! (`wuji deputy|suggestion|assignment|supervision …`), each one subcommand per
+//! (`wuji deputy|suggestion|assignment|supervision|promise|activity|vacancy …`), each one subcommand per
 //! API call. Tables by default, one JSON document with `--json`; errors go to
 //! standard error with a non-zero exit status.
 
@@ -16,6 +16,7 @@ macro_rules! say {
     }};
 }
 
+mod activity;
 mod assignment;
 mod backup;
 mod ca;
@@ -28,10 +29,12 @@ mod federation;
 mod ids;
 mod node;
 mod output;
+mod promise;
 mod roster_io;
 mod status;
 mod suggestion;
 mod supervision;
+mod vacancy;
 mod watch;
 
 use clap::{Parser, Subcommand};
@@ -146,6 +149,28 @@ enum Command {
         #[command(subcommand)]
         command: supervision::Command,
     },
+    /// 承诺事项: the ledger of what answers promised (答复承诺事项台账).
+    Promise {
+        #[command(flatten)]
+        opts: ClientOpts,
+        #[command(subcommand)]
+        command: promise::Command,
+    },
+    /// 履职活动 and 履职档案: activities recorded where they were organised,
+    /// a deputy's record and points for a year.
+    Activity {
+        #[command(flatten)]
+        opts: ClientOpts,
+        #[command(subcommand)]
+        command: activity::Command,
+    },
+    /// 出缺 and 补选: vacant seats of this congress.
+    Vacancy {
+        #[command(flatten)]
+        opts: ClientOpts,
+        #[command(subcommand)]
+        command: vacancy::Command,
+    },
     /// 检查: what would stop or weaken a node (config, certificates, parent,
     /// clock, disk, calendar), line by line; non-zero exit if it would not run.
     Check(check::CheckArgs),
@@ -188,6 +213,9 @@ pub fn main() -> ExitCode {
         | Command::Suggestion { opts, .. }
         | Command::Assignment { opts, .. }
         | Command::Supervision { opts, .. }
+        | Command::Promise { opts, .. }
+        | Command::Activity { opts, .. }
+        | Command::Vacancy { opts, .. }
         | Command::Calendar { opts, .. } => opts.json,
         Command::Backup(a) => a.json(),
         Command::Check(a) => a.json,
@@ -203,6 +231,9 @@ pub fn main() -> ExitCode {
         | Command::Suggestion { opts, .. }
         | Command::Assignment { opts, .. }
         | Command::Supervision { opts, .. }
+        | Command::Promise { opts, .. }
+        | Command::Activity { opts, .. }
+        | Command::Vacancy { opts, .. }
         | Command::Calendar { opts, .. } => opts.lang == "en",
         Command::Console { command } => command.en(),
         _ => std::env::var("WUJI_LANG").is_ok_and(|l| l == "en"),
@@ -233,6 +264,9 @@ pub fn main() -> ExitCode {
             Command::Assignment { opts, command } => assignment::run(&opts, command).await,
             Command::Supervision { opts, command } => supervision::run(&opts, command).await,
             Command::Calendar { opts, command } => calendar::run(&opts, command).await,
+            Command::Promise { opts, command } => promise::run(&opts, command).await,
+            Command::Activity { opts, command } => activity::run(&opts, command).await,
+            Command::Vacancy { opts, command } => vacancy::run(&opts, command).await,
             Command::Console { command } => console::run(command),
         }
     });

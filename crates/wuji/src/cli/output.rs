@@ -81,6 +81,23 @@ fn label(key: &str) -> (&str, &str) {
         "reports" => ("报告数", "reports"),
         "suggestion" => ("关联建议", "suggestion"),
         "history" => ("办理过程", "history"),
+        "kind_zh" => ("活动类别", "kind"),
+        "held_on" => ("活动日期", "held on"),
+        "place" => ("地点", "place"),
+        "participants" => ("参加代表", "deputies"),
+        "points" => ("积分", "points"),
+        "voided_on" => ("作废日期", "voided on"),
+        "ground" => ("出缺原因", "ground"),
+        "ground_zh" => ("出缺原因", "ground"),
+        "vacated_on" => ("出缺日期", "vacated on"),
+        "state" => ("状态", "state"),
+        "state_zh" => ("状态", "state"),
+        "election_on" => ("补选日期", "by-election on"),
+        "filled_by" => ("补选代表", "filled by"),
+        "filled_on" => ("补选完成", "filled on"),
+        "promises_total" => ("承诺事项数", "promises"),
+        "promises_open" => ("未落实承诺", "promises open"),
+        "promises_overdue" => ("逾期承诺", "promises overdue"),
         other => (other, other),
     }
 }
@@ -236,7 +253,8 @@ pub fn record(out: Out, r: &pb::RecordReply, order: &[&str]) {
     let rows: Vec<Vec<String>> = keys
         .iter()
         .filter(|k| !shown(k, &r.view[k.as_str()], out.en).is_empty())
-        .filter(|k| out.en || k.as_str() != "status")
+        // In Chinese a field with a Chinese twin (status_zh, kind_zh) shows once.
+        .filter(|k| out.en || !r.view.contains_key(&format!("{k}_zh")))
         .filter(|k| k.as_str() != "deadline_provisional")
         .map(|k| {
             let (zh, en) = match (k.as_str(), r.view.get("kind").map(String::as_str)) {
