@@ -1,0 +1,293 @@
+//! The records offices keep besides suggestions, across real node processes
+//! over mutual TLS (`wuji federation up`): a township records a reception
+//! attended by a city deputy and the city sees it in that deputy's 履职档案
+//! with its points; a promise overdue after 办结 shows at the handler and at
+//! the deputy's congress; a vacancy at a county is counted at the city.
+
+mod common;
+
+use common::*;
+use wuji_proto::pb::{
+    self, activities_client::ActivitiesClient, suggestions_client::SuggestionsClient,
+    vacancies_client::VacanciesClient,
+};
+
+fn today() -> jiff::civil::Date {
+    use wuji_node::clock::Clock;
+    wuji_node::clock::SystemClock.today()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn activities_promises_and_vacancies_cross_the_levels() {
+    let f = up().await;
+    let day = today();
+
+    // --- 履职档案: a reception at 雨花街道's station with a city deputy. ---
+    f.enrol("320100", "C-7").await;
+    let rec = ActivitiesClient::new(f.ch("320114001").await)
+        .record_activity(pb::RecordActivityRequest {
+            kind: "接待群众".into(),
+            title: "代表接待日".into(),
+            held_on: day.to_string(),
+            place: "雨花街道代表联络站".into(),
+            text: "群众反映公交站点问题".into(),
+            participants: vec![pb::Participant {
+                congress: 320_100,
+                person_id: "C-7".into(),
+            }],
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let act = rec.view["id"].clone();
+    // A bad kind is refused with nothing stored.
+    let e = ActivitiesClient::new(f.ch("320114001").await)
+        .record_activity(pb::RecordActivityRequest {
+            kind: "喝茶".into(),
+            title: "x".into(),
+            held_on: day.to_string(),
+            participants: vec![pb::Participant {
+                congress: 320_100,
+                person_id: "C-7".into(),
+            }],
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(wuji_proto::error_detail(&e).unwrap().rule, "enum-value");
+
+    let year = i32::from(day.year());
+    let report = || async {
+        ActivitiesClient::new(f.ch("320100").await)
+            .get_duty_report(pb::DutyReportRequest {
+                person_id: "C-7".into(),
+                year,
+            })
+            .await
+            .unwrap()
+            .into_inner()
+    };
+    eventually("the city holds its deputy's reception", || async {
+        report().await.activities == 1
+    })
+    .await;
+    // Only the organiser changes it: the city, which holds it, may not.
+    let e = ActivitiesClient::new(f.ch("320100").await)
+        .void_activity(pb::Get { id: rid(&act) })
+        .await
+        .unwrap_err();
+    assert_eq!(wuji_proto::error_detail(&e).unwrap().rule, "home-only");
+    let r = report().await;
+    assert_eq!(r.name, "代表C-7");
+    let reception = r.kinds.iter().find(|k| k.kind == "reception").unwrap();
+    // The default rules: 3 points a reception, one a year expected.
+    assert_eq!((reception.activities, reception.points, reception.target), (1, 3, 1));
+    assert_eq!(r.points, 3);
+    assert_eq!(r.records[0].view["home"], "320114001");
+    // The county between them relays it; the sibling township never sees it.
+    let holds = |node: &'static str| {
+        let act = act.clone();
+        let f = &f;
+        async move {
+            ActivitiesClient::new(f.ch(node).await)
+                .get_activity(pb::Get { id: rid(&act) })
+                .await
+                .is_ok()
+        }
+    };
+    assert!(holds("320114").await);
+    assert!(!holds("320114002").await);
+    // The CLI's report as JSON at the city (the national reader's certificate).
+    let out = f.wuji_as_reader(
+        "320100",
+        &["activity", "report", "C-7", "--year", &year.to_string(), "--json"],
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!((v["activities"].as_u64(), v["points"].as_u64()), (Some(1), Some(3)));
+    // And as the office reads it.
+    let table = String::from_utf8(f.wuji_as_reader("320100", &["activity", "report", "C-7"]))
+        .unwrap();
+    assert!(table.contains("接待群众") && table.contains("积分"), "{table}");
+
+    // --- 答复承诺事项台账: answered and closed at the county, overdue after. ---
+    f.enrol("320114001", "T-1").await;
+    let id = f.submit("320114001", "T-1", "增设公交站点").await;
+    let town = || async { SuggestionsClient::new(f.ch("320114001").await) };
+    let county = || async { SuggestionsClient::new(f.ch("320114").await) };
+    town()
+        .await
+        .register(pb::RegisterRequest {
+            id: rid(&id),
+            number: "雨花-9".into(),
+        })
+        .await
+        .unwrap();
+    f.escalate("320114001", &id, 320_114, "需区级协调").await;
+    eventually("the county holds it", || async {
+        f.suggestion("320114", &id).await.is_some()
+    })
+    .await;
+    let mut c = county().await;
+    c.register(pb::RegisterRequest {
+        id: rid(&id),
+        number: "雨区-9".into(),
+    })
+    .await
+    .unwrap();
+    c.assign(pb::AssignRequest {
+        id: rid(&id),
+        units: vec![pb::Unit {
+            name: "区交通局".into(),
+            role: 0,
+        }],
+    })
+    .await
+    .unwrap();
+    c.answer_suggestion(pb::AnswerRequest {
+        id: rid(&id),
+        unit: "区交通局".into(),
+        class: 1,
+        text: "已列入计划".into(),
+        promises: vec!["增设站点".into()],
+    })
+    .await
+    .unwrap();
+    eventually("the answer reaches the township", || async {
+        f.suggestion("320114001", &id)
+            .await
+            .is_some_and(|v| v.get("status").is_some_and(|s| s == "answered"))
+    })
+    .await;
+    town()
+        .await
+        .feedback(pb::FeedbackRequest {
+            id: rid(&id),
+            rating: 2,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    eventually("the rating reaches the county", || async {
+        county()
+            .await
+            .close(pb::Get { id: rid(&id) })
+            .await
+            .is_ok()
+    })
+    .await;
+    // After 办结 the county fixes the promise's due date, already past.
+    let due = day.checked_sub(jiff::Span::new().days(2)).unwrap();
+    let v = county()
+        .await
+        .update_promise(pb::UpdatePromiseRequest {
+            id: rid(&id),
+            number: 1,
+            due_on: due.to_string(),
+            state: "落实中".into(),
+            note: "已完成选址".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .view;
+    assert_eq!(
+        (v["status"].as_str(), v["promises_overdue"].as_str()),
+        ("closed", "1")
+    );
+    // Only the node that answered keeps the ledger.
+    let e = town()
+        .await
+        .update_promise(pb::UpdatePromiseRequest {
+            id: rid(&id),
+            number: 1,
+            state: "done".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(wuji_proto::error_detail(&e).unwrap().rule, "promise-keeper");
+    for node in ["320114", "320114001"] {
+        eventually(&format!("{node} lists the overdue promise"), || async {
+            SuggestionsClient::new(f.ch(node).await)
+                .list_promises(pb::ListPromisesRequest {
+                    overdue: true,
+                    page: None,
+                })
+                .await
+                .unwrap()
+                .into_inner()
+                .entries
+                .iter()
+                .any(|e| {
+                    e.overdue
+                        && e.text == "增设站点"
+                        && e.due_on == due.to_string()
+                        && e.state == "in_progress"
+                        && e.keeper == 320_114
+                        && e.status == "closed"
+                })
+        })
+        .await;
+    }
+    // The township's summary counts it, and the county's through it.
+    eventually("the county counts the promise", || async {
+        f.own_count("320114", "promise.in_progress").await >= 1
+    })
+    .await;
+    let out = String::from_utf8(f.wuji_as_reader("320114001", &["promise", "list", "--overdue"]))
+        .unwrap();
+    assert!(out.contains("增设站点") && out.contains("逾期"), "{out}");
+
+    // --- 出缺: a county's vacancy counted at the city. ---
+    let before = f.own_count("320100", "vacancy.open").await;
+    let v = VacanciesClient::new(f.ch("320114").await)
+        .record_vacancy(pb::RecordVacancyRequest {
+            person_id: "X-9".into(),
+            name: "王某".into(),
+            electoral_unit: "第12选区".into(),
+            ground: "调离".into(),
+            vacated_on: day.to_string(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .view;
+    assert_eq!(v["state"], "open");
+    let vid = v["id"].clone();
+    eventually("the city counts the county's vacancy", || async {
+        f.own_count("320100", "vacancy.open").await == before + 1
+    })
+    .await;
+    let listed = VacanciesClient::new(f.ch("320100").await)
+        .list_vacancies(pb::ListVacanciesRequest {
+            open: true,
+            page: None,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(listed.records.iter().any(|r| r.view["id"] == vid));
+    // Filled at the county: the city's count moves from open to filled.
+    VacanciesClient::new(f.ch("320114").await)
+        .fill_vacancy(pb::FillRequest {
+            id: rid(&vid),
+            person_id: "Y-1".into(),
+            filled_on: day.to_string(),
+        })
+        .await
+        .unwrap();
+    eventually("the city counts it filled", || async {
+        f.own_count("320100", "vacancy.open").await == before
+            && f.own_count("320100", "vacancy.filled").await >= 1
+    })
+    .await;
+    let e = VacanciesClient::new(f.ch("320114").await)
+        .schedule_by_election(pb::ScheduleRequest {
+            id: rid(&vid),
+            election_on: day.to_string(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(wuji_proto::error_detail(&e).unwrap().rule, "vacancy-open");
+}
