@@ -219,6 +219,15 @@ pub fn value(key: &str, v: &str, en: bool, codes: bool) -> Option<String> {
             places(v, if en { ", " } else { "、" })
         }
         "responses" | "supervision" => pairs(v, en, names),
+        // CONGRESS:PERSON of each deputy who took part in an activity.
+        "participants" if names => v
+            .split(',')
+            .map(|p| match p.split_once(':') {
+                Some((c, person)) => format!("{} {person}", office(c)),
+                None => p.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join(if en { ", " } else { "、" }),
         "mode" if !en => term(v).to_string(),
         // N:TITLE(WEIGHT):open|done, one per milestone.
         "milestones" if !en => v

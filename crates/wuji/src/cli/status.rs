@@ -174,6 +174,9 @@ pub async fn run(a: StatusArgs) -> anyhow::Result<()> {
             say!("{}{}{line}", l(zh, en), if out.en { ": " } else { "：" });
         }
     }
+    if let Some(line) = duty_line(&own.counts, out.en) {
+        say!("{line}");
+    }
     if !r.links.is_empty() {
         say!();
         let header = vec![
@@ -243,4 +246,33 @@ pub async fn run(a: StatusArgs) -> anyhow::Result<()> {
         output::table(&header, &rows);
     }
     Ok(())
+}
+
+/// The records besides suggestions in one line: activities, vacancies, and
+/// the promise ledger (open and overdue today), when there are any.
+fn duty_line(counts: &std::collections::BTreeMap<String, u64>, en: bool) -> Option<String> {
+    use wuji_node::clock::Clock;
+    let n = |k: &str| counts.get(k).copied().unwrap_or(0);
+    let open_promises = n("promise.pending") + n("promise.in_progress");
+    let today = wuji_node::clock::SystemClock.today();
+    let overdue = wuji_model::summary::promises_overdue(counts, today);
+    let vacancies = n("vacancy.open") + n("vacancy.scheduled");
+    if n("activity.total") + n("vacancy.total") + open_promises + n("promise.done") == 0 {
+        return None;
+    }
+    Some(if en {
+        format!(
+            "Deputy work: activities {}, vacancies open {vacancies} (filled {}), promises open {open_promises} (overdue {overdue}, done {})",
+            n("activity.total"),
+            n("vacancy.filled"),
+            n("promise.done")
+        )
+    } else {
+        format!(
+            "代表工作：履职活动 {} 次；出缺 {vacancies} 名（已补选 {}）；承诺事项 未落实 {open_promises} 项（逾期 {overdue}，已落实 {}）",
+            n("activity.total"),
+            n("vacancy.filled"),
+            n("promise.done")
+        )
+    })
 }
