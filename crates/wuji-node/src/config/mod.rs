@@ -554,6 +554,11 @@ impl Config {
              # 退办: working days after 交办 within which a unit may return a suggestion.\nreturn_working_days = {ret}\n\
              # 答复类别: this congress's scheme of answer classes, ABC, ABCD or 甲乙丙.\nanswer_classes = \"{cls}\"\n\
              # Longest title and text, in characters.\nmax_title_chars = {mt}\nmax_text_chars = {mx}\n\
+             \n[rules.duty.points]\n# 履职积分: points for each activity of a kind (this congress's 积分管理办法):\n\
+             # reception 接待群众, inspection 视察, research 专题调研, attendance 列席会议,\n\
+             # training 培训, contact 联系群众, report 向选民报告履职, other 其他活动.\n{points}\
+             \n[rules.duty.targets]\n# 年度履职清单: activities of a kind each deputy is expected to take part in\n\
+             # a year (shown against the 履职档案).\n{targets}\
              \n[log]\n# Log lines on standard error: text (colour only on a terminal) or json\n\
              # (one object per line, for a log collector); --log-format overrides it.\nformat = \"{log}\"\n\
              \n[ops]\n# Metrics (/metrics, Prometheus), /healthz and /readyz over plain HTTP for\n\
@@ -587,6 +592,8 @@ impl Config {
             cls = self.rules.answer_classes.name(),
             mt = self.rules.max_title_chars,
             mx = self.rules.max_text_chars,
+            points = toml_map(&self.rules.duty.points),
+            targets = toml_map(&self.rules.duty.targets),
             log = self.log.format.as_str(),
             ops = self.ops.enabled,
             ops_listen = self.ops.listen,
@@ -601,3 +608,8 @@ impl Config {
 
 #[cfg(test)]
 mod tests;
+
+/// `kind = n` lines of a duty rule map.
+fn toml_map(m: &std::collections::BTreeMap<wuji_model::activity::ActivityType, u32>) -> String {
+    m.iter().map(|(k, v)| format!("{} = {v}\n", k.en())).collect()
+}
