@@ -317,7 +317,12 @@ pub fn activity() -> impl Strategy<Value = crate::activity::ActivitySection> {
             lww(text()),
             lww(opt_date()),
         ),
-        (lww(text()), lww(text()), orset(participant()), max(opt_date())),
+        (
+            lww(text()),
+            lww(text()),
+            orset(participant()),
+            max(opt_date()),
+        ),
     )
         .prop_map(|(a, b)| crate::activity::ActivitySection {
             at: a.0,

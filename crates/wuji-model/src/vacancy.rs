@@ -150,7 +150,11 @@ pub fn record(ctx: &Ctx, id: RecordId, n: &NewVacancy) -> Result<Record, Error> 
     check_text("person_id", &n.person, 64)?;
     check_text("name", &n.name, 64)?;
     if !n.electoral_unit.trim().is_empty() {
-        check_text("electoral_unit", &n.electoral_unit, ctx.rules.max_title_chars)?;
+        check_text(
+            "electoral_unit",
+            &n.electoral_unit,
+            ctx.rules.max_title_chars,
+        )?;
     }
     if n.vacated_on > ctx.today {
         return Err(Error::DateInFuture {
@@ -231,4 +235,3 @@ pub fn state(rec: &Record) -> State {
         _ => State::Open,
     }
 }
-

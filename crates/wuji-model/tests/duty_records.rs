@@ -154,7 +154,11 @@ fn an_answers_promises_become_a_ledger_kept_after_closing() {
         "promise-keeper"
     );
     // The deputy's congress holds the suggestion, so it sees the same ledger.
-    assert!(routing::visible_to(&rec, c("320114001"), Horizon::default()));
+    assert!(routing::visible_to(
+        &rec,
+        c("320114001"),
+        Horizon::default()
+    ));
 }
 
 fn reception(held_on: jiff::civil::Date, who: &[(&str, &str)]) -> NewActivity {
@@ -202,7 +206,10 @@ fn an_activity_reaches_each_participants_congress_and_earns_its_points() {
     let year = (date(2026, 1, 1), date(2026, 12, 31));
     let r = activity::duty_report([&rec], &w.rules, c("320100"), "C-7", year.0, year.1);
     assert_eq!(r.activities, 1);
-    assert_eq!(r.points, activity::points(&w.rules, ActivityType::Reception));
+    assert_eq!(
+        r.points,
+        activity::points(&w.rules, ActivityType::Reception)
+    );
     assert!(r.points > 0);
     assert!(r.short.is_empty(), "the reception meets the yearly target");
     // Another congress's rules give other points.
@@ -254,7 +261,11 @@ fn activities_are_refused_without_deputies_in_the_future_or_elsewhere() {
     let id = rid(RecordKind::Activity, "320114001", 3);
     let day = date(2026, 3, 10);
     assert_eq!(
-        rule(activity::record(&w.ctx("320114001", day), id, &reception(day, &[]))),
+        rule(activity::record(
+            &w.ctx("320114001", day),
+            id,
+            &reception(day, &[])
+        )),
         "participants-required"
     );
     assert_eq!(
@@ -281,7 +292,10 @@ fn activities_are_refused_without_deputies_in_the_future_or_elsewhere() {
         )),
         "text-required"
     );
-    assert_eq!(ActivityType::parse("接待群众"), Some(ActivityType::Reception));
+    assert_eq!(
+        ActivityType::parse("接待群众"),
+        Some(ActivityType::Reception)
+    );
     assert_eq!(ActivityType::parse("report"), Some(ActivityType::Report));
 }
 
@@ -305,7 +319,11 @@ fn a_vacancy_is_scheduled_filled_and_counted_up_the_tree() {
     // The county holds it and its parent the city too (the default horizon);
     // the city counts it through the county's summary in any case.
     assert!(routing::visible_to(&rec, c("320100"), Horizon::default()));
-    assert!(!routing::visible_to(&rec, c("320114001"), Horizon::default()));
+    assert!(!routing::visible_to(
+        &rec,
+        c("320114001"),
+        Horizon::default()
+    ));
 
     step!(
         rec,
@@ -349,7 +367,11 @@ fn a_vacancy_is_scheduled_filled_and_counted_up_the_tree() {
         "vacancy-open"
     );
     assert_eq!(
-        rule(vacancy::record(&w.ctx("320100", day), rid(RecordKind::Vacancy, "320114", 5), &n)),
+        rule(vacancy::record(
+            &w.ctx("320100", day),
+            rid(RecordKind::Vacancy, "320114", 5),
+            &n
+        )),
         "home-only"
     );
     let future = NewVacancy {
@@ -357,7 +379,11 @@ fn a_vacancy_is_scheduled_filled_and_counted_up_the_tree() {
         ..n
     };
     assert_eq!(
-        rule(vacancy::record(&w.ctx("320114", day), rid(RecordKind::Vacancy, "320114", 6), &future)),
+        rule(vacancy::record(
+            &w.ctx("320114", day),
+            rid(RecordKind::Vacancy, "320114", 6),
+            &future
+        )),
         "date-not-future"
     );
     assert_eq!(Ground::parse("调离"), Some(Ground::MovedAway));

@@ -112,7 +112,11 @@ fn suggestion(rec: &Record, rules: &Rules, today: Date, m: &mut BTreeMap<String,
         put(m, "promises_total", ledger.len());
         let open = ledger.iter().filter(|e| e.state != PromiseState::Done);
         put(m, "promises_open", open.count());
-        put(m, "promises_overdue", ledger.iter().filter(|e| e.overdue).count());
+        put(
+            m,
+            "promises_overdue",
+            ledger.iter().filter(|e| e.overdue).count(),
+        );
     }
     if let Some(r) = v.rating {
         put(

@@ -16,7 +16,11 @@ fn every_level_example_loads() {
         assert_eq!(level.en(), name);
         assert_eq!(c.parent.is_some(), level != Level::National, "{name}");
         // The duty rules as written out equal the defaults the code keeps.
-        assert_eq!(c.rules.duty, wuji_model::activity::DutyRules::default(), "{name}");
+        assert_eq!(
+            c.rules.duty,
+            wuji_model::activity::DutyRules::default(),
+            "{name}"
+        );
         levels.push(level);
     }
     assert_eq!(levels.len(), 5);

@@ -22,7 +22,7 @@ pub const FILE_DESCRIPTOR_SET: &[u8] =
 pub const PAYLOAD_FORMAT: u32 = 1;
 
 /// Version of the sync protocol spoken by this build.
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;
 
 pub use convert::enums;
 pub use convert::{

@@ -241,7 +241,10 @@ impl Scalar for wuji_model::activity::ActivityType {
 
 impl Scalar for wuji_model::vacancy::Ground {
     fn to_wire(&self) -> (String, i64) {
-        (String::new(), position(&wuji_model::vacancy::Ground::ALL, self))
+        (
+            String::new(),
+            position(&wuji_model::vacancy::Ground::ALL, self),
+        )
     }
     fn from_wire(_: String, i: i64) -> Result<Self, Error> {
         index("vacancy ground", &wuji_model::vacancy::Ground::ALL, i)

@@ -26,6 +26,9 @@ pub struct Rates {
     pub roster_changes_per_month: f64,
     /// Share of township writes timed to each ancestor.
     pub trace: f64,
+    /// Seats falling vacant per congress per month (each filled again
+    /// 10–40 working days later).
+    pub vacancies_per_month: f64,
 }
 
 impl Default for Rates {
@@ -41,6 +44,7 @@ impl Default for Rates {
             assignments_per_month: 1,
             roster_changes_per_month: 0.5,
             trace: 0.05,
+            vacancies_per_month: 0.1,
         }
     }
 }

@@ -401,6 +401,65 @@ impl Sim {
                     self.tally.roster_changes += 1;
                 }
             }
+            Action::Activity(c) => {
+                let Some(node) = self.node(c) else {
+                    return Ok(());
+                };
+                let mut who = Vec::new();
+                let own = self.slots[&c].deputies;
+                for _ in 0..own.min(2) {
+                    who.push((c, self.rng.range(0, u64::from(own)) as u32));
+                }
+                if let Some(p) = self.topo.parent(c) {
+                    let theirs = self.slots[&p].deputies;
+                    if theirs > 0 {
+                        who.push((p, self.rng.range(0, u64::from(theirs)) as u32));
+                    }
+                }
+                who.sort();
+                who.dedup();
+                if who.is_empty() {
+                    return Ok(());
+                }
+                let id = RecordId {
+                    kind: RecordKind::Activity,
+                    home: c,
+                    uuid: node.new_uuid(),
+                };
+                let k = self.rng.next_u64() % 10_000;
+                if self
+                    .write(c, vec![wl::reception(id, who, k)])
+                    .await
+                    .is_some()
+                {
+                    self.tally.activities += 1;
+                }
+            }
+            Action::Vacate(c) => {
+                let Some(node) = self.node(c) else {
+                    return Ok(());
+                };
+                let n = self.slots[&c].deputies;
+                let i = self.rng.range(0, u64::from(n)) as u32;
+                let id = RecordId {
+                    kind: RecordKind::Vacancy,
+                    home: c,
+                    uuid: node.new_uuid(),
+                };
+                if self.write(c, vec![wl::vacate(id, i)]).await.is_some() {
+                    self.tally.vacancies += 1;
+                    let t = self.working(10, 40);
+                    self.at(t, Action::Fill(c, id));
+                }
+            }
+            Action::Fill(c, id) => {
+                if self.node(c).is_none() {
+                    let t = self.now() + HOUR_MS;
+                    self.at(t, Action::Fill(c, id));
+                } else if self.write(c, vec![wl::fill(id)]).await.is_some() {
+                    self.tally.filled += 1;
+                }
+            }
             Action::Fault(f) => self.fault(f)?,
         }
         Ok(())
@@ -432,6 +491,15 @@ impl Sim {
                     let t = start + 8 * HOUR_MS + self.rng.range(0, 10 * HOUR_MS);
                     self.at(t, Action::Roster(c));
                 }
+                for _ in 0..self.rng.poisson(rates.vacancies_per_month / 30.0) {
+                    let t = start + 9 * HOUR_MS + self.rng.range(0, 8 * HOUR_MS);
+                    self.at(t, Action::Vacate(c));
+                }
+            }
+            // A township's reception day, once a month ("五个一").
+            if c.level() == Level::Township && d % 30 == (offset + 15) % 30 {
+                let t = start + 9 * HOUR_MS + self.rng.range(0, 8 * HOUR_MS);
+                self.at(t, Action::Activity(c));
             }
         }
         let mut frng = self.fault_rng.clone();

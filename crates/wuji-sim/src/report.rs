@@ -31,6 +31,12 @@ pub struct Tally {
     pub issued: u64,
     /// Roster changes.
     pub roster_changes: u64,
+    /// Deputy activities recorded (履职活动).
+    pub activities: u64,
+    /// Seats vacated (出缺), and filled again (补选).
+    pub vacancies: u64,
+    /// Vacancies filled.
+    pub filled: u64,
     /// Writes refused, by rule.
     pub refused: BTreeMap<String, u64>,
     /// Actions deferred because their node was down.
@@ -307,6 +313,11 @@ impl Report {
             s,
             "opinions {} raised · {} escalated · {} supervised · {} closed · {} assignments · {} roster changes · {} steps given up",
             t.raised, t.escalated, t.supervised, t.closed, t.issued, t.roster_changes, t.gave_up
+        );
+        let _ = writeln!(
+            s,
+            "deputy work: {} activities · {} vacancies ({} filled)",
+            t.activities, t.vacancies, t.filled
         );
         let _ = writeln!(
             s,

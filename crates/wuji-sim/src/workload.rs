@@ -51,6 +51,13 @@ pub enum Action {
     Report(Code, RecordId, u16),
     /// A roster change (a deputy's phone number).
     Roster(Code),
+    /// A reception day at a township's station with its deputies and one of
+    /// its parent's (履职活动).
+    Activity(Code),
+    /// A seat of a congress falls vacant (出缺).
+    Vacate(Code),
+    /// The vacancy is filled by a by-election (补选).
+    Fill(Code, RecordId),
     /// A fault.
     Fault(crate::faults::Fault),
 }
@@ -167,7 +174,15 @@ pub fn suggestion_op(
                 }],
             )?,
             Step::Supervise => wf::supervise(ctx, rec, None, "常委会领导", "重点督办")?,
-            Step::Answer => wf::answer(ctx, rec, "承办单位", AnswerClass::A, "已办理。", &[])?,
+            // Each answer promises one thing: an entry of the handler's ledger.
+            Step::Answer => wf::answer(
+                ctx,
+                rec,
+                "承办单位",
+                AnswerClass::A,
+                "已办理。",
+                &["年内落实。".into()],
+            )?,
             Step::Feedback => {
                 let handler = current_handler(rec);
                 let (at, _) = rec
@@ -214,5 +229,60 @@ pub fn respond(id: RecordId, report: bool) -> Op {
         } else {
             assignment::acknowledge(ctx, rec)?
         })
+    })
+}
+
+/// A reception day at `id.home`'s station with the deputies `who`
+/// (congress, number).
+pub fn reception(id: RecordId, who: Vec<(Code, u32)>, n: u64) -> Op {
+    let a = wuji_model::activity::NewActivity {
+        kind: wuji_model::activity::ActivityType::Reception,
+        title: format!("代表接待日第{n}次"),
+        held_on: jiff::civil::date(2000, 1, 1),
+        place: "代表联络站".into(),
+        text: String::new(),
+        participants: who
+            .into_iter()
+            .map(|(c, i)| wuji_model::activity::Participant {
+                congress: c,
+                person: person(c, i),
+            })
+            .collect(),
+    };
+    Op::new(id, move |ctx, _| {
+        let a = wuji_model::activity::NewActivity {
+            held_on: ctx.today,
+            ..a.clone()
+        };
+        Ok(wuji_model::activity::record(ctx, id, &a)?)
+    })
+}
+
+/// Deputy `i`'s seat of `id.home` falls vacant today.
+pub fn vacate(id: RecordId, i: u32) -> Op {
+    Op::new(id, move |ctx, _| {
+        let v = wuji_model::vacancy::NewVacancy {
+            person: person(id.home, i),
+            name: format!("代表{i}"),
+            electoral_unit: String::new(),
+            ground: wuji_model::vacancy::Ground::Resigned,
+            vacated_on: ctx.today,
+        };
+        Ok(wuji_model::vacancy::record(ctx, id, &v)?)
+    })
+}
+
+/// The vacancy `id` is filled today.
+pub fn fill(id: RecordId) -> Op {
+    Op::new(id, move |ctx, rec| {
+        let rec = rec.ok_or(wuji_model::Error::MissingSection {
+            role: wuji_model::Role::Vacancy,
+        })?;
+        Ok(wuji_model::vacancy::fill(
+            ctx,
+            rec,
+            &format!("{}-by", id.home),
+            ctx.today,
+        )?)
     })
 }

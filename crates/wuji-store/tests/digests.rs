@@ -66,7 +66,7 @@ proptest! {
         prop_assert_eq!(fresh.ensure_digests().unwrap(), held.len() as u64);
         for scope in scopes {
             let mut all = ScopeDigest::default();
-            for k in 1..=6u8 {
+            for k in 1..=wuji_model::RecordKind::ALL.len() as u8 {
                 let want = brute(&held, scope, k);
                 prop_assert_eq!(layout.scope_digest_of_kind(scope, k).unwrap(), want, "scope {} kind {}", scope, k);
                 prop_assert_eq!(fresh.scope_digest_of_kind(scope, k).unwrap(), want);
@@ -75,7 +75,7 @@ proptest! {
             }
             prop_assert_eq!(layout.scope_digest(scope, None).unwrap(), all);
             // Exactly at the scope: its records without those of the regions below.
-            for k in 1..=6u8 {
+            for k in 1..=wuji_model::RecordKind::ALL.len() as u8 {
                 let mut exact = ScopeDigest::default();
                 for r in held.values() {
                     if record_key(&r.id)[0] == k && r.id.home == scope {

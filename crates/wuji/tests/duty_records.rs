@@ -81,7 +81,10 @@ async fn activities_promises_and_vacancies_cross_the_levels() {
     assert_eq!(r.name, "代表C-7");
     let reception = r.kinds.iter().find(|k| k.kind == "reception").unwrap();
     // The default rules: 3 points a reception, one a year expected.
-    assert_eq!((reception.activities, reception.points, reception.target), (1, 3, 1));
+    assert_eq!(
+        (reception.activities, reception.points, reception.target),
+        (1, 3, 1)
+    );
     assert_eq!(r.points, 3);
     assert_eq!(r.records[0].view["home"], "320114001");
     // The county between them relays it; the sibling township never sees it.
@@ -100,14 +103,27 @@ async fn activities_promises_and_vacancies_cross_the_levels() {
     // The CLI's report as JSON at the city (the national reader's certificate).
     let out = f.wuji_as_reader(
         "320100",
-        &["activity", "report", "C-7", "--year", &year.to_string(), "--json"],
+        &[
+            "activity",
+            "report",
+            "C-7",
+            "--year",
+            &year.to_string(),
+            "--json",
+        ],
     );
     let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
-    assert_eq!((v["activities"].as_u64(), v["points"].as_u64()), (Some(1), Some(3)));
+    assert_eq!(
+        (v["activities"].as_u64(), v["points"].as_u64()),
+        (Some(1), Some(3))
+    );
     // And as the office reads it.
-    let table = String::from_utf8(f.wuji_as_reader("320100", &["activity", "report", "C-7"]))
-        .unwrap();
-    assert!(table.contains("接待群众") && table.contains("积分"), "{table}");
+    let table =
+        String::from_utf8(f.wuji_as_reader("320100", &["activity", "report", "C-7"])).unwrap();
+    assert!(
+        table.contains("接待群众") && table.contains("积分"),
+        "{table}"
+    );
 
     // --- 答复承诺事项台账: answered and closed at the county, overdue after. ---
     f.enrol("320114001", "T-1").await;
@@ -168,11 +184,7 @@ async fn activities_promises_and_vacancies_cross_the_levels() {
         .await
         .unwrap();
     eventually("the rating reaches the county", || async {
-        county()
-            .await
-            .close(pb::Get { id: rid(&id) })
-            .await
-            .is_ok()
+        county().await.close(pb::Get { id: rid(&id) }).await.is_ok()
     })
     .await;
     // After 办结 the county fixes the promise's due date, already past.

@@ -108,13 +108,7 @@ pub(crate) fn next_number(cur: Option<&Handling>) -> u32 {
 }
 
 /// Adds the entries an answer names to the delta `h` (numbers from `first`).
-pub(crate) fn from_answer(
-    ctx: &Ctx,
-    h: &mut Handling,
-    first: u32,
-    unit: &str,
-    texts: &[String],
-) {
+pub(crate) fn from_answer(ctx: &Ctx, h: &mut Handling, first: u32, unit: &str, texts: &[String]) {
     for (i, t) in texts.iter().enumerate() {
         let e = h.promises.entry(first + i as u32);
         e.text = Lww::new(ctx.at, t.trim().to_string());
@@ -225,10 +219,10 @@ pub fn ledger(rec: &Record, today: Date) -> Vec<Entry> {
                     unit: p.unit.get().clone(),
                     due_on: *p.due_on.get(),
                     state,
-                    overdue: state != PromiseState::Done && p.due_on.get().is_some_and(|d| d < today),
+                    overdue: state != PromiseState::Done
+                        && p.due_on.get().is_some_and(|d| d < today),
                 }
             })
         })
         .collect()
 }
-

@@ -323,7 +323,13 @@ pub fn answer(
     );
     // Each promise becomes an entry of this node's ledger (答复承诺事项台账),
     // the answering unit responsible until the office says otherwise.
-    super::promises::from_answer(ctx, &mut h, super::promises::next_number(cur), unit, promises);
+    super::promises::from_answer(
+        ctx,
+        &mut h,
+        super::promises::next_number(cur),
+        unit,
+        promises,
+    );
     h.progress = Max(Progress {
         round: v.round,
         stage: Stage::Answered,

@@ -4,8 +4,8 @@
 //! The counts are kept incrementally: each change adds its record's
 //! contribution after the change and subtracts the one before.
 
-use crate::suggestion::view;
 use crate::suggestion::promises::PromiseState;
+use crate::suggestion::view;
 use crate::{
     Ctx, Error, Record, RecordId, RecordKind, Rules, Section, activity, assignment, supervision,
     vacancy,

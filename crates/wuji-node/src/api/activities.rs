@@ -50,9 +50,8 @@ pub fn of_deputy(
     let prefix = deputy_prefix(congress, person);
     let (mut out, mut after) = (Vec::new(), None);
     loop {
-        let (recs, next) = node.scan(&prefix, after, 1_000, |r| {
-            r.id.kind == RecordKind::Activity
-        })?;
+        let (recs, next) =
+            node.scan(&prefix, after, 1_000, |r| r.id.kind == RecordKind::Activity)?;
         out.extend(recs);
         match next {
             Some(k) => after = Some(k),

@@ -12,11 +12,18 @@ use wuji_proto::{pb, record_id_to_pb};
 use wuji_store::layout::index_prefix;
 
 /// `AddPromise`.
-pub async fn add(node: &Node, r: pb::AddPromiseRequest) -> Result<Response<pb::RecordReply>, Status> {
+pub async fn add(
+    node: &Node,
+    r: pb::AddPromiseRequest,
+) -> Result<Response<pb::RecordReply>, Status> {
     let due = date("due_on", &r.due_on)?;
-    step(node, RecordKind::Suggestion, "suggestion", r.id.as_ref(), move |c, rec| {
-        promises::add(c, rec, &r.text, &r.unit, due)
-    })
+    step(
+        node,
+        RecordKind::Suggestion,
+        "suggestion",
+        r.id.as_ref(),
+        move |c, rec| promises::add(c, rec, &r.text, &r.unit, due),
+    )
     .await
 }
 
@@ -42,9 +49,13 @@ pub async fn update(
         note: text(&r.note),
     };
     let number = r.number;
-    step(node, RecordKind::Suggestion, "suggestion", r.id.as_ref(), move |c, rec| {
-        promises::update(c, rec, number, &u)
-    })
+    step(
+        node,
+        RecordKind::Suggestion,
+        "suggestion",
+        r.id.as_ref(),
+        move |c, rec| promises::update(c, rec, number, &u),
+    )
     .await
 }
 
@@ -82,12 +93,16 @@ pub fn list(node: &Node, r: &pb::ListPromisesRequest) -> Result<pb::PromiseList,
     };
     let overdue = r.overdue;
     let today = node.today();
-    let (recs, next) = super::records(node, super::Source::Index(prefix), r.page.as_ref(), |rec| {
-        rec.id.kind == RecordKind::Suggestion
-            && (!overdue || promises::ledger(rec, today).iter().any(|e| e.overdue))
-    })?;
+    let (recs, next) =
+        super::records(node, super::Source::Index(prefix), r.page.as_ref(), |rec| {
+            rec.id.kind == RecordKind::Suggestion
+                && (!overdue || promises::ledger(rec, today).iter().any(|e| e.overdue))
+        })?;
     Ok(pb::PromiseList {
-        entries: recs.iter().flat_map(|rec| rows(node, rec, overdue)).collect(),
+        entries: recs
+            .iter()
+            .flat_map(|rec| rows(node, rec, overdue))
+            .collect(),
         next: next.map(|k| super::to_hex(&k)).unwrap_or_default(),
     })
 }

@@ -88,7 +88,10 @@ impl pb::vacancies_server::Vacancies for Service {
         .await
     }
 
-    async fn get_vacancy(&self, req: Request<pb::Get>) -> Result<Response<pb::RecordReply>, Status> {
+    async fn get_vacancy(
+        &self,
+        req: Request<pb::Get>,
+    ) -> Result<Response<pb::RecordReply>, Status> {
         let rid = id(RecordKind::Vacancy, req.get_ref().id.as_ref())?;
         Ok(Response::new(get(&self.node, "vacancy", &rid)?))
     }

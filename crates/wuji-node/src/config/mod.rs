@@ -611,5 +611,7 @@ mod tests;
 
 /// `kind = n` lines of a duty rule map.
 fn toml_map(m: &std::collections::BTreeMap<wuji_model::activity::ActivityType, u32>) -> String {
-    m.iter().map(|(k, v)| format!("{} = {v}\n", k.en())).collect()
+    m.iter()
+        .map(|(k, v)| format!("{} = {v}\n", k.en()))
+        .collect()
 }

@@ -36,12 +36,12 @@ async fn services(node: &Node, limit: usize) -> Result<tonic::service::Routes, E
     let reporter = &reporter;
     use pb::activities_server::ActivitiesServer;
     use pb::assignments_server::AssignmentsServer;
-    use pb::vacancies_server::VacanciesServer;
     use pb::deputies_server::DeputiesServer;
     use pb::node_server::NodeServer;
     use pb::suggestions_server::SuggestionsServer;
     use pb::supervision_server::SupervisionServer;
     use pb::sync_server::SyncServer;
+    use pb::vacancies_server::VacanciesServer;
     let n = || node.clone();
     macro_rules! limited {
         ($server:expr) => {

@@ -57,7 +57,8 @@ pub async fn answer_probe(
         },
     )
     .await?;
-    spawn_resend(ctx, peer, scope, p.exact, v.resend, tx);
+    let protocol = state.greeting().map_or(1, |g| g.protocol);
+    spawn_resend(ctx, peer, protocol, scope, p.exact, v.resend, tx);
     Ok(())
 }
 
@@ -72,7 +73,8 @@ pub async fn on_verdict(
 ) -> Result<(), Error> {
     let peer = state.peer().ok_or(LinkError::Unexpected)?;
     let mut r = state.on_verdict(v)?;
-    spawn_resend(ctx, peer, r.scope, r.exact, r.resend, tx);
+    let protocol = state.greeting().map_or(1, |g| g.protocol);
+    spawn_resend(ctx, peer, protocol, r.scope, r.exact, r.resend, tx);
     if r.narrow.is_empty() {
         return Ok(());
     }
@@ -91,6 +93,7 @@ pub async fn on_verdict(
 pub async fn resend(
     ctx: LinkCtx,
     peer: Code,
+    protocol: u32,
     scope: Code,
     exact: bool,
     kinds: Vec<u8>,
@@ -115,7 +118,10 @@ pub async fn resend(
             let durable = ctx.committer.durable();
             for s in page {
                 after = Some(wuji_store::layout::record_key(&s.record.id).to_vec());
-                if !scope.contains(s.record.id.home) || s.seq > durable {
+                if !scope.contains(s.record.id.home)
+                    || s.seq > durable
+                    || !super::state::peer_reads(protocol, &s.record)
+                {
                     continue;
                 }
                 if let Some(r) = routing::for_recipient(&s.record, peer, ctx.conf.horizon) {
@@ -157,6 +163,7 @@ pub async fn resend(
 pub fn spawn_resend(
     ctx: &LinkCtx,
     peer: Code,
+    protocol: u32,
     scope: Code,
     exact: bool,
     kinds: Vec<u8>,
@@ -168,7 +175,7 @@ pub fn spawn_resend(
     tracing::warn!(%peer, %scope, exact, ?kinds, "digests differ: resending these kinds both ways");
     let (ctx, tx) = (ctx.clone(), tx.clone());
     tokio::spawn(async move {
-        match resend(ctx, peer, scope, exact, kinds, tx).await {
+        match resend(ctx, peer, protocol, scope, exact, kinds, tx).await {
             Ok(n) => tracing::info!(%peer, records = n, "repair resend done"),
             Err(e) => tracing::info!(%peer, error = %e, "repair resend stopped"),
         }

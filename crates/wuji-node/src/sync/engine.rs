@@ -216,7 +216,7 @@ async fn send_slice(
         let Some((s, stored)) = ctx.layout.record_and_state(id)? else {
             continue;
         };
-        if !state.sends_in_slice(to, s.seq, s.source) {
+        if !state.sends_in_slice(to, s.seq, s.source) || !state.peer_reads(&s.record) {
             continue;
         }
         // A deputy's personal fields may be blanked for this peer; any other

@@ -6,15 +6,15 @@ use crate::scalar::{opt_date_from_i64, opt_date_to_i64};
 use crate::{Error, pb};
 use wuji_crdt::{Lww, Max, MergeMap};
 use wuji_division::Code;
+use wuji_model::activity::ActivitySection;
 use wuji_model::assignment::{Issue, Report, Response};
 use wuji_model::deputy::{Personal, Placement, Roster, StatusState};
 use wuji_model::published::CalendarSection;
-use wuji_model::activity::ActivitySection;
 use wuji_model::suggestion::promises::Promise;
 use wuji_model::suggestion::*;
-use wuji_model::vacancy::VacancySection;
 use wuji_model::summary::SummarySection;
 use wuji_model::supervision::{ItemReport, ItemSection, Milestone};
+use wuji_model::vacancy::VacancySection;
 use wuji_model::{Date, Note};
 
 fn date(v: i64) -> Result<Date, Error> {

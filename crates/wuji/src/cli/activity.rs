@@ -98,7 +98,9 @@ pub enum Command {
 /// `CONGRESS:PERSON_ID` as typed.
 fn participant(s: &str) -> anyhow::Result<pb::Participant> {
     let (c, p) = s.trim().split_once(':').ok_or_else(|| {
-        anyhow!("{s:?}: expected CONGRESS:PERSON_ID, e.g. 320100:C-0007 (the deputy's own congress)")
+        anyhow!(
+            "{s:?}: expected CONGRESS:PERSON_ID, e.g. 320100:C-0007 (the deputy's own congress)"
+        )
     })?;
     Ok(pb::Participant {
         congress: code(c).with_context(|| format!("deputy {s:?}"))?,
@@ -214,9 +216,19 @@ fn print_report(out: output::Out, r: &pb::DutyReport, xlsx: Option<&std::path::P
         format!("{}（{}）", r.name, r.person_id)
     };
     if out.en {
-        say!("Duty record of {who}, {}: {} activities, {} points", r.year, r.activities, r.points);
+        say!(
+            "Duty record of {who}, {}: {} activities, {} points",
+            r.year,
+            r.activities,
+            r.points
+        );
     } else {
-        say!("{who} {}年度履职档案：活动 {} 次，积分 {}", r.year, r.activities, r.points);
+        say!(
+            "{who} {}年度履职档案：活动 {} 次，积分 {}",
+            r.year,
+            r.activities,
+            r.points
+        );
     }
     let header: Vec<String> = if out.en {
         ["kind", "activities", "points", "yearly target"]
@@ -233,10 +245,20 @@ fn print_report(out: output::Out, r: &pb::DutyReport, xlsx: Option<&std::path::P
             let target = match (k.target, k.activities >= k.target) {
                 (0, _) => String::new(),
                 (t, true) => format!("{t} ✓"),
-                (t, false) => if out.en { format!("{t} (short)") } else { format!("{t}（未完成）") },
+                (t, false) => {
+                    if out.en {
+                        format!("{t} (short)")
+                    } else {
+                        format!("{t}（未完成）")
+                    }
+                }
             };
             vec![
-                if out.en { k.kind.clone() } else { k.kind_zh.clone() },
+                if out.en {
+                    k.kind.clone()
+                } else {
+                    k.kind_zh.clone()
+                },
                 k.activities.to_string(),
                 k.points.to_string(),
                 target,
@@ -250,10 +272,21 @@ fn print_report(out: output::Out, r: &pb::DutyReport, xlsx: Option<&std::path::P
             next: String::new(),
         };
         let kind = if out.en { "kind" } else { "kind_zh" };
-        output::list(out, &list, &[kind, "held_on", "title", "place", "points", "home"]);
+        output::list(
+            out,
+            &list,
+            &[kind, "held_on", "title", "place", "points", "home"],
+        );
     }
     if let Some(p) = xlsx {
-        say!("{}", if out.en { format!("written to {}", p.display()) } else { format!("已写入 {}", p.display()) });
+        say!(
+            "{}",
+            if out.en {
+                format!("written to {}", p.display())
+            } else {
+                format!("已写入 {}", p.display())
+            }
+        );
     }
 }
 

@@ -342,6 +342,10 @@ async fn run(
         nodes[4].addr
     );
     say!(
+        "      wuji activity report NPC-0001 --addr {}  (全国人大: a deputy's 履职档案 from a township's reception)",
+        nodes[0].addr
+    );
+    say!(
         "console (every node; the browser will warn about the federation's own CA):\n  account {CONSOLE_ACCOUNT}, password in {}",
         a.dir.join(CONSOLE_PASSWORD).display()
     );
@@ -554,5 +558,27 @@ async fn seed(nodes: &[Running]) -> anyhow::Result<()> {
         due_on: String::new(),
     })
     .await?;
+    // A reception day at 雨花街道's station with a national and a district
+    // deputy: each one's own congress gets it for the deputy's 履职档案.
+    use wuji_node::clock::Clock;
+    wuji_proto::pb::activities_client::ActivitiesClient::new(channel(at("320114001")).await?)
+        .record_activity(pb::RecordActivityRequest {
+            kind: "reception".into(),
+            title: "代表接待日".into(),
+            held_on: wuji_node::clock::SystemClock.today().to_string(),
+            place: "雨花街道代表联络站".into(),
+            text: "群众反映公交线路和老旧小区加装电梯问题".into(),
+            participants: vec![
+                pb::Participant {
+                    congress: 100_000,
+                    person_id: "NPC-0001".into(),
+                },
+                pb::Participant {
+                    congress: 320_114,
+                    person_id: "YH-001".into(),
+                },
+            ],
+        })
+        .await?;
     Ok(())
 }

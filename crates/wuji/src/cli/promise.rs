@@ -112,7 +112,14 @@ pub async fn run(opts: &ClientOpts, cmd: Command) -> anyhow::Result<()> {
             return Ok(());
         }
     };
-    let order = ["title", "status_zh", "promises_open", "promises_overdue", "promises", "id"];
+    let order = [
+        "title",
+        "status_zh",
+        "promises_open",
+        "promises_overdue",
+        "promises",
+        "id",
+    ];
     output::record(out, reply.get_ref(), &order);
     Ok(())
 }
@@ -152,9 +159,29 @@ fn print_list(out: output::Out, l: &pb::PromiseList) {
         return;
     }
     let header: Vec<String> = if out.en {
-        ["no.", "promise", "unit", "due", "state", "overdue", "kept by", "suggestion", "id"]
+        [
+            "no.",
+            "promise",
+            "unit",
+            "due",
+            "state",
+            "overdue",
+            "kept by",
+            "suggestion",
+            "id",
+        ]
     } else {
-        ["序号", "承诺事项", "责任单位", "完成时限", "落实情况", "逾期", "答复机关", "建议标题", "系统编号"]
+        [
+            "序号",
+            "承诺事项",
+            "责任单位",
+            "完成时限",
+            "落实情况",
+            "逾期",
+            "答复机关",
+            "建议标题",
+            "系统编号",
+        ]
     }
     .iter()
     .map(|s| s.to_string())
@@ -169,13 +196,21 @@ fn print_list(out: output::Out, l: &pb::PromiseList) {
                 e.text.clone(),
                 e.unit.clone(),
                 e.due_on.clone(),
-                if out.en { e.state.clone() } else { state_zh(&e.state).to_string() },
+                if out.en {
+                    e.state.clone()
+                } else {
+                    state_zh(&e.state).to_string()
+                },
                 match (e.overdue, out.en) {
                     (true, true) => "overdue".into(),
                     (true, false) => "逾期".into(),
                     _ => String::new(),
                 },
-                if out.codes { keeper } else { wuji_node::names::office(&keeper) },
+                if out.codes {
+                    keeper
+                } else {
+                    wuji_node::names::office(&keeper)
+                },
                 e.title.clone(),
                 id(e),
             ]
@@ -184,8 +219,22 @@ fn print_list(out: output::Out, l: &pb::PromiseList) {
     output::table(&header, &rows);
     let n = l.entries.len();
     if out.en {
-        say!("({n} entries{})", if l.next.is_empty() { String::new() } else { format!("; more with --after {}", l.next) });
+        say!(
+            "({n} entries{})",
+            if l.next.is_empty() {
+                String::new()
+            } else {
+                format!("; more with --after {}", l.next)
+            }
+        );
     } else {
-        say!("(共 {n} 项{})", if l.next.is_empty() { String::new() } else { format!("；下一页: --after {}", l.next) });
+        say!(
+            "(共 {n} 项{})",
+            if l.next.is_empty() {
+                String::new()
+            } else {
+                format!("；下一页: --after {}", l.next)
+            }
+        );
     }
 }

@@ -128,7 +128,16 @@ pub async fn run(opts: &ClientOpts, cmd: Command) -> anyhow::Result<()> {
             } else {
                 ("ground_zh", "state_zh")
             };
-            let cols = ["home", "name", "electoral_unit", ground, "vacated_on", state, "election_on", "id"];
+            let cols = [
+                "home",
+                "name",
+                "electoral_unit",
+                ground,
+                "vacated_on",
+                state,
+                "election_on",
+                "id",
+            ];
             output::list(out, l.get_ref(), &cols);
             return Ok(());
         }

@@ -30,16 +30,19 @@ pub const BATCH_RECORDS: usize = 500;
 pub const WINDOW_ENTRIES: usize = 1024;
 /// Record kinds compared by digest checks (the published calendars are the
 /// national node's alone and cross with the log).
-const COMPARED: [RecordKind; 5] = [
+const COMPARED: [RecordKind; 7] = [
     RecordKind::Deputy,
     RecordKind::Suggestion,
     RecordKind::Assignment,
     RecordKind::Supervision,
     RecordKind::Summary,
+    RecordKind::Activity,
+    RecordKind::Vacancy,
 ];
 
-/// The key bytes of the kinds compared by digest checks.
-pub fn kinds() -> [u8; 5] {
+/// The key bytes of the kinds compared by digest checks (a node of protocol
+/// 1 leaves the kinds it does not know out of its verdicts).
+pub fn kinds() -> [u8; 7] {
     COMPARED.map(kind_byte)
 }
 /// How long a link must be quiet before a check.
@@ -110,6 +113,25 @@ pub struct Greeting {
     /// The peer lost data since the last link (rebuilt from empty, or restored
     /// from a backup): send it what came from it too, up to now.
     pub lost_data: bool,
+    /// The newest protocol version the peer speaks.
+    pub protocol: u32,
+}
+
+/// Whether a peer speaking `protocol` reads `rec` as this node sends it.
+/// Protocol 2 added activities, vacancies and the promise ledger in handling
+/// sections: a node of protocol 1 could not decode the first two and would
+/// refuse the signature of a handling section whose ledger it drops, so such
+/// records wait until it is upgraded (the digest check then finds and
+/// repairs the difference).
+pub fn peer_reads(protocol: u32, rec: &wuji_model::Record) -> bool {
+    if protocol >= 2 {
+        return true;
+    }
+    match rec.id.kind {
+        RecordKind::Activity | RecordKind::Vacancy => false,
+        RecordKind::Suggestion => rec.handlings().all(|(_, h)| h.promises.is_empty()),
+        _ => true,
+    }
 }
 
 /// What this node's store says when a greeting arrives.
@@ -386,6 +408,7 @@ impl LinkState {
             resume_from,
             incarnation: h.incarnation,
             lost_data,
+            protocol: h.protocol_version,
         })
     }
 
@@ -439,6 +462,13 @@ impl LinkState {
     /// the peer (it is not sent back).
     pub fn sends_in_slice(&self, to: u64, seq: u64, source: Option<Code>) -> bool {
         seq <= to || source == self.peer()
+    }
+
+    /// Whether the greeted peer reads `rec` ([`peer_reads`]).
+    pub fn peer_reads(&self, rec: &wuji_model::Record) -> bool {
+        self.greeting
+            .as_ref()
+            .is_some_and(|g| peer_reads(g.protocol, rec))
     }
 
     /// Sorts a message after the greeting into what the driver must do.

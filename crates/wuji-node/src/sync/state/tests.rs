@@ -360,3 +360,42 @@ fn messages_after_the_greeting_are_sorted_by_role_and_probes_wait_for_a_quiet_li
         );
     }
 }
+
+#[test]
+fn a_peer_of_protocol_one_is_not_sent_what_it_cannot_read() {
+    use wuji_model::activity::{ActivitySection, Participant};
+    use wuji_model::suggestion::Handling;
+    use wuji_model::{Record, Section};
+    let activity = Record::delta(
+        RecordId {
+            kind: wuji_model::RecordKind::Activity,
+            home: code("320114001"),
+            uuid: wuji_model::Uuid::from_u128(1),
+        },
+        code("320114001"),
+        Section::Activity(ActivitySection {
+            participants: [(
+                Participant {
+                    congress: code("320100"),
+                    person: "C-7".into(),
+                },
+                wuji_crdt::Stamp::default(),
+            )]
+            .into_iter()
+            .collect(),
+            ..ActivitySection::default()
+        }),
+    );
+    let mut h = Handling::default();
+    let plain = Record::delta(id(1), code("320114"), Section::Handling(h.clone()));
+    h.promises.entry(1);
+    let promised = Record::delta(id(2), code("320114"), Section::Handling(h));
+    for (protocol, reads) in [(1, [false, true, false]), (2, [true, true, true])] {
+        let mut s = LinkState::new(conf("320100", None), Role::Parent { certified: None });
+        let mut hello = as_hello(hello_of("320114", "320100"));
+        hello.protocol_version = protocol;
+        s.greet(hello, code("320114"), &Local::default());
+        let got = [&activity, &plain, &promised].map(|r| s.peer_reads(r));
+        assert_eq!(got, reads, "protocol {protocol}");
+    }
+}
