@@ -411,3 +411,52 @@ async fn a_reader_sees_but_cannot_act_a_forged_form_is_refused_and_the_list_expo
     assert!(gone.body.contains("本节点没有这条建议"));
     assert_eq!(reader.get("/suggestions/nonsense").await.status, 400);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_national_console_shows_a_deputys_duty_record_from_a_townships_reception() {
+    let f = common::up().await;
+    let node = &f.nodes["100000"];
+    let url = node["console"].as_str().unwrap();
+    let ca = node["operator"]["ca"].as_str().unwrap();
+    let password = std::fs::read_to_string(f.dir.path().join("console-password.txt")).unwrap();
+    let mut b = Browser::new(url, ca);
+    b.send(
+        "POST",
+        "/login",
+        &[("name", "office"), ("password", password.trim())],
+    )
+    .await;
+    // The seeded reception at 雨花街道's station reaches the national deputy's
+    // own congress, four levels up, with the national node's points.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let page = loop {
+        let r = b.get("/duty?person=NPC-0001").await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        if r.body.contains("代表接待日") {
+            break r.body;
+        }
+        assert!(std::time::Instant::now() < deadline, "{}", r.body);
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    };
+    let text = common::words(&page);
+    assert!(text.contains("王建国（NPC-0001）"), "{text}");
+    assert!(text.contains("活动 1 次，积分 3"), "{text}");
+    assert!(text.contains("雨花街道人大工委"), "{text}");
+    common::assert_chinese(&page, "履职档案");
+    // The ledger page answers, empty here, in both languages.
+    let r = b.get("/promises?overdue=1").await;
+    assert_eq!(r.status, 200);
+    assert!(
+        common::words(&r.body).contains("没有符合条件的承诺事项"),
+        "{}",
+        r.body
+    );
+    common::assert_chinese(&r.body, "承诺事项");
+    b.get("/lang?to=en").await;
+    let r = b.get("/duty?person=NPC-0001").await;
+    assert!(
+        common::words(&r.body).contains("1 activities, 3 points"),
+        "{}",
+        r.body
+    );
+}

@@ -4,6 +4,7 @@
 mod assignments;
 mod chart;
 mod deputies;
+mod duty;
 mod export;
 mod inbox;
 mod overview;
@@ -28,6 +29,8 @@ pub fn routes(console: Arc<Console>) -> axum::Router {
         .route("/", get(overview::page))
         .route("/inbox", get(inbox::page))
         .route("/deputies", get(deputies::page))
+        .route("/duty", get(duty::duty))
+        .route("/promises", get(duty::promises))
         .route("/supervision", get(supervision::page))
         .route("/supervision/{id}", post(supervision::act))
         .route("/assignments", get(assignments::page))
