@@ -203,30 +203,6 @@ impl Scalar for HandlingUnit {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn dates_round_trip_and_bad_ones_are_refused() {
-        let d = Date::new(2026, 2, 28).unwrap();
-        assert_eq!(date_to_i64(d), 20_260_228);
-        assert_eq!(date_from_i64(20_260_228).unwrap(), d);
-        assert!(date_from_i64(20_260_230).is_err());
-        assert!(date_from_i64(-5).is_err());
-        assert_eq!(opt_date_from_i64(0).unwrap(), None);
-    }
-
-    #[test]
-    fn out_of_domain_values_are_refused() {
-        assert!(bool::from_wire(String::new(), 2).is_err());
-        assert!(u8::from_wire(String::new(), 300).is_err());
-        assert!(Gender::from_wire(String::new(), 3).is_err());
-        assert!(Code::from_wire(String::new(), 110_100).is_err());
-        assert!(Option::<Uuid>::from_wire("nope".into(), 0).is_err());
-    }
-}
-
 impl Scalar for wuji_model::activity::ActivityType {
     fn to_wire(&self) -> (String, i64) {
         (
@@ -262,5 +238,29 @@ impl Scalar for wuji_model::activity::Participant {
             congress: Code::from_wire(String::new(), i)?,
             person: s,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_round_trip_and_bad_ones_are_refused() {
+        let d = Date::new(2026, 2, 28).unwrap();
+        assert_eq!(date_to_i64(d), 20_260_228);
+        assert_eq!(date_from_i64(20_260_228).unwrap(), d);
+        assert!(date_from_i64(20_260_230).is_err());
+        assert!(date_from_i64(-5).is_err());
+        assert_eq!(opt_date_from_i64(0).unwrap(), None);
+    }
+
+    #[test]
+    fn out_of_domain_values_are_refused() {
+        assert!(bool::from_wire(String::new(), 2).is_err());
+        assert!(u8::from_wire(String::new(), 300).is_err());
+        assert!(Gender::from_wire(String::new(), 3).is_err());
+        assert!(Code::from_wire(String::new(), 110_100).is_err());
+        assert!(Option::<Uuid>::from_wire("nope".into(), 0).is_err());
     }
 }

@@ -3,10 +3,12 @@
 //! read; encoding is canonical (collections in key order, unset registers omitted).
 
 mod crdt;
+mod duty;
 pub mod enums;
 mod sections;
 
 use crate::{Error, PAYLOAD_FORMAT, pb};
+use duty::*;
 use prost::Message;
 use sections::*;
 use wuji_division::Code;

@@ -6,7 +6,6 @@ use crate::scalar::{opt_date_from_i64, opt_date_to_i64};
 use crate::{Error, pb};
 use wuji_crdt::{Lww, Max, MergeMap};
 use wuji_division::Code;
-use wuji_model::activity::ActivitySection;
 use wuji_model::assignment::{Issue, Report, Response};
 use wuji_model::deputy::{Personal, Placement, Roster, StatusState};
 use wuji_model::published::CalendarSection;
@@ -14,7 +13,6 @@ use wuji_model::suggestion::promises::Promise;
 use wuji_model::suggestion::*;
 use wuji_model::summary::SummarySection;
 use wuji_model::supervision::{ItemReport, ItemSection, Milestone};
-use wuji_model::vacancy::VacancySection;
 use wuji_model::{Date, Note};
 
 fn date(v: i64) -> Result<Date, Error> {
@@ -563,58 +561,4 @@ mod tests {
         assert!(new.counts.is_empty(), "never written in the old form");
         assert_eq!(summary_from(new).unwrap(), s);
     }
-}
-
-pub(crate) fn activity_to(s: &ActivitySection) -> pb::Activity {
-    pb::Activity {
-        at: at_to(&s.at),
-        kind: lww_to(&s.kind),
-        title: lww_to(&s.title),
-        held_on: lww_to(&s.held_on),
-        place: lww_to(&s.place),
-        text: lww_to(&s.text),
-        participants: orset_to(&s.participants),
-        voided_on: opt_date_to_i64(s.voided.0),
-    }
-}
-
-pub(crate) fn activity_from(p: pb::Activity) -> Result<ActivitySection, Error> {
-    Ok(ActivitySection {
-        at: at_from(p.at),
-        kind: lww_from(p.kind)?,
-        title: lww_from(p.title)?,
-        held_on: lww_from(p.held_on)?,
-        place: lww_from(p.place)?,
-        text: lww_from(p.text)?,
-        participants: orset_from(p.participants)?,
-        voided: Max(opt_date_from_i64(p.voided_on)?),
-    })
-}
-
-pub(crate) fn vacancy_to(s: &VacancySection) -> pb::Vacancy {
-    pb::Vacancy {
-        at: at_to(&s.at),
-        person: lww_to(&s.person),
-        name: lww_to(&s.name),
-        electoral_unit: lww_to(&s.electoral_unit),
-        ground: lww_to(&s.ground),
-        vacated_on: lww_to(&s.vacated_on),
-        election_on: lww_to(&s.election_on),
-        filled_by: lww_to(&s.filled_by),
-        filled_on: opt_date_to_i64(s.filled_on.0),
-    }
-}
-
-pub(crate) fn vacancy_from(p: pb::Vacancy) -> Result<VacancySection, Error> {
-    Ok(VacancySection {
-        at: at_from(p.at),
-        person: lww_from(p.person)?,
-        name: lww_from(p.name)?,
-        electoral_unit: lww_from(p.electoral_unit)?,
-        ground: lww_from(p.ground)?,
-        vacated_on: lww_from(p.vacated_on)?,
-        election_on: lww_from(p.election_on)?,
-        filled_by: lww_from(p.filled_by)?,
-        filled_on: Max(opt_date_from_i64(p.filled_on)?),
-    })
 }
