@@ -4,6 +4,7 @@
 //! congress, which builds the deputy's 履职档案 and points by its own rules.
 
 use crate::deputy::expect_kind;
+use crate::suggestion::Satisfaction;
 use crate::{Ctx, Date, Error, Record, RecordId, RecordKind, Rules, Section, check_text};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -115,6 +116,9 @@ pub struct ActivitySection {
     /// Set when the organiser voids a record made in error (then it counts
     /// for nobody); once set it stays.
     pub voided: Max<Option<Date>>,
+    /// 评议: the electing unit's rating of a report on the deputy's duties
+    /// (向原选区选民 / 原选举单位报告履职), for activities of kind `report`.
+    pub review: Lww<Option<Satisfaction>>,
 }
 merge_fields!(ActivitySection {
     at,
@@ -124,7 +128,8 @@ merge_fields!(ActivitySection {
     place,
     text,
     participants,
-    voided
+    voided,
+    review
 });
 
 /// What the organising office types in.
@@ -237,6 +242,44 @@ pub fn void(ctx: &Ctx, rec: &Record) -> Result<Record, Error> {
         ..ActivitySection::default()
     };
     Ok(Record::delta(rec.id, ctx.node, Section::Activity(s)))
+}
+
+/// 评议: the organiser of a report on the deputies' duties records the
+/// electing unit's rating of it.
+pub fn review(ctx: &Ctx, rec: &Record, rating: Satisfaction) -> Result<Record, Error> {
+    expect_kind(rec.id, RecordKind::Activity)?;
+    crate::common::require_home(ctx, rec.id.home, "review a report")?;
+    let kind = rec
+        .activity(rec.id.home)
+        .map(|a| *a.kind.get())
+        .ok_or(Error::MissingSection {
+            role: crate::Role::Activity,
+        })?;
+    if kind != ActivityType::Report {
+        return Err(Error::NotAReport { kind: kind.zh() });
+    }
+    let s = ActivitySection {
+        at: Max(ctx.at),
+        review: Lww::new(ctx.at, Some(rating)),
+        ..ActivitySection::default()
+    };
+    Ok(Record::delta(rec.id, ctx.node, Section::Activity(s)))
+}
+
+/// The day `person` of `congress` last reported on the deputy's duties
+/// (a live activity of kind `report` that the deputy took part in).
+pub fn last_report<'a>(
+    records: impl IntoIterator<Item = &'a Record>,
+    congress: Code,
+    person: &str,
+) -> Option<Date> {
+    records
+        .into_iter()
+        .filter(|r| took_part(r, congress, person))
+        .filter_map(live)
+        .filter(|a| *a.kind.get() == ActivityType::Report)
+        .filter_map(|a| *a.held_on.get())
+        .max()
 }
 
 /// The activity section of a record, if it counts (held, not voided).

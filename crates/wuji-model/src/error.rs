@@ -251,6 +251,14 @@ pub enum Error {
         /// Where it was asked to go.
         to: crate::suggestion::promises::PromiseState,
     },
+    /// Only a report on the deputies' duties is reviewed (评议).
+    #[error(
+        "only a report on the deputies' duties (向选民报告履职) is reviewed; this activity is {kind}"
+    )]
+    NotAReport {
+        /// The activity's kind, in the offices' term.
+        kind: &'static str,
+    },
     /// A date before the one it follows.
     #[error("{field} {date} is before {before}")]
     DateBefore {
@@ -333,6 +341,7 @@ impl Error {
             Error::VacancyFilled { .. } => "vacancy-open",
             Error::DateBefore { .. } => "date-order",
             Error::WrongPromiseStep { .. } => "promise-state-step",
+            Error::NotAReport { .. } => "review-of-report",
             Error::Forbidden { .. } => "section-authority",
             Error::IdMismatch => "record-id",
             Error::Calendar { .. } => "calendar-file",

@@ -120,6 +120,7 @@ impl Error {
             }
             Error::DateInFuture { field, date } => format!("{}{date}晚于今天", self::field(field)),
             Error::VacancyFilled { on } => format!("此席位已于{on}补选"),
+            Error::NotAReport { kind } => format!("只对向选民报告履职进行评议；此活动为{kind}"),
             Error::WrongPromiseStep { from, to } => {
                 format!("此承诺事项已{}，不能退回{}", from.zh(), to.zh())
             }

@@ -322,6 +322,11 @@ pub fn activity() -> impl Strategy<Value = crate::activity::ActivitySection> {
             lww(text()),
             orset(participant()),
             max(opt_date()),
+            lww(proptest::option::of(select(vec![
+                Satisfaction::Satisfied,
+                Satisfaction::Basic,
+                Satisfaction::Dissatisfied,
+            ]))),
         ),
     )
         .prop_map(|(a, b)| crate::activity::ActivitySection {
@@ -333,6 +338,7 @@ pub fn activity() -> impl Strategy<Value = crate::activity::ActivitySection> {
             text: b.1,
             participants: b.2,
             voided: b.3,
+            review: b.4,
         })
 }
 

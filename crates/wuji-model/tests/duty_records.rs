@@ -388,3 +388,53 @@ fn a_vacancy_is_scheduled_filled_and_counted_up_the_tree() {
     );
     assert_eq!(Ground::parse("调离"), Some(Ground::MovedAway));
 }
+
+#[test]
+fn a_report_on_duties_is_reviewed_and_dates_the_last_report() {
+    let mut w = World::new();
+    // The county (原选举单位 of city deputies) organises a city deputy's report.
+    let id = rid(RecordKind::Activity, "320114", 7);
+    let mut rec = Record::new(id);
+    let day = date(2026, 6, 1);
+    let mut n = reception(day, &[("320100", "C-7")]);
+    n.kind = ActivityType::Report;
+    n.title = "向原选举单位报告履职".into();
+    step!(rec, activity::record(&w.ctx("320114", day), id, &n));
+    step!(
+        rec,
+        activity::review(&w.ctx("320114", day), &rec, Satisfaction::Satisfied)
+    );
+    let counts = summary::own_counts_of(&rec, &w.rules, c("320114"));
+    assert_eq!(counts.get("activity.review.satisfied"), Some(&1));
+    assert_eq!(activity::last_report([&rec], c("320100"), "C-7"), Some(day));
+    assert_eq!(activity::last_report([&rec], c("320100"), "C-8"), None);
+    // The city holds it (the deputy's congress), where the review is seen.
+    assert!(routing::visible_to(&rec, c("320100"), Horizon::default()));
+    // A reception is not reviewed; only the organiser reviews.
+    let rid2 = rid(RecordKind::Activity, "320114", 8);
+    let mut other = Record::new(rid2);
+    step!(
+        other,
+        activity::record(
+            &w.ctx("320114", day),
+            rid2,
+            &reception(day, &[("320100", "C-7")])
+        )
+    );
+    assert_eq!(
+        rule(activity::review(
+            &w.ctx("320114", day),
+            &other,
+            Satisfaction::Basic
+        )),
+        "review-of-report"
+    );
+    assert_eq!(
+        rule(activity::review(
+            &w.ctx("320100", day),
+            &rec,
+            Satisfaction::Basic
+        )),
+        "home-only"
+    );
+}

@@ -397,6 +397,15 @@ fn activity_fields(rec: &Record, rules: &Rules, m: &mut BTreeMap<String, String>
     );
     put(m, "voided_on", opt_date(&a.voided.0));
     put(m, "points", wuji_model::activity::points(rules, kind));
+    if let Some(r) = a.review.get() {
+        let (en, zh) = match r {
+            Satisfaction::Satisfied => ("satisfied", "满意"),
+            Satisfaction::Basic => ("basic", "基本满意"),
+            Satisfaction::Dissatisfied => ("dissatisfied", "不满意"),
+        };
+        put(m, "review", en);
+        put(m, "review_zh", zh);
+    }
 }
 
 fn vacancy_fields(rec: &Record, m: &mut BTreeMap<String, String>) {

@@ -241,6 +241,28 @@ impl Scalar for wuji_model::activity::Participant {
     }
 }
 
+/// A 评议 rating: 0 none, 1 不满意, 2 基本满意, 3 满意.
+impl Scalar for Option<wuji_model::suggestion::Satisfaction> {
+    fn to_wire(&self) -> (String, i64) {
+        use wuji_model::suggestion::Satisfaction::*;
+        let i = match self {
+            None => 0,
+            Some(Dissatisfied) => 1,
+            Some(Basic) => 2,
+            Some(Satisfied) => 3,
+        };
+        (String::new(), i)
+    }
+    fn from_wire(_: String, i: i64) -> Result<Self, Error> {
+        use wuji_model::suggestion::Satisfaction::*;
+        index(
+            "review",
+            &[None, Some(Dissatisfied), Some(Basic), Some(Satisfied)],
+            i,
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -53,6 +53,7 @@ pub fn to_status(err: &E) -> tonic::Status {
         | E::AlreadyAcknowledged
         | E::AlreadyDone
         | E::WrongPromiseStep { .. }
+        | E::NotAReport { .. }
         | E::VacancyFilled { .. } => Code::FailedPrecondition,
     };
     refusal_zh(code, err.rule(), err.to_string(), err.zh())

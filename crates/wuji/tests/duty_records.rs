@@ -125,6 +125,62 @@ async fn activities_promises_and_vacancies_cross_the_levels() {
         "{table}"
     );
 
+    // --- 报告履职 and 评议: the county, 原选举单位 of city deputies, hears C-7's
+    // report and rates it; the city sees the review, and C-7 is no longer
+    // among its deputies still to report. ---
+    let unreported = || async {
+        ActivitiesClient::new(f.ch("320100").await)
+            .list_unreported(pb::ListUnreportedRequest::default())
+            .await
+            .unwrap()
+            .into_inner()
+            .records
+            .iter()
+            .map(|r| r.view["person_id"].clone())
+            .collect::<Vec<_>>()
+    };
+    assert!(unreported().await.contains(&"C-7".to_string()));
+    let rep = ActivitiesClient::new(f.ch("320114").await)
+        .record_activity(pb::RecordActivityRequest {
+            kind: "向选民报告履职".into(),
+            title: "市人大代表向原选举单位报告履职".into(),
+            held_on: day.to_string(),
+            participants: vec![pb::Participant {
+                congress: 320_100,
+                person_id: "C-7".into(),
+            }],
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .view["id"]
+        .clone();
+    ActivitiesClient::new(f.ch("320114").await)
+        .review_report(pb::ReviewReportRequest {
+            id: rid(&rep),
+            rating: "满意".into(),
+        })
+        .await
+        .unwrap();
+    eventually(
+        "the city sees the review of its deputy's report",
+        || async {
+            ActivitiesClient::new(f.ch("320100").await)
+                .get_activity(pb::Get { id: rid(&rep) })
+                .await
+                .is_ok_and(|r| {
+                    r.into_inner()
+                        .view
+                        .get("review")
+                        .is_some_and(|v| v == "satisfied")
+                })
+        },
+    )
+    .await;
+    assert!(!unreported().await.contains(&"C-7".to_string()));
+    assert_eq!(report().await.points, 3 + 5, "a reception and a report");
+
     // --- 答复承诺事项台账: answered and closed at the county, overdue after. ---
     f.enrol("320114001", "T-1").await;
     let id = f.submit("320114001", "T-1", "增设公交站点").await;

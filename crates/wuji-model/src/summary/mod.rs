@@ -272,6 +272,9 @@ pub fn own_counts_of(rec: &Record, rules: &Rules, holder: Code) -> BTreeMap<Stri
                     "activity.participations".into(),
                     a.participants.len() as i64,
                 );
+                if let Some(r) = a.review.get() {
+                    add(format!("activity.review.{}", snake(&format!("{r:?}"))), 1);
+                }
             }
         }
         RecordKind::Vacancy => {

@@ -156,6 +156,70 @@ impl pb::activities_server::Activities for Service {
         )?))
     }
 
+    async fn review_report(
+        &self,
+        req: Request<pb::ReviewReportRequest>,
+    ) -> Result<Response<pb::RecordReply>, Status> {
+        let r = req.into_inner();
+        use wuji_model::suggestion::Satisfaction::*;
+        let rating = match r.rating.trim() {
+            "satisfied" | "满意" | "3" => Satisfied,
+            "basic" | "基本满意" | "2" => Basic,
+            "dissatisfied" | "不满意" | "1" => Dissatisfied,
+            other => {
+                return Err(Error::bad(
+                    "enum-value",
+                    format!("rating {other:?}: satisfied, basic or dissatisfied (满意, 基本满意, 不满意)"),
+                )
+                .into());
+            }
+        };
+        step(
+            &self.node,
+            RecordKind::Activity,
+            "activity",
+            r.id.as_ref(),
+            move |c, rec| activity::review(c, rec, rating),
+        )
+        .await
+    }
+
+    async fn list_unreported(
+        &self,
+        req: Request<pb::ListUnreportedRequest>,
+    ) -> Result<Response<pb::RecordList>, Status> {
+        let r = req.into_inner();
+        let node = &self.node;
+        let me = node.code();
+        let since = match super::date("since", &r.since)? {
+            Some(d) => d,
+            None => node
+                .today()
+                .checked_sub(jiff::Span::new().years(5))
+                .map_err(|e| Error::bad("date", e.to_string()))?,
+        };
+        // This congress's deputies in office, a page of them, each without a
+        // report held since `since`.
+        let keep = |rec: &Record| {
+            rec.id.home == me
+                && rec.roster(me).is_some_and(|ro| {
+                    ro.status.0.status == wuji_model::deputy::DeputyStatus::InOffice
+                        && of_deputy(node, me, ro.person_id.get())
+                            .map(|acts| {
+                                activity::last_report(&acts, me, ro.person_id.get())
+                                    .is_none_or(|d| d < since)
+                            })
+                            .unwrap_or(false)
+                })
+        };
+        Ok(Response::new(list(
+            node,
+            Source::Kind(RecordKind::Deputy),
+            r.page.as_ref(),
+            keep,
+        )?))
+    }
+
     async fn get_duty_report(
         &self,
         req: Request<pb::DutyReportRequest>,

@@ -18,6 +18,7 @@ pub(crate) fn activity_to(s: &ActivitySection) -> pb::Activity {
         text: lww_to(&s.text),
         participants: orset_to(&s.participants),
         voided_on: opt_date_to_i64(s.voided.0),
+        review: lww_to(&s.review),
     }
 }
 
@@ -31,6 +32,7 @@ pub(crate) fn activity_from(p: pb::Activity) -> Result<ActivitySection, Error> {
         text: lww_from(p.text)?,
         participants: orset_from(p.participants)?,
         voided: Max(opt_date_from_i64(p.voided_on)?),
+        review: lww_from(p.review)?,
     })
 }
 

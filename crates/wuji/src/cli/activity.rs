@@ -16,6 +16,7 @@ const ORDER: &[&str] = &[
     "place",
     "participants",
     "points",
+    "review_zh",
     "text",
     "voided_on",
     "home",
@@ -63,6 +64,28 @@ pub enum Command {
     Void {
         /// The activity's id.
         id: String,
+    },
+    /// 评议: the electing unit's rating of a report on the deputies' duties
+    /// (an activity of kind report that this congress organised).
+    Review {
+        /// The report's id (HOME:UUID).
+        id: String,
+        /// satisfied|basic|dissatisfied, or 满意|基本满意|不满意.
+        #[arg(long)]
+        rating: String,
+    },
+    /// 未报告履职: this congress's deputies in office with no report on their
+    /// duties held since a date (the start of the term; once a term at least).
+    Unreported {
+        /// The start of the term (YYYY-MM-DD; five years ago if left out).
+        #[arg(long)]
+        since: Option<String>,
+        /// Page size.
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+        /// Continue after this token.
+        #[arg(long)]
+        after: Option<String>,
     },
     /// Show one activity.
     Get {
@@ -144,6 +167,31 @@ pub async fn run(opts: &ClientOpts, cmd: Command) -> anyhow::Result<()> {
             .await?
         }
         Command::Void { id } => c.void_activity(get(&id)?).await?,
+        Command::Review { id, rating } => {
+            c.review_report(pb::ReviewReportRequest {
+                id: Some(record_id(&id)?),
+                rating,
+            })
+            .await?
+        }
+        Command::Unreported {
+            since,
+            limit,
+            after,
+        } => {
+            let list = c
+                .list_unreported(pb::ListUnreportedRequest {
+                    since: since.unwrap_or_default(),
+                    page: page(limit, &after),
+                })
+                .await?;
+            output::list(
+                out,
+                list.get_ref(),
+                &["name", "person_id", "electoral_unit", "group", "id"],
+            );
+            return Ok(());
+        }
         Command::Get { id } => c.get_activity(get(&id)?).await?,
         Command::List {
             deputy,

@@ -87,6 +87,8 @@ fn label(key: &str) -> (&str, &str) {
         "participants" => ("参加代表", "deputies"),
         "points" => ("积分", "points"),
         "voided_on" => ("作废日期", "voided on"),
+        "review" => ("评议结果", "review"),
+        "review_zh" => ("评议结果", "review"),
         "ground" => ("出缺原因", "ground"),
         "ground_zh" => ("出缺原因", "ground"),
         "vacated_on" => ("出缺日期", "vacated on"),
