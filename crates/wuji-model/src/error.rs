@@ -259,6 +259,9 @@ pub enum Error {
         /// The activity's kind, in the offices' term.
         kind: &'static str,
     },
+    /// A 承办单位 has no deputies as members.
+    #[error("a 承办单位 (unit) has no deputies as members")]
+    UnitWithMembers,
     /// A date before the one it follows.
     #[error("{field} {date} is before {before}")]
     DateBefore {
@@ -342,6 +345,7 @@ impl Error {
             Error::DateBefore { .. } => "date-order",
             Error::WrongPromiseStep { .. } => "promise-state-step",
             Error::NotAReport { .. } => "review-of-report",
+            Error::UnitWithMembers => "unit-members",
             Error::Forbidden { .. } => "section-authority",
             Error::IdMismatch => "record-id",
             Error::Calendar { .. } => "calendar-file",

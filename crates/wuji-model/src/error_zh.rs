@@ -38,6 +38,9 @@ fn field(f: &str) -> &str {
         "electoral_unit" => "选区",
         "place" => "地点",
         "participant" => "参加代表",
+        "address" => "地址",
+        "detail" => "接待日/说明",
+        "leader" => "负责人",
         other => other,
     }
 }
@@ -120,6 +123,7 @@ impl Error {
             }
             Error::DateInFuture { field, date } => format!("{}{date}晚于今天", self::field(field)),
             Error::VacancyFilled { on } => format!("此席位已于{on}补选"),
+            Error::UnitWithMembers => "承办单位没有代表成员".into(),
             Error::NotAReport { kind } => format!("只对向选民报告履职进行评议；此活动为{kind}"),
             Error::WrongPromiseStep { from, to } => {
                 format!("此承诺事项已{}，不能退回{}", from.zh(), to.zh())

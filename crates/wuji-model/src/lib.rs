@@ -15,6 +15,7 @@ pub mod authority;
 pub mod calendar;
 mod common;
 pub mod deputy;
+pub mod directory;
 mod error;
 mod error_zh;
 pub mod names;

@@ -3,6 +3,7 @@
 use crate::activity::ActivitySection;
 use crate::assignment::{Issue, Response};
 use crate::deputy::{Placement, Roster};
+use crate::directory::EntrySection;
 use crate::published::CalendarSection;
 use crate::suggestion::{Handling, Origin, SuggestionSupervision};
 use crate::summary::SummarySection;
@@ -33,11 +34,13 @@ pub enum RecordKind {
     Activity,
     /// 出缺: a vacant seat of a congress and its 补选.
     Vacancy,
+    /// 名录: a 家站点, 代表小组, 网格 or 承办单位 a congress keeps.
+    Directory,
 }
 
 impl RecordKind {
     /// Every kind.
-    pub const ALL: [RecordKind; 8] = [
+    pub const ALL: [RecordKind; 9] = [
         RecordKind::Deputy,
         RecordKind::Suggestion,
         RecordKind::Assignment,
@@ -46,6 +49,7 @@ impl RecordKind {
         RecordKind::Calendar,
         RecordKind::Activity,
         RecordKind::Vacancy,
+        RecordKind::Directory,
     ];
 }
 
@@ -93,6 +97,8 @@ pub enum Role {
     Activity,
     /// A vacant seat, written by the congress whose seat it is.
     Vacancy,
+    /// An entry of a congress's register, written by that congress.
+    Directory,
 }
 
 impl Role {
@@ -107,6 +113,7 @@ impl Role {
             Role::Calendar => RecordKind::Calendar,
             Role::Activity => RecordKind::Activity,
             Role::Vacancy => RecordKind::Vacancy,
+            Role::Directory => RecordKind::Directory,
         }
     }
 
@@ -122,6 +129,7 @@ impl Role {
                 | Role::Calendar
                 | Role::Activity
                 | Role::Vacancy
+                | Role::Directory
         )
     }
 }
@@ -152,6 +160,7 @@ pub enum Section {
     Calendar(CalendarSection),
     Activity(ActivitySection),
     Vacancy(VacancySection),
+    Directory(EntrySection),
 }
 
 macro_rules! each_section {
@@ -170,6 +179,7 @@ macro_rules! each_section {
             Section::Calendar($v) => $e,
             Section::Activity($v) => $e,
             Section::Vacancy($v) => $e,
+            Section::Directory($v) => $e,
         }
     };
 }
@@ -191,6 +201,7 @@ impl Section {
             Section::Calendar(_) => Role::Calendar,
             Section::Activity(_) => Role::Activity,
             Section::Vacancy(_) => Role::Vacancy,
+            Section::Directory(_) => Role::Directory,
         }
     }
 
@@ -216,6 +227,7 @@ impl Merge for Section {
             (Section::Calendar(a), Section::Calendar(b)) => a.merge(b),
             (Section::Activity(a), Section::Activity(b)) => a.merge(b),
             (Section::Vacancy(a), Section::Vacancy(b)) => a.merge(b),
+            (Section::Directory(a), Section::Directory(b)) => a.merge(b),
             // The role is part of the key, so two contents under one key always
             // have the same variant; a mismatch cannot be merged and is ignored.
             _ => {}
@@ -357,3 +369,4 @@ typed_sections!(summary, summaries, Summary, SummarySection);
 typed_sections!(calendar, calendars, Calendar, CalendarSection);
 typed_sections!(activity, activities, Activity, ActivitySection);
 typed_sections!(vacancy, vacancies, Vacancy, VacancySection);
+typed_sections!(directory, directories, Directory, EntrySection);

@@ -113,6 +113,7 @@ pub struct Anchor {
 /// | summary | the node (up) |
 /// | activity 履职活动 | the organiser (up), each participant's congress (up) |
 /// | vacancy 出缺 | the congress (up) |
+/// | directory 名录 | the congress (up), each member's congress (up) |
 pub fn anchors(rec: &Record) -> Vec<Anchor> {
     let home = rec.id.home;
     let up = |code| Anchor {
@@ -146,6 +147,8 @@ pub fn anchors(rec: &Record) -> Vec<Anchor> {
         }
         // Every participant's own congress keeps the deputy's 履职档案.
         RecordKind::Activity => out.extend(crate::activity::congresses(rec).into_iter().map(up)),
+        // Every member's own congress knows where its deputy is placed.
+        RecordKind::Directory => out.extend(crate::directory::congresses(rec).into_iter().map(up)),
         RecordKind::Summary | RecordKind::Vacancy => {}
         // A published calendar reaches every node of the home's region (the
         // national node's: all of them).

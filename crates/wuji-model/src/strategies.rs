@@ -342,6 +342,35 @@ pub fn activity() -> impl Strategy<Value = crate::activity::ActivitySection> {
         })
 }
 
+/// A register entry (名录).
+pub fn entry() -> impl Strategy<Value = crate::directory::EntrySection> {
+    use crate::directory::EntryKind as K;
+    (
+        (
+            max(stamp()),
+            lww(select(vec![K::Station, K::Grid, K::Unit])),
+            lww(text()),
+            lww(text()),
+        ),
+        (
+            lww(text()),
+            lww(text()),
+            orset(participant()),
+            max(opt_date()),
+        ),
+    )
+        .prop_map(|(a, b)| crate::directory::EntrySection {
+            at: a.0,
+            kind: a.1,
+            name: a.2,
+            address: a.3,
+            detail: b.0,
+            leader: b.1,
+            members: b.2,
+            closed: b.3,
+        })
+}
+
 /// A vacancy section (出缺).
 pub fn vacancy() -> impl Strategy<Value = crate::vacancy::VacancySection> {
     use crate::vacancy::Ground as G;
@@ -524,6 +553,7 @@ pub fn section(kind: RecordKind) -> BoxedStrategy<Section> {
         RecordKind::Calendar => calendar().prop_map(Section::Calendar).boxed(),
         RecordKind::Activity => activity().prop_map(Section::Activity).boxed(),
         RecordKind::Vacancy => vacancy().prop_map(Section::Vacancy).boxed(),
+        RecordKind::Directory => entry().prop_map(Section::Directory).boxed(),
     }
 }
 

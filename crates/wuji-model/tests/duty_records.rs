@@ -438,3 +438,74 @@ fn a_report_on_duties_is_reviewed_and_dates_the_last_report() {
         "home-only"
     );
 }
+
+#[test]
+fn a_register_keeps_stations_with_deputies_of_any_level_and_units_without() {
+    use wuji_model::directory::{self, EntryKind, NewEntry};
+    let mut w = World::new();
+    let day = date(2026, 3, 10);
+    let id = rid(RecordKind::Directory, "320114001", 9);
+    let mut st = Record::new(id);
+    let city = Participant {
+        congress: c("320100"),
+        person: "C-7".into(),
+    };
+    step!(
+        st,
+        directory::add(
+            &w.ctx("320114001", day),
+            id,
+            &NewEntry {
+                kind: EntryKind::Station,
+                name: "雨花街道代表联络站".into(),
+                detail: "每月16日".into(),
+                members: vec![city.clone()],
+                ..NewEntry::default()
+            }
+        )
+    );
+    // The city deputy's congress holds it; the sibling township does not.
+    assert!(routing::visible_to(&st, c("320100"), Horizon::default()));
+    assert!(!routing::visible_to(
+        &st,
+        c("320114002"),
+        Horizon::default()
+    ));
+    assert!(!directory::without_deputy(&st));
+    step!(
+        st,
+        directory::members(&w.ctx("320114001", day), &st, &[], &[city])
+    );
+    assert!(directory::without_deputy(&st));
+    let counts = summary::own_counts_of(&st, &w.rules, c("320114001"));
+    assert_eq!(counts.get("directory.station.without_deputy"), Some(&1));
+    // A unit takes no deputies; closed entries count for nothing.
+    let uid = rid(RecordKind::Directory, "320114", 10);
+    let unit = NewEntry {
+        kind: EntryKind::Unit,
+        name: "区交通局".into(),
+        members: vec![Participant {
+            congress: c("320114"),
+            person: "P".into(),
+        }],
+        ..NewEntry::default()
+    };
+    assert_eq!(
+        rule(directory::add(&w.ctx("320114", day), uid, &unit)),
+        "unit-members"
+    );
+    assert_eq!(
+        rule(directory::add(
+            &w.ctx("320100", day),
+            uid,
+            &NewEntry {
+                members: vec![],
+                ..unit.clone()
+            }
+        )),
+        "home-only"
+    );
+    step!(st, directory::close(&w.ctx("320114001", day), &st));
+    assert!(summary::own_counts_of(&st, &w.rules, c("320114001")).is_empty());
+    assert_eq!(EntryKind::parse("网格"), Some(EntryKind::Grid));
+}

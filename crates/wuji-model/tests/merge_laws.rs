@@ -40,6 +40,7 @@ section_laws! {
     promise_laws: promise();
     activity_laws: activity();
     vacancy_laws: vacancy();
+    entry_laws: entry();
 }
 
 fn records_of_one_kind() -> impl Strategy<Value = (Record, Record, Record)> {

@@ -33,13 +33,16 @@ pub const ROSTER: u8 = 12;
 /// Suggestions by the work-order id of the platform they came in from:
 /// value = external id, 0.
 pub const EXTERNAL: u8 = 13;
-/// Activities by participant (履职档案): value = the deputy's congress
-/// (u32 BE), person id, 0.
+/// Activities and register entries by participant or member (履职档案,
+/// where a deputy is placed): value = the deputy's congress (u32 BE),
+/// person id, 0.
 pub const PARTICIPANT: u8 = 14;
 /// Suggestions with promises not yet done (答复承诺事项台账): value = empty.
 pub const PROMISES_OPEN: u8 = 15;
 /// Suggestions with promises in the ledger, done or not: value = empty.
 pub const PROMISES: u8 = 16;
+/// Register entries (名录) by kind: value = the entry kind's byte.
+pub const DIRECTORY: u8 = 17;
 
 /// The region prefix of a code: the digits that every code inside it starts
 /// with (`""` national, `32` province, `3201` city, `320114` county,
@@ -135,6 +138,19 @@ pub fn entries(rec: &Record, rules: &Rules) -> BTreeSet<Vec<u8>> {
             for (_, p) in rec.placements() {
                 if !p.group.get().is_empty() {
                     add(GROUP, text_key(p.group.get()));
+                }
+            }
+        }
+        RecordKind::Directory => {
+            for a in routing::anchors(rec) {
+                area(a.code, &mut add);
+            }
+            if let Some(e) = rec.directory(id.home) {
+                add(DIRECTORY, vec![*e.kind.get() as u8]);
+                for p in e.members.iter() {
+                    let mut v = be(p.congress.value());
+                    v.extend(text_key(&p.person));
+                    add(PARTICIPANT, v);
                 }
             }
         }

@@ -220,7 +220,7 @@ pub fn value(key: &str, v: &str, en: bool, codes: bool) -> Option<String> {
         }
         "responses" | "supervision" => pairs(v, en, names),
         // CONGRESS:PERSON of each deputy who took part in an activity.
-        "participants" if names => v
+        "participants" | "members" if names => v
             .split(',')
             .map(|p| match p.split_once(':') {
                 Some((c, person)) => format!("{} {person}", office(c)),

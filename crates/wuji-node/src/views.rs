@@ -22,6 +22,7 @@ pub fn fields(rec: &Record, rules: &Rules, today: Date) -> BTreeMap<String, Stri
         RecordKind::Summary => {}
         RecordKind::Activity => activity_fields(rec, rules, &mut m),
         RecordKind::Vacancy => vacancy_fields(rec, &mut m),
+        RecordKind::Directory => entry_fields(rec, &mut m),
         RecordKind::Calendar => {
             if let Some(y) = wuji_model::published::year_of(rec) {
                 put(&mut m, "year", y.year);
@@ -424,4 +425,27 @@ fn vacancy_fields(rec: &Record, m: &mut BTreeMap<String, String>) {
     put(m, "filled_on", opt_date(&v.filled_on.0));
     put(m, "state", state.en());
     put(m, "state_zh", state.zh());
+}
+
+fn entry_fields(rec: &Record, m: &mut BTreeMap<String, String>) {
+    let Some(e) = rec.directory(rec.id.home) else {
+        return;
+    };
+    put(m, "kind", e.kind.get().en());
+    put(m, "kind_zh", e.kind.get().zh());
+    put(m, "name", e.name.get());
+    put(m, "location", e.address.get());
+    put(m, "detail", e.detail.get());
+    put(m, "leader", e.leader.get());
+    put(
+        m,
+        "members",
+        join(
+            e.members
+                .iter()
+                .map(|p| format!("{}:{}", p.congress, p.person)),
+        ),
+    );
+    put(m, "member_count", e.members.len());
+    put(m, "closed_on", opt_date(&e.closed.0));
 }

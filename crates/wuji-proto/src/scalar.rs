@@ -263,6 +263,18 @@ impl Scalar for Option<wuji_model::suggestion::Satisfaction> {
     }
 }
 
+impl Scalar for wuji_model::directory::EntryKind {
+    fn to_wire(&self) -> (String, i64) {
+        (
+            String::new(),
+            position(&wuji_model::directory::EntryKind::ALL, self),
+        )
+    }
+    fn from_wire(_: String, i: i64) -> Result<Self, Error> {
+        index("directory kind", &wuji_model::directory::EntryKind::ALL, i)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

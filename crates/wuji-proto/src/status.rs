@@ -29,6 +29,7 @@ pub fn to_status(err: &E) -> tonic::Status {
         | E::ZeroWeight
         | E::IdMismatch
         | E::NoParticipants
+        | E::UnitWithMembers
         | E::DateInFuture { .. }
         | E::DateBefore { .. }
         | E::Calendar { .. } => Code::InvalidArgument,

@@ -186,7 +186,13 @@ pub fn all(
     checks.push(Check {
         name: "every link's two ends hold equal digests of the child's region".into(),
         ok: links.is_none(),
-        detail: links.unwrap_or_else(|| format!("{} links, 5 kinds each", topo.nodes.len() - 1)),
+        detail: links.unwrap_or_else(|| {
+            format!(
+                "{} links, {} kinds each",
+                topo.nodes.len() - 1,
+                wuji_node::sync::kinds().len()
+            )
+        }),
     });
 
     // Acknowledged writes.

@@ -181,6 +181,69 @@ async fn activities_promises_and_vacancies_cross_the_levels() {
     assert!(!unreported().await.contains(&"C-7".to_string()));
     assert_eq!(report().await.points, 3 + 5, "a reception and a report");
 
+    // --- 名录: a township station with the city deputy; the county's units. ---
+    use pb::directory_client::DirectoryClient;
+    let station = DirectoryClient::new(f.ch("320114001").await)
+        .add_entry(pb::AddEntryRequest {
+            kind: "代表联络站".into(),
+            name: "雨花街道代表联络站".into(),
+            detail: "每月16日".into(),
+            members: vec![pb::Participant {
+                congress: 320_100,
+                person_id: "C-7".into(),
+            }],
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .view["id"]
+        .clone();
+    DirectoryClient::new(f.ch("320114001").await)
+        .add_entry(pb::AddEntryRequest {
+            kind: "grid".into(),
+            name: "第三网格".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    eventually("the city holds the station its deputy is in", || async {
+        DirectoryClient::new(f.ch("320100").await)
+            .get_entry(pb::Get { id: rid(&station) })
+            .await
+            .is_ok()
+    })
+    .await;
+    let empty = DirectoryClient::new(f.ch("320114001").await)
+        .list_entries(pb::ListEntriesRequest {
+            without_deputy: true,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .records;
+    assert_eq!(
+        empty
+            .iter()
+            .map(|r| r.view["name"].as_str())
+            .collect::<Vec<_>>(),
+        ["第三网格"]
+    );
+    eventually("the county counts the grid without a deputy", || async {
+        f.own_count("320114", "directory.grid.without_deputy").await == 1
+    })
+    .await;
+    DirectoryClient::new(f.ch("320114").await)
+        .add_entry(pb::AddEntryRequest {
+            kind: "承办单位".into(),
+            name: "区交通局".into(),
+            detail: "李科长".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+
     // --- 答复承诺事项台账: answered and closed at the county, overdue after. ---
     f.enrol("320114001", "T-1").await;
     let id = f.submit("320114001", "T-1", "增设公交站点").await;
@@ -206,6 +269,18 @@ async fn activities_promises_and_vacancies_cross_the_levels() {
     })
     .await
     .unwrap();
+    // The county lists its units: a unit outside the register is refused.
+    let e = c
+        .assign(pb::AssignRequest {
+            id: rid(&id),
+            units: vec![pb::Unit {
+                name: "区某局".into(),
+                role: 0,
+            }],
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(wuji_proto::error_detail(&e).unwrap().rule, "unit-unknown");
     c.assign(pb::AssignRequest {
         id: rid(&id),
         units: vec![pb::Unit {
@@ -303,6 +378,23 @@ async fn activities_promises_and_vacancies_cross_the_levels() {
         f.own_count("320114", "promise.in_progress").await >= 1
     })
     .await;
+    let figures = DirectoryClient::new(f.ch("320114").await)
+        .get_unit_figures(pb::UnitFiguresRequest {})
+        .await
+        .unwrap()
+        .into_inner()
+        .units;
+    let unit = figures.iter().find(|u| u.unit == "区交通局").unwrap();
+    assert_eq!(
+        (
+            unit.assigned,
+            unit.answered,
+            unit.closed,
+            unit.satisfied,
+            unit.rated
+        ),
+        (1, 1, 1, 1, 1)
+    );
     let out = String::from_utf8(f.wuji_as_reader("320114001", &["promise", "list", "--overdue"]))
         .unwrap();
     assert!(out.contains("增设站点") && out.contains("逾期"), "{out}");

@@ -7,8 +7,8 @@
 use crate::suggestion::promises::PromiseState;
 use crate::suggestion::view;
 use crate::{
-    Ctx, Error, Record, RecordId, RecordKind, Rules, Section, activity, assignment, supervision,
-    vacancy,
+    Ctx, Error, Record, RecordId, RecordKind, Rules, Section, activity, assignment, directory,
+    supervision, vacancy,
 };
 use std::collections::BTreeMap;
 use uuid::Uuid;
@@ -274,6 +274,15 @@ pub fn own_counts_of(rec: &Record, rules: &Rules, holder: Code) -> BTreeMap<Stri
                 );
                 if let Some(r) = a.review.get() {
                     add(format!("activity.review.{}", snake(&format!("{r:?}"))), 1);
+                }
+            }
+        }
+        RecordKind::Directory => {
+            if let Some(e) = directory::open(rec) {
+                let kind = e.kind.get().en();
+                add(format!("directory.{kind}"), 1);
+                if directory::without_deputy(rec) {
+                    add(format!("directory.{kind}.without_deputy"), 1);
                 }
             }
         }

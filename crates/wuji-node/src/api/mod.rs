@@ -1,11 +1,12 @@
 //! The client API: one tonic service per area (deputies, suggestions,
-//! assignments, supervision, activities, vacancies). Every write goes through the committer as a
+//! assignments, supervision, activities, vacancies, directory). Every write goes through the committer as a
 //! workflow step; reads come straight from the store. This module holds what
 //! the services share: parsing of ids, codes and dates, replies, and paging.
 
 pub mod activities;
 pub mod assignments;
 pub mod deputies;
+pub mod directory;
 pub mod promises;
 pub mod status;
 pub mod suggestions;

@@ -235,6 +235,7 @@ impl pb::suggestions_server::Suggestions for Service {
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
+        super::directory::check_units(&self.node, units.iter().map(|u| u.name.as_str()))?;
         self.on(r.id.as_ref(), move |c, rec| wf::assign(c, rec, &units))
             .await
     }

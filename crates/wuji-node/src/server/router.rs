@@ -37,6 +37,7 @@ async fn services(node: &Node, limit: usize) -> Result<tonic::service::Routes, E
     use pb::activities_server::ActivitiesServer;
     use pb::assignments_server::AssignmentsServer;
     use pb::deputies_server::DeputiesServer;
+    use pb::directory_server::DirectoryServer;
     use pb::node_server::NodeServer;
     use pb::suggestions_server::SuggestionsServer;
     use pb::supervision_server::SupervisionServer;
@@ -60,6 +61,7 @@ async fn services(node: &Node, limit: usize) -> Result<tonic::service::Routes, E
     let supervision = limited!(SupervisionServer::new(api::supervision::Service::new(n())));
     let activities = limited!(ActivitiesServer::new(api::activities::Service::new(n())));
     let vacancies = limited!(VacanciesServer::new(api::vacancies::Service::new(n())));
+    let directory = limited!(DirectoryServer::new(api::directory::Service::new(n())));
     let status = limited!(NodeServer::new(api::status::Service::new(n())));
     // Served by hand: its events are encoded once for every watcher.
     let feed = serving(
@@ -82,6 +84,7 @@ async fn services(node: &Node, limit: usize) -> Result<tonic::service::Routes, E
         .add_service(supervision)
         .add_service(activities)
         .add_service(vacancies)
+        .add_service(directory)
         .add_service(sync)
         .add_service(feed)
         .add_service(status))

@@ -1,11 +1,12 @@
 //! The sections of the records offices keep besides suggestions (activities,
-//! vacancies) to and from their proto messages.
+//! vacancies, register entries) to and from their proto messages.
 
 use super::crdt::*;
 use crate::scalar::{opt_date_from_i64, opt_date_to_i64};
 use crate::{Error, pb};
 use wuji_crdt::Max;
 use wuji_model::activity::ActivitySection;
+use wuji_model::directory::EntrySection;
 use wuji_model::vacancy::VacancySection;
 
 pub(crate) fn activity_to(s: &ActivitySection) -> pb::Activity {
@@ -61,5 +62,31 @@ pub(crate) fn vacancy_from(p: pb::Vacancy) -> Result<VacancySection, Error> {
         election_on: lww_from(p.election_on)?,
         filled_by: lww_from(p.filled_by)?,
         filled_on: Max(opt_date_from_i64(p.filled_on)?),
+    })
+}
+
+pub(crate) fn entry_to(s: &EntrySection) -> pb::DirectoryEntry {
+    pb::DirectoryEntry {
+        at: at_to(&s.at),
+        kind: lww_to(&s.kind),
+        name: lww_to(&s.name),
+        address: lww_to(&s.address),
+        detail: lww_to(&s.detail),
+        leader: lww_to(&s.leader),
+        members: orset_to(&s.members),
+        closed_on: opt_date_to_i64(s.closed.0),
+    }
+}
+
+pub(crate) fn entry_from(p: pb::DirectoryEntry) -> Result<EntrySection, Error> {
+    Ok(EntrySection {
+        at: at_from(p.at),
+        kind: lww_from(p.kind)?,
+        name: lww_from(p.name)?,
+        address: lww_from(p.address)?,
+        detail: lww_from(p.detail)?,
+        leader: lww_from(p.leader)?,
+        members: orset_from(p.members)?,
+        closed: Max(opt_date_from_i64(p.closed_on)?),
     })
 }

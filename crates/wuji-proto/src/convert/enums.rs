@@ -41,6 +41,7 @@ wire_enum!(
         RecordKind::Calendar,
         RecordKind::Activity,
         RecordKind::Vacancy,
+        RecordKind::Directory,
     ]
 );
 
@@ -63,6 +64,7 @@ wire_enum!(
         Role::Calendar,
         Role::Activity,
         Role::Vacancy,
+        Role::Directory,
     ]
 );
 

@@ -49,6 +49,7 @@ fn payload(section: &Section) -> Vec<u8> {
         Section::Calendar(s) => calendar_to(s).encode_to_vec(),
         Section::Activity(s) => activity_to(s).encode_to_vec(),
         Section::Vacancy(s) => vacancy_to(s).encode_to_vec(),
+        Section::Directory(s) => entry_to(s).encode_to_vec(),
     }
 }
 
@@ -99,6 +100,7 @@ pub fn decode_section(env: &pb::SectionEnvelope) -> Result<(RecordId, SectionKey
         R::Calendar => Section::Calendar(calendar_from(parse("calendar", b)?)?),
         R::Activity => Section::Activity(activity_from(parse("activity", b)?)?),
         R::Vacancy => Section::Vacancy(vacancy_from(parse("vacancy", b)?)?),
+        R::Directory => Section::Directory(entry_from(parse("directory entry", b)?)?),
     };
     if crdt::stamp_from(env.written_at) != section.written_at() {
         return Err(Error::bad(

@@ -131,7 +131,7 @@ fn participant(s: &str) -> anyhow::Result<pb::Participant> {
     })
 }
 
-fn participants(list: &[String]) -> anyhow::Result<Vec<pb::Participant>> {
+pub fn participants(list: &[String]) -> anyhow::Result<Vec<pb::Participant>> {
     list.iter().map(|s| participant(s)).collect()
 }
 

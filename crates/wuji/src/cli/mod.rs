@@ -25,6 +25,7 @@ mod check;
 mod console;
 mod deputy;
 mod digest;
+mod directory;
 mod federation;
 mod ids;
 mod node;
@@ -164,6 +165,13 @@ enum Command {
         #[command(subcommand)]
         command: activity::Command,
     },
+    /// 名录: this congress's 代表之家/联络站/联络点, 代表小组, 网格 and 承办单位.
+    Directory {
+        #[command(flatten)]
+        opts: ClientOpts,
+        #[command(subcommand)]
+        command: directory::Command,
+    },
     /// 出缺 and 补选: vacant seats of this congress.
     Vacancy {
         #[command(flatten)]
@@ -216,6 +224,7 @@ pub fn main() -> ExitCode {
         | Command::Promise { opts, .. }
         | Command::Activity { opts, .. }
         | Command::Vacancy { opts, .. }
+        | Command::Directory { opts, .. }
         | Command::Calendar { opts, .. } => opts.json,
         Command::Backup(a) => a.json(),
         Command::Check(a) => a.json,
@@ -234,6 +243,7 @@ pub fn main() -> ExitCode {
         | Command::Promise { opts, .. }
         | Command::Activity { opts, .. }
         | Command::Vacancy { opts, .. }
+        | Command::Directory { opts, .. }
         | Command::Calendar { opts, .. } => opts.lang == "en",
         Command::Console { command } => command.en(),
         _ => std::env::var("WUJI_LANG").is_ok_and(|l| l == "en"),
@@ -267,6 +277,7 @@ pub fn main() -> ExitCode {
             Command::Promise { opts, command } => promise::run(&opts, command).await,
             Command::Activity { opts, command } => activity::run(&opts, command).await,
             Command::Vacancy { opts, command } => vacancy::run(&opts, command).await,
+            Command::Directory { opts, command } => directory::run(&opts, command).await,
             Command::Console { command } => console::run(command),
         }
     });

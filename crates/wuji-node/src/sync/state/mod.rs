@@ -30,7 +30,7 @@ pub const BATCH_RECORDS: usize = 500;
 pub const WINDOW_ENTRIES: usize = 1024;
 /// Record kinds compared by digest checks (the published calendars are the
 /// national node's alone and cross with the log).
-const COMPARED: [RecordKind; 7] = [
+const COMPARED: [RecordKind; 8] = [
     RecordKind::Deputy,
     RecordKind::Suggestion,
     RecordKind::Assignment,
@@ -38,11 +38,12 @@ const COMPARED: [RecordKind; 7] = [
     RecordKind::Summary,
     RecordKind::Activity,
     RecordKind::Vacancy,
+    RecordKind::Directory,
 ];
 
 /// The key bytes of the kinds compared by digest checks (a node of protocol
 /// 1 leaves the kinds it does not know out of its verdicts).
-pub fn kinds() -> [u8; 7] {
+pub fn kinds() -> [u8; 8] {
     COMPARED.map(kind_byte)
 }
 /// How long a link must be quiet before a check.
@@ -118,7 +119,7 @@ pub struct Greeting {
 }
 
 /// Whether a peer speaking `protocol` reads `rec` as this node sends it.
-/// Protocol 2 added activities, vacancies and the promise ledger in handling
+/// Protocol 2 added activities, vacancies, register entries and the promise ledger in handling
 /// sections: a node of protocol 1 could not decode the first two and would
 /// refuse the signature of a handling section whose ledger it drops, so such
 /// records wait until it is upgraded (the digest check then finds and
@@ -128,7 +129,7 @@ pub fn peer_reads(protocol: u32, rec: &wuji_model::Record) -> bool {
         return true;
     }
     match rec.id.kind {
-        RecordKind::Activity | RecordKind::Vacancy => false,
+        RecordKind::Activity | RecordKind::Vacancy | RecordKind::Directory => false,
         RecordKind::Suggestion => rec.handlings().all(|(_, h)| h.promises.is_empty()),
         _ => true,
     }
