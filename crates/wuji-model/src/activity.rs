@@ -371,6 +371,11 @@ pub struct DutyRules {
     /// Activities of each kind a deputy is expected to take part in a year
     /// (e.g. "5+4": at least one reception a year).
     pub targets: BTreeMap<ActivityType, u32>,
+    /// 常委会组成人员联系代表: how many deputies each member keeps in touch
+    /// with (at least, at most).
+    pub contact_deputies: (u32, u32),
+    /// Visits expected under each contact relation a year.
+    pub contact_visits_per_year: u32,
 }
 
 impl Default for DutyRules {
@@ -393,6 +398,8 @@ impl Default for DutyRules {
             .into_iter()
             .collect(),
             targets: [(Reception, 1)].into_iter().collect(),
+            contact_deputies: (3, 6),
+            contact_visits_per_year: 2,
         }
     }
 }

@@ -14,6 +14,7 @@ pub mod assignment;
 pub mod authority;
 pub mod calendar;
 mod common;
+pub mod contact;
 pub mod deputy;
 pub mod directory;
 mod error;

@@ -2,6 +2,7 @@
 
 use crate::activity::ActivitySection;
 use crate::assignment::{Issue, Response};
+use crate::contact::ContactSection;
 use crate::deputy::{Placement, Roster};
 use crate::directory::EntrySection;
 use crate::published::CalendarSection;
@@ -36,11 +37,13 @@ pub enum RecordKind {
     Vacancy,
     /// 名录: a 家站点, 代表小组, 网格 or 承办单位 a congress keeps.
     Directory,
+    /// 三联: a contact relation a congress sets up, with its visits.
+    Contact,
 }
 
 impl RecordKind {
     /// Every kind.
-    pub const ALL: [RecordKind; 9] = [
+    pub const ALL: [RecordKind; 10] = [
         RecordKind::Deputy,
         RecordKind::Suggestion,
         RecordKind::Assignment,
@@ -50,6 +53,7 @@ impl RecordKind {
         RecordKind::Activity,
         RecordKind::Vacancy,
         RecordKind::Directory,
+        RecordKind::Contact,
     ];
 }
 
@@ -99,6 +103,8 @@ pub enum Role {
     Vacancy,
     /// An entry of a congress's register, written by that congress.
     Directory,
+    /// A contact relation, written by the congress that set it up.
+    Contact,
 }
 
 impl Role {
@@ -114,6 +120,7 @@ impl Role {
             Role::Activity => RecordKind::Activity,
             Role::Vacancy => RecordKind::Vacancy,
             Role::Directory => RecordKind::Directory,
+            Role::Contact => RecordKind::Contact,
         }
     }
 
@@ -130,6 +137,7 @@ impl Role {
                 | Role::Activity
                 | Role::Vacancy
                 | Role::Directory
+                | Role::Contact
         )
     }
 }
@@ -161,6 +169,7 @@ pub enum Section {
     Activity(ActivitySection),
     Vacancy(VacancySection),
     Directory(EntrySection),
+    Contact(ContactSection),
 }
 
 macro_rules! each_section {
@@ -180,6 +189,7 @@ macro_rules! each_section {
             Section::Activity($v) => $e,
             Section::Vacancy($v) => $e,
             Section::Directory($v) => $e,
+            Section::Contact($v) => $e,
         }
     };
 }
@@ -202,6 +212,7 @@ impl Section {
             Section::Activity(_) => Role::Activity,
             Section::Vacancy(_) => Role::Vacancy,
             Section::Directory(_) => Role::Directory,
+            Section::Contact(_) => Role::Contact,
         }
     }
 
@@ -228,6 +239,7 @@ impl Merge for Section {
             (Section::Activity(a), Section::Activity(b)) => a.merge(b),
             (Section::Vacancy(a), Section::Vacancy(b)) => a.merge(b),
             (Section::Directory(a), Section::Directory(b)) => a.merge(b),
+            (Section::Contact(a), Section::Contact(b)) => a.merge(b),
             // The role is part of the key, so two contents under one key always
             // have the same variant; a mismatch cannot be merged and is ignored.
             _ => {}
@@ -370,3 +382,4 @@ typed_sections!(calendar, calendars, Calendar, CalendarSection);
 typed_sections!(activity, activities, Activity, ActivitySection);
 typed_sections!(vacancy, vacancies, Vacancy, VacancySection);
 typed_sections!(directory, directories, Directory, EntrySection);
+typed_sections!(contact, contacts, Contact, ContactSection);

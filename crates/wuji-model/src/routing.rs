@@ -114,6 +114,7 @@ pub struct Anchor {
 /// | activity 履职活动 | the organiser (up), each participant's congress (up) |
 /// | vacancy 出缺 | the congress (up) |
 /// | directory 名录 | the congress (up), each member's congress (up) |
+/// | contact 三联 | the congress (up), each linked deputy's congress (up) |
 pub fn anchors(rec: &Record) -> Vec<Anchor> {
     let home = rec.id.home;
     let up = |code| Anchor {
@@ -149,6 +150,8 @@ pub fn anchors(rec: &Record) -> Vec<Anchor> {
         RecordKind::Activity => out.extend(crate::activity::congresses(rec).into_iter().map(up)),
         // Every member's own congress knows where its deputy is placed.
         RecordKind::Directory => out.extend(crate::directory::congresses(rec).into_iter().map(up)),
+        // Every linked deputy's own congress sees the contacts kept with its deputy.
+        RecordKind::Contact => out.extend(crate::contact::congresses(rec).into_iter().map(up)),
         RecordKind::Summary | RecordKind::Vacancy => {}
         // A published calendar reaches every node of the home's region (the
         // national node's: all of them).

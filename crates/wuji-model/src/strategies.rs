@@ -371,6 +371,29 @@ pub fn entry() -> impl Strategy<Value = crate::directory::EntrySection> {
         })
 }
 
+/// A contact relation (三联).
+pub fn contact() -> impl Strategy<Value = crate::contact::ContactSection> {
+    use crate::contact::ContactKind as K;
+    (
+        (
+            max(stamp()),
+            lww(select(vec![K::MemberDeputies, K::DeputyCommunity])),
+            lww(text()),
+            orset(participant()),
+        ),
+        (lww(text()), history(note()), max(opt_date())),
+    )
+        .prop_map(|(a, b)| crate::contact::ContactSection {
+            at: a.0,
+            kind: a.1,
+            keeper: a.2,
+            linked: a.3,
+            community: b.0,
+            visits: b.1,
+            ended: b.2,
+        })
+}
+
 /// A vacancy section (出缺).
 pub fn vacancy() -> impl Strategy<Value = crate::vacancy::VacancySection> {
     use crate::vacancy::Ground as G;
@@ -554,6 +577,7 @@ pub fn section(kind: RecordKind) -> BoxedStrategy<Section> {
         RecordKind::Activity => activity().prop_map(Section::Activity).boxed(),
         RecordKind::Vacancy => vacancy().prop_map(Section::Vacancy).boxed(),
         RecordKind::Directory => entry().prop_map(Section::Directory).boxed(),
+        RecordKind::Contact => contact().prop_map(Section::Contact).boxed(),
     }
 }
 

@@ -509,3 +509,81 @@ fn a_register_keeps_stations_with_deputies_of_any_level_and_units_without() {
     assert!(summary::own_counts_of(&st, &w.rules, c("320114001")).is_empty());
     assert_eq!(EntryKind::parse("网格"), Some(EntryKind::Grid));
 }
+
+#[test]
+fn a_contact_relation_counts_its_visits_against_the_targets() {
+    use wuji_model::contact::{self, ContactKind, NewContact};
+    let mut w = World::new();
+    let day = date(2026, 3, 10);
+    let id = rid(RecordKind::Contact, "320100", 11);
+    let mut rec = Record::new(id);
+    let deputies: Vec<Participant> = ["C-1", "C-2"]
+        .iter()
+        .map(|p| Participant {
+            congress: c("320100"),
+            person: p.to_string(),
+        })
+        .collect();
+    step!(
+        rec,
+        contact::add(
+            &w.ctx("320100", day),
+            id,
+            &NewContact {
+                kind: ContactKind::MemberDeputies,
+                keeper: "常委会委员张某".into(),
+                linked: deputies.clone(),
+                community: String::new(),
+            }
+        )
+    );
+    // Two deputies and no visit: short of 3–6 and of two visits a year.
+    let s = contact::standing(&rec, &w.rules, 2026).unwrap();
+    assert_eq!((s.linked, s.visits, s.on_target), (2, 0, false));
+    let third = Participant {
+        congress: c("320114"),
+        person: "Q-1".into(),
+    };
+    step!(
+        rec,
+        contact::link(&w.ctx("320100", day), &rec, &[third], &[])
+    );
+    for on in [date(2025, 12, 1), date(2026, 2, 1), date(2026, 3, 1)] {
+        step!(
+            rec,
+            contact::visit(&w.ctx("320100", day), &rec, "走访座谈", on)
+        );
+    }
+    let s = contact::standing(&rec, &w.rules, 2026).unwrap();
+    assert_eq!((s.linked, s.visits, s.on_target), (3, 2, true));
+    // A county deputy linked: the county holds the relation too.
+    assert!(routing::visible_to(&rec, c("320114"), Horizon::default()));
+    assert_eq!(
+        rule(contact::visit(
+            &w.ctx("320100", day),
+            &rec,
+            "x",
+            date(2026, 3, 11)
+        )),
+        "date-not-future"
+    );
+    assert_eq!(
+        rule(contact::link(
+            &w.ctx("320100", day),
+            &rec,
+            &[],
+            &rec.contact(c("320100"))
+                .unwrap()
+                .linked
+                .iter()
+                .cloned()
+                .collect::<Vec<_>>()
+        )),
+        "participants-required"
+    );
+    let counts = summary::own_counts_of(&rec, &w.rules, c("320100"));
+    assert_eq!(counts.get("contact.member_deputies"), Some(&1));
+    assert_eq!(counts.get("contact.visits"), Some(&3));
+    step!(rec, contact::end(&w.ctx("320100", day), &rec));
+    assert!(contact::standing(&rec, &w.rules, 2026).is_none());
+}

@@ -41,6 +41,7 @@ section_laws! {
     activity_laws: activity();
     vacancy_laws: vacancy();
     entry_laws: entry();
+    contact_laws: contact();
 }
 
 fn records_of_one_kind() -> impl Strategy<Value = (Record, Record, Record)> {

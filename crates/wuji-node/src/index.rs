@@ -141,6 +141,18 @@ pub fn entries(rec: &Record, rules: &Rules) -> BTreeSet<Vec<u8>> {
                 }
             }
         }
+        RecordKind::Contact => {
+            for a in routing::anchors(rec) {
+                area(a.code, &mut add);
+            }
+            if let Some(c) = rec.contact(id.home) {
+                for p in c.linked.iter() {
+                    let mut v = be(p.congress.value());
+                    v.extend(text_key(&p.person));
+                    add(PARTICIPANT, v);
+                }
+            }
+        }
         RecordKind::Directory => {
             for a in routing::anchors(rec) {
                 area(a.code, &mut add);

@@ -23,6 +23,7 @@ pub fn fields(rec: &Record, rules: &Rules, today: Date) -> BTreeMap<String, Stri
         RecordKind::Activity => activity_fields(rec, rules, &mut m),
         RecordKind::Vacancy => vacancy_fields(rec, &mut m),
         RecordKind::Directory => entry_fields(rec, &mut m),
+        RecordKind::Contact => contact_fields(rec, rules, today, &mut m),
         RecordKind::Calendar => {
             if let Some(y) = wuji_model::published::year_of(rec) {
                 put(&mut m, "year", y.year);
@@ -448,4 +449,35 @@ fn entry_fields(rec: &Record, m: &mut BTreeMap<String, String>) {
     );
     put(m, "member_count", e.members.len());
     put(m, "closed_on", opt_date(&e.closed.0));
+}
+
+fn contact_fields(rec: &Record, rules: &Rules, today: Date, m: &mut BTreeMap<String, String>) {
+    let Some(c) = rec.contact(rec.id.home) else {
+        return;
+    };
+    put(m, "kind", c.kind.get().en());
+    put(m, "kind_zh", c.kind.get().zh());
+    put(m, "keeper", c.keeper.get());
+    put(m, "community", c.community.get());
+    put(
+        m,
+        "members",
+        join(
+            c.linked
+                .iter()
+                .map(|p| format!("{}:{}", p.congress, p.person)),
+        ),
+    );
+    let visits: Vec<String> = c
+        .visits
+        .iter()
+        .map(|(_, n)| format!("{} {}", n.on, n.text))
+        .collect();
+    put(m, "visits", visits.join("\n"));
+    put(m, "ended_on", opt_date(&c.ended.0));
+    if let Some(s) = wuji_model::contact::standing(rec, rules, today.year()) {
+        put(m, "member_count", s.linked);
+        put(m, "visits_this_year", s.visits);
+        put(m, "on_target", s.on_target);
+    }
 }

@@ -275,6 +275,18 @@ impl Scalar for wuji_model::directory::EntryKind {
     }
 }
 
+impl Scalar for wuji_model::contact::ContactKind {
+    fn to_wire(&self) -> (String, i64) {
+        (
+            String::new(),
+            position(&wuji_model::contact::ContactKind::ALL, self),
+        )
+    }
+    fn from_wire(_: String, i: i64) -> Result<Self, Error> {
+        index("contact kind", &wuji_model::contact::ContactKind::ALL, i)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

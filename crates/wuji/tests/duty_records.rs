@@ -2,7 +2,10 @@
 //! over mutual TLS (`wuji federation up`): a township records a reception
 //! attended by a city deputy and the city sees it in that deputy's 履职档案
 //! with its points; a promise overdue after 办结 shows at the handler and at
-//! the deputy's congress; a vacancy at a county is counted at the city.
+//! the deputy's congress; a vacancy at a county is counted at the city; a
+//! county hears and rates a city deputy's report; a township station and a
+//! community contact with the city deputy reach the city; the county's
+//! register of units bounds its 交办 and gives figures per unit.
 
 mod common;
 
@@ -18,7 +21,7 @@ fn today() -> jiff::civil::Date {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn activities_promises_and_vacancies_cross_the_levels() {
+async fn the_records_besides_suggestions_cross_the_levels() {
     let f = up().await;
     let day = today();
 
@@ -243,6 +246,49 @@ async fn activities_promises_and_vacancies_cross_the_levels() {
         })
         .await
         .unwrap();
+
+    // --- 三联: 雨花街道 links the city deputy to a community; one visit. ---
+    use pb::contacts_client::ContactsClient;
+    let rel = ContactsClient::new(f.ch("320114001").await)
+        .add_contact(pb::AddContactRequest {
+            kind: "代表联系村（社区）".into(),
+            keeper: "320100:C-7".into(),
+            linked: vec![pb::Participant {
+                congress: 320_100,
+                person_id: "C-7".into(),
+            }],
+            community: "雨花新村社区".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .view["id"]
+        .clone();
+    ContactsClient::new(f.ch("320114001").await)
+        .record_visit(pb::VisitRequest {
+            id: rid(&rel),
+            text: "走访社区，听取居民意见".into(),
+            visited_on: day.to_string(),
+        })
+        .await
+        .unwrap();
+    eventually(
+        "the city sees its deputy's contact, short of two visits",
+        || async {
+            ContactsClient::new(f.ch("320100").await)
+                .list_contacts(pb::ListContactsRequest {
+                    short_of_target: true,
+                    page: None,
+                })
+                .await
+                .unwrap()
+                .into_inner()
+                .records
+                .iter()
+                .any(|r| r.view["id"] == rel && r.view["visits_this_year"] == "1")
+        },
+    )
+    .await;
 
     // --- 答复承诺事项台账: answered and closed at the county, overdue after. ---
     f.enrol("320114001", "T-1").await;

@@ -7,8 +7,8 @@
 use crate::suggestion::promises::PromiseState;
 use crate::suggestion::view;
 use crate::{
-    Ctx, Error, Record, RecordId, RecordKind, Rules, Section, activity, assignment, directory,
-    supervision, vacancy,
+    Ctx, Error, Record, RecordId, RecordKind, Rules, Section, activity, assignment, contact,
+    directory, supervision, vacancy,
 };
 use std::collections::BTreeMap;
 use uuid::Uuid;
@@ -284,6 +284,12 @@ pub fn own_counts_of(rec: &Record, rules: &Rules, holder: Code) -> BTreeMap<Stri
                 if directory::without_deputy(rec) {
                     add(format!("directory.{kind}.without_deputy"), 1);
                 }
+            }
+        }
+        RecordKind::Contact => {
+            if let Some(c) = contact::running(rec) {
+                add(format!("contact.{}", c.kind.get().en()), 1);
+                add("contact.visits".into(), c.visits.iter().count() as i64);
             }
         }
         RecordKind::Vacancy => {

@@ -5,6 +5,7 @@
 
 pub mod activities;
 pub mod assignments;
+pub mod contacts;
 pub mod deputies;
 pub mod directory;
 pub mod promises;

@@ -554,6 +554,9 @@ impl Config {
              # 退办: working days after 交办 within which a unit may return a suggestion.\nreturn_working_days = {ret}\n\
              # 答复类别: this congress's scheme of answer classes, ABC, ABCD or 甲乙丙.\nanswer_classes = \"{cls}\"\n\
              # Longest title and text, in characters.\nmax_title_chars = {mt}\nmax_text_chars = {mx}\n\
+             \n[rules.duty]\n# 常委会组成人员联系代表: deputies each member keeps in touch with (at least,\n\
+             # at most), and visits expected under each contact relation a year.\n\
+             contact_deputies = [{cd_lo}, {cd_hi}]\ncontact_visits_per_year = {cv}\n\
              \n[rules.duty.points]\n# 履职积分: points for each activity of a kind (this congress's 积分管理办法):\n\
              # reception 接待群众, inspection 视察, research 专题调研, attendance 列席会议,\n\
              # training 培训, contact 联系群众, report 向选民报告履职, other 其他活动.\n{points}\
@@ -593,6 +596,9 @@ impl Config {
             mt = self.rules.max_title_chars,
             mx = self.rules.max_text_chars,
             points = toml_map(&self.rules.duty.points),
+            cd_lo = self.rules.duty.contact_deputies.0,
+            cd_hi = self.rules.duty.contact_deputies.1,
+            cv = self.rules.duty.contact_visits_per_year,
             targets = toml_map(&self.rules.duty.targets),
             log = self.log.format.as_str(),
             ops = self.ops.enabled,

@@ -36,6 +36,7 @@ async fn services(node: &Node, limit: usize) -> Result<tonic::service::Routes, E
     let reporter = &reporter;
     use pb::activities_server::ActivitiesServer;
     use pb::assignments_server::AssignmentsServer;
+    use pb::contacts_server::ContactsServer;
     use pb::deputies_server::DeputiesServer;
     use pb::directory_server::DirectoryServer;
     use pb::node_server::NodeServer;
@@ -62,6 +63,7 @@ async fn services(node: &Node, limit: usize) -> Result<tonic::service::Routes, E
     let activities = limited!(ActivitiesServer::new(api::activities::Service::new(n())));
     let vacancies = limited!(VacanciesServer::new(api::vacancies::Service::new(n())));
     let directory = limited!(DirectoryServer::new(api::directory::Service::new(n())));
+    let contacts = limited!(ContactsServer::new(api::contacts::Service::new(n())));
     let status = limited!(NodeServer::new(api::status::Service::new(n())));
     // Served by hand: its events are encoded once for every watcher.
     let feed = serving(
@@ -85,6 +87,7 @@ async fn services(node: &Node, limit: usize) -> Result<tonic::service::Routes, E
         .add_service(activities)
         .add_service(vacancies)
         .add_service(directory)
+        .add_service(contacts)
         .add_service(sync)
         .add_service(feed)
         .add_service(status))

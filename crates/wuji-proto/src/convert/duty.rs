@@ -6,6 +6,7 @@ use crate::scalar::{opt_date_from_i64, opt_date_to_i64};
 use crate::{Error, pb};
 use wuji_crdt::Max;
 use wuji_model::activity::ActivitySection;
+use wuji_model::contact::ContactSection;
 use wuji_model::directory::EntrySection;
 use wuji_model::vacancy::VacancySection;
 
@@ -88,5 +89,29 @@ pub(crate) fn entry_from(p: pb::DirectoryEntry) -> Result<EntrySection, Error> {
         leader: lww_from(p.leader)?,
         members: orset_from(p.members)?,
         closed: Max(opt_date_from_i64(p.closed_on)?),
+    })
+}
+
+pub(crate) fn contact_to(s: &ContactSection) -> pb::Contact {
+    pb::Contact {
+        at: at_to(&s.at),
+        kind: lww_to(&s.kind),
+        keeper: lww_to(&s.keeper),
+        linked: orset_to(&s.linked),
+        community: lww_to(&s.community),
+        visits: super::sections::notes_to(&s.visits),
+        ended_on: opt_date_to_i64(s.ended.0),
+    }
+}
+
+pub(crate) fn contact_from(p: pb::Contact) -> Result<ContactSection, Error> {
+    Ok(ContactSection {
+        at: at_from(p.at),
+        kind: lww_from(p.kind)?,
+        keeper: lww_from(p.keeper)?,
+        linked: orset_from(p.linked)?,
+        community: lww_from(p.community)?,
+        visits: super::sections::notes_from(p.visits)?,
+        ended: Max(opt_date_from_i64(p.ended_on)?),
     })
 }

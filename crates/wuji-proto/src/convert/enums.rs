@@ -42,6 +42,7 @@ wire_enum!(
         RecordKind::Activity,
         RecordKind::Vacancy,
         RecordKind::Directory,
+        RecordKind::Contact,
     ]
 );
 
@@ -65,6 +66,7 @@ wire_enum!(
         Role::Activity,
         Role::Vacancy,
         Role::Directory,
+        Role::Contact,
     ]
 );
 

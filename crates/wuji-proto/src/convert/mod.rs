@@ -50,6 +50,7 @@ fn payload(section: &Section) -> Vec<u8> {
         Section::Activity(s) => activity_to(s).encode_to_vec(),
         Section::Vacancy(s) => vacancy_to(s).encode_to_vec(),
         Section::Directory(s) => entry_to(s).encode_to_vec(),
+        Section::Contact(s) => contact_to(s).encode_to_vec(),
     }
 }
 
@@ -101,6 +102,7 @@ pub fn decode_section(env: &pb::SectionEnvelope) -> Result<(RecordId, SectionKey
         R::Activity => Section::Activity(activity_from(parse("activity", b)?)?),
         R::Vacancy => Section::Vacancy(vacancy_from(parse("vacancy", b)?)?),
         R::Directory => Section::Directory(entry_from(parse("directory entry", b)?)?),
+        R::Contact => Section::Contact(contact_from(parse("contact", b)?)?),
     };
     if crdt::stamp_from(env.written_at) != section.written_at() {
         return Err(Error::bad(

@@ -306,7 +306,7 @@ pub(crate) fn handling_from(p: pb::Handling) -> Result<Handling, Error> {
     })
 }
 
-fn notes_to(h: &wuji_crdt::History<Note>) -> Vec<pb::Note> {
+pub(crate) fn notes_to(h: &wuji_crdt::History<Note>) -> Vec<pb::Note> {
     hist_to(h, |at, n| pb::Note {
         at: Some(stamp_to(at)),
         text: n.text.clone(),
@@ -314,7 +314,7 @@ fn notes_to(h: &wuji_crdt::History<Note>) -> Vec<pb::Note> {
     })
 }
 
-fn notes_from(list: Vec<pb::Note>) -> Result<wuji_crdt::History<Note>, Error> {
+pub(crate) fn notes_from(list: Vec<pb::Note>) -> Result<wuji_crdt::History<Note>, Error> {
     hist_from(list, |n| {
         Ok((
             stamp_from(n.at),

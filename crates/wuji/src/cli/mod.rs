@@ -23,6 +23,7 @@ mod ca;
 mod calendar;
 mod check;
 mod console;
+mod contact;
 mod deputy;
 mod digest;
 mod directory;
@@ -172,6 +173,13 @@ enum Command {
         #[command(subcommand)]
         command: directory::Command,
     },
+    /// 三联 / 两个联系: contact relations and their visits.
+    Contact {
+        #[command(flatten)]
+        opts: ClientOpts,
+        #[command(subcommand)]
+        command: contact::Command,
+    },
     /// 出缺 and 补选: vacant seats of this congress.
     Vacancy {
         #[command(flatten)]
@@ -225,6 +233,7 @@ pub fn main() -> ExitCode {
         | Command::Activity { opts, .. }
         | Command::Vacancy { opts, .. }
         | Command::Directory { opts, .. }
+        | Command::Contact { opts, .. }
         | Command::Calendar { opts, .. } => opts.json,
         Command::Backup(a) => a.json(),
         Command::Check(a) => a.json,
@@ -244,6 +253,7 @@ pub fn main() -> ExitCode {
         | Command::Activity { opts, .. }
         | Command::Vacancy { opts, .. }
         | Command::Directory { opts, .. }
+        | Command::Contact { opts, .. }
         | Command::Calendar { opts, .. } => opts.lang == "en",
         Command::Console { command } => command.en(),
         _ => std::env::var("WUJI_LANG").is_ok_and(|l| l == "en"),
@@ -278,6 +288,7 @@ pub fn main() -> ExitCode {
             Command::Activity { opts, command } => activity::run(&opts, command).await,
             Command::Vacancy { opts, command } => vacancy::run(&opts, command).await,
             Command::Directory { opts, command } => directory::run(&opts, command).await,
+            Command::Contact { opts, command } => contact::run(&opts, command).await,
             Command::Console { command } => console::run(command),
         }
     });

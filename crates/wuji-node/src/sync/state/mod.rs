@@ -30,7 +30,7 @@ pub const BATCH_RECORDS: usize = 500;
 pub const WINDOW_ENTRIES: usize = 1024;
 /// Record kinds compared by digest checks (the published calendars are the
 /// national node's alone and cross with the log).
-const COMPARED: [RecordKind; 8] = [
+const COMPARED: [RecordKind; 9] = [
     RecordKind::Deputy,
     RecordKind::Suggestion,
     RecordKind::Assignment,
@@ -39,11 +39,12 @@ const COMPARED: [RecordKind; 8] = [
     RecordKind::Activity,
     RecordKind::Vacancy,
     RecordKind::Directory,
+    RecordKind::Contact,
 ];
 
 /// The key bytes of the kinds compared by digest checks (a node of protocol
 /// 1 leaves the kinds it does not know out of its verdicts).
-pub fn kinds() -> [u8; 8] {
+pub fn kinds() -> [u8; 9] {
     COMPARED.map(kind_byte)
 }
 /// How long a link must be quiet before a check.
@@ -129,7 +130,10 @@ pub fn peer_reads(protocol: u32, rec: &wuji_model::Record) -> bool {
         return true;
     }
     match rec.id.kind {
-        RecordKind::Activity | RecordKind::Vacancy | RecordKind::Directory => false,
+        RecordKind::Activity
+        | RecordKind::Vacancy
+        | RecordKind::Directory
+        | RecordKind::Contact => false,
         RecordKind::Suggestion => rec.handlings().all(|(_, h)| h.promises.is_empty()),
         _ => true,
     }
