@@ -135,6 +135,11 @@ pub fn anchors(rec: &Record) -> Vec<Anchor> {
         RecordKind::Suggestion => {
             out.extend(handling_chain(rec).into_iter().map(up));
             out.extend(rec.role(Role::Supervision).map(|(owner, _)| up(owner)));
+            // A deputy's suggestion taking up a citizen opinion reaches the
+            // opinion's home, so the result flows back to the station.
+            if let Some(t) = rec.origin(home).and_then(|o| *o.from_opinion.get()) {
+                out.push(up(t.home.unwrap_or(home)));
+            }
         }
         RecordKind::Assignment => {
             if let Some(i) = rec.issue(home) {

@@ -143,6 +143,10 @@ pub fn origin() -> impl Strategy<Value = Origin> {
             max(opt_date()),
             merge_map(answer_ref(), lww(feedback())),
             lww(text()),
+            lww(proptest::option::of((0u128..3).prop_map(|u| MergeTarget {
+                home: Some(Code::from_value(320_114_001).expect("a code")),
+                uuid: Uuid::from_u128(u),
+            }))),
         ),
     )
         .prop_map(|(a, b, c)| Origin {
@@ -158,6 +162,7 @@ pub fn origin() -> impl Strategy<Value = Origin> {
             withdrawn: c.1,
             feedback: c.2,
             external_id: c.3,
+            from_opinion: c.4,
         })
 }
 

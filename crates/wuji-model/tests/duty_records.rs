@@ -587,3 +587,46 @@ fn a_contact_relation_counts_its_visits_against_the_targets() {
     step!(rec, contact::end(&w.ctx("320100", day), &rec));
     assert!(contact::standing(&rec, &w.rules, 2026).is_none());
 }
+
+#[test]
+fn a_citizen_opinion_taken_up_as_a_suggestion_links_back_to_its_station() {
+    let mut w = World::new();
+    let day = date(2026, 3, 10);
+    let opinion = RecordId {
+        kind: RecordKind::Suggestion,
+        home: c("320114001"),
+        uuid: Uuid::from_u128(21),
+    };
+    let id = rid(RecordKind::Suggestion, "320100", 22);
+    let mut rec = Record::new(id);
+    let d = wf::Draft {
+        lead: "C-7".into(),
+        title: "关于公交线路优化的建议".into(),
+        text: "来自雨花街道代表联络站的群众意见".into(),
+        from_opinion: Some(opinion),
+        ..wf::Draft::default()
+    };
+    step!(rec, wf::submit(&w.ctx("320100", day), id, &d));
+    // The station's township and the county between hold the city's
+    // suggestion; a sibling township does not.
+    let h = Horizon::default();
+    assert!(routing::visible_to(&rec, c("320114001"), h));
+    assert!(routing::visible_to(&rec, c("320114"), h));
+    assert!(!routing::visible_to(&rec, c("320114002"), h));
+    // Only an opinion from inside the congress's region is taken up.
+    let far = wf::Draft {
+        from_opinion: Some(RecordId {
+            home: c("110101001"),
+            ..opinion
+        }),
+        ..d
+    };
+    assert_eq!(
+        rule(wf::submit(
+            &w.ctx("320100", day),
+            rid(RecordKind::Suggestion, "320100", 23),
+            &far
+        )),
+        "inside-region"
+    );
+}

@@ -43,6 +43,9 @@ pub const PROMISES_OPEN: u8 = 15;
 pub const PROMISES: u8 = 16;
 /// Register entries (名录) by kind: value = the entry kind's byte.
 pub const DIRECTORY: u8 = 17;
+/// Suggestions by the citizen opinion they take up: value = the opinion's
+/// record key.
+pub const FROM_OPINION: u8 = 18;
 
 /// The region prefix of a code: the digits that every code inside it starts
 /// with (`""` national, `32` province, `3201` city, `320114` county,
@@ -96,6 +99,10 @@ pub fn entries(rec: &Record, rules: &Rules) -> BTreeSet<Vec<u8>> {
                 && !o.external_id.get().is_empty()
             {
                 add(EXTERNAL, text_key(o.external_id.get()));
+            }
+            if let Some(t) = rec.origin(id.home).and_then(|o| *o.from_opinion.get()) {
+                let op = t.id(id.home);
+                add(FROM_OPINION, wuji_store::layout::record_key(&op).to_vec());
             }
             let states: Vec<PromiseState> = rec
                 .handlings()

@@ -144,6 +144,10 @@ fn suggestion(rec: &Record, rules: &Rules, today: Date, m: &mut BTreeMap<String,
         put(m, "title", o.title.get());
         put(m, "text", o.text.get());
         put(m, "category", o.category.get());
+        if let Some(t) = o.from_opinion.get() {
+            let op = t.id(rec.id.home);
+            put(m, "from_opinion", format!("{}:{}", op.home, op.uuid));
+        }
         put(m, "lead", o.lead.get());
         put(m, "cosigners", join(o.cosigners.iter()));
         put(m, "during_session", o.during_session.get());

@@ -23,6 +23,7 @@ async fn every_suggestion_call_round_trips_and_reads_back() {
             text: "出行不便".into(),
             during_session: true,
             external_id: String::new(),
+            from_opinion: None,
         })
         .await
         .unwrap(),

@@ -290,8 +290,55 @@ async fn the_records_besides_suggestions_cross_the_levels() {
     )
     .await;
 
-    // --- 答复承诺事项台账: answered and closed at the county, overdue after. ---
+    // --- 群众意见 → 代表建议: an opinion at 雨花街道's station taken up by the
+    // city deputy at the city; the township sees it taken up and its status. ---
     f.enrol("320114001", "T-1").await;
+    let opinion = SuggestionsClient::new(f.ch("320114001").await)
+        .submit(pb::SubmitRequest {
+            kind: 2,
+            lead: "T-1".into(),
+            title: "公交线路绕行太远".into(),
+            text: "居民在联络站反映".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .view["id"]
+        .clone();
+    let taken = SuggestionsClient::new(f.ch("320100").await)
+        .submit(pb::SubmitRequest {
+            lead: "C-7".into(),
+            title: "关于优化公交线路的建议".into(),
+            text: "来自雨花街道代表联络站的群众意见".into(),
+            from_opinion: rid(&opinion),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .view;
+    assert_eq!(taken["from_opinion"], opinion);
+    let taken = taken["id"].clone();
+    SuggestionsClient::new(f.ch("320100").await)
+        .register(pb::RegisterRequest {
+            id: rid(&taken),
+            number: "宁-77".into(),
+        })
+        .await
+        .unwrap();
+    eventually(
+        "the station's township sees its opinion taken up",
+        || async {
+            f.suggestion("320114001", &opinion).await.is_some_and(|v| {
+                v.get("taken_up_as") == Some(&taken)
+                    && v.get("taken_up_status").is_some_and(|s| s == "registered")
+            })
+        },
+    )
+    .await;
+
+    // --- 答复承诺事项台账: answered and closed at the county, overdue after. ---
     let id = f.submit("320114001", "T-1", "增设公交站点").await;
     let town = || async { SuggestionsClient::new(f.ch("320114001").await) };
     let county = || async { SuggestionsClient::new(f.ch("320114").await) };

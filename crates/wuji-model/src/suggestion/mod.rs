@@ -311,6 +311,10 @@ pub struct Origin {
     /// code, app id), as `platform:id`; empty if typed in here. A second
     /// submission with the same id at the same node is the same suggestion.
     pub external_id: Lww<String>,
+    /// 群众意见 → 代表建议: the citizen opinion (collected at a station of a
+    /// congress inside this one's region) that this suggestion takes up.
+    /// Its home holds the suggestion too, so the result flows back there.
+    pub from_opinion: Lww<Option<MergeTarget>>,
 }
 merge_fields!(Origin {
     at,
@@ -324,7 +328,8 @@ merge_fields!(Origin {
     submitted_on,
     withdrawn,
     feedback,
-    external_id
+    external_id,
+    from_opinion
 });
 
 /// A handling section, written by one node of the handling chain.

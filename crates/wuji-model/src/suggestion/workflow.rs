@@ -30,6 +30,8 @@ pub struct Draft {
     pub during_session: bool,
     /// The platform's own work-order id (`12345:GD2026...`), or empty.
     pub external_id: String,
+    /// The citizen opinion this suggestion takes up (群众意见 → 代表建议).
+    pub from_opinion: Option<crate::RecordId>,
 }
 
 /// 提出: the origin section of a new suggestion.
@@ -43,6 +45,16 @@ pub fn submit(ctx: &Ctx, id: RecordId, d: &Draft) -> Result<Record, Error> {
         check_text("cosigner", c, 64)?;
     }
     check_external_id(&d.external_id)?;
+    if let Some(op) = d.from_opinion {
+        expect_kind(op, RecordKind::Suggestion)?;
+        // Taken up by a congress whose region holds the station.
+        if !id.home.contains(op.home) {
+            return Err(Error::OutsideRegion {
+                node: op.home,
+                region: id.home,
+            });
+        }
+    }
     let at = ctx.at;
     let o = Origin {
         at: Max(at),
@@ -59,6 +71,13 @@ pub fn submit(ctx: &Ctx, id: RecordId, d: &Draft) -> Result<Record, Error> {
         during_session: Lww::new(at, d.during_session),
         submitted_on: Lww::new(at, Some(ctx.today)),
         external_id: Lww::new(at, d.external_id.trim().to_string()),
+        from_opinion: Lww::new(
+            at,
+            d.from_opinion.map(|op| MergeTarget {
+                home: Some(op.home),
+                uuid: op.uuid,
+            }),
+        ),
         ..Origin::default()
     };
     Ok(Record::delta(id, ctx.node, Section::Origin(o)))

@@ -92,6 +92,30 @@ pub fn reply(node: &Node, rec: &Record, seq: u64) -> pb::RecordReply {
         }
         view.insert("joined_status".into(), j["status"].clone());
     }
+    // 群众意见 taken up by a deputy as a 建议: the opinion shows that
+    // suggestion and where it stands (the citizen is answered from it).
+    if rec
+        .origin(rec.id.home)
+        .is_some_and(|o| *o.kind.get() == wuji_model::suggestion::SuggestionKind::CitizenOpinion)
+    {
+        let key = wuji_store::layout::record_key(&rec.id);
+        let prefix = wuji_store::layout::index_prefix(crate::index::FROM_OPINION, &key);
+        if let Ok((found, _)) = node.scan(&prefix, None, 8, |_| true) {
+            let ids: Vec<String> = found
+                .iter()
+                .map(|s| format!("{}:{}", s.id.home, s.id.uuid))
+                .collect();
+            if let Some(s) = found.first() {
+                let v = views::fields(s, node.rules(), node.today());
+                view.insert("taken_up_as".into(), ids.join(","));
+                view.insert("taken_up_status".into(), v["status"].clone());
+                view.insert("taken_up_status_zh".into(), v["status_zh"].clone());
+                if let Some(a) = v.get("answer_text") {
+                    view.insert("taken_up_answer".into(), a.clone());
+                }
+            }
+        }
+    }
     pb::RecordReply {
         state: Some(record_to_state(rec)),
         view: view.into_iter().collect(),

@@ -177,6 +177,10 @@ impl pb::suggestions_server::Suggestions for Service {
             text: r.text,
             during_session: r.during_session,
             external_id: r.external_id.trim().to_string(),
+            from_opinion: match r.from_opinion.as_ref() {
+                Some(p) => Some(super::id(RecordKind::Suggestion, Some(p))?),
+                None => None,
+            },
         };
         if draft.external_id.is_empty() {
             let rid = new_id(&self.node, RecordKind::Suggestion);

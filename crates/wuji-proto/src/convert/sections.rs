@@ -104,6 +104,7 @@ pub(crate) fn origin_to(o: &Origin) -> pb::Origin {
         submitted_on: lww_to(&o.submitted_on),
         withdrawn_on: opt_date_to_i64(o.withdrawn.0),
         external_id: lww_to(&o.external_id),
+        from_opinion: lww_to(&o.from_opinion),
         feedback: o
             .feedback
             .iter()
@@ -154,6 +155,7 @@ pub(crate) fn origin_from(p: pb::Origin) -> Result<Origin, Error> {
         withdrawn: Max(opt_date_from_i64(p.withdrawn_on)?),
         feedback,
         external_id: lww_from(p.external_id)?,
+        from_opinion: lww_from(p.from_opinion)?,
     })
 }
 

@@ -73,6 +73,10 @@ pub enum Command {
         /// again returns the suggestion already made and writes nothing.
         #[arg(long, default_value = "")]
         external_id: String,
+        /// 群众意见 → 代表建议: the citizen opinion (HOME:UUID, collected at a
+        /// station inside this congress's region) this suggestion takes up.
+        #[arg(long)]
+        from_opinion: Option<String>,
     },
     /// 登记: register and number it here.
     Register {
@@ -287,6 +291,7 @@ pub async fn run(opts: &ClientOpts, cmd: Command) -> anyhow::Result<()> {
             kind,
             session,
             external_id,
+            from_opinion,
         } => {
             let kind = match kind.as_str() {
                 "suggestion" | "建议" => 0,
@@ -303,6 +308,7 @@ pub async fn run(opts: &ClientOpts, cmd: Command) -> anyhow::Result<()> {
                 text,
                 during_session: session,
                 external_id,
+                from_opinion: from_opinion.as_deref().map(record_id).transpose()?,
             })
             .await?
         }

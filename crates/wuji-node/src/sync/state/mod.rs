@@ -134,7 +134,12 @@ pub fn peer_reads(protocol: u32, rec: &wuji_model::Record) -> bool {
         | RecordKind::Vacancy
         | RecordKind::Directory
         | RecordKind::Contact => false,
-        RecordKind::Suggestion => rec.handlings().all(|(_, h)| h.promises.is_empty()),
+        RecordKind::Suggestion => {
+            rec.handlings().all(|(_, h)| h.promises.is_empty())
+                && rec
+                    .origin(rec.id.home)
+                    .is_none_or(|o| o.from_opinion.get().is_none())
+        }
         _ => true,
     }
 }
