@@ -338,6 +338,60 @@ async fn the_records_besides_suggestions_cross_the_levels() {
     )
     .await;
 
+    // --- 建议交办清单: the county assigns two suggestions from a workbook;
+    // a bad row is named first and nothing is assigned. ---
+    f.enrol("320114", "Q-1").await;
+    let mut numbered = Vec::new();
+    for n in ["雨区-31", "雨区-32"] {
+        let id = f.submit("320114", "Q-1", &format!("清单{n}")).await;
+        SuggestionsClient::new(f.ch("320114").await)
+            .register(pb::RegisterRequest {
+                id: rid(&id),
+                number: n.into(),
+            })
+            .await
+            .unwrap();
+        numbered.push(id);
+    }
+    let list = f.dir.path().join("交办清单.csv");
+    let op = &f.nodes["320114"]["operator"];
+    let as_county = |args: &[&str]| {
+        std::process::Command::new(WUJI)
+            .args(args)
+            .args(["--addr", &f.addrs["320114"], "--json"])
+            .env("WUJI_CA", op["ca"].as_str().unwrap())
+            .env("WUJI_CERT", op["cert"].as_str().unwrap())
+            .env("WUJI_KEY", op["key"].as_str().unwrap())
+            .output()
+            .unwrap()
+    };
+    std::fs::write(
+        &list,
+        "建议编号,主办单位,协办单位\n雨区-31,区交通局,\n雨区-32,区交通局,\n雨区-99,区交通局,\n",
+    )
+    .unwrap();
+    let o = as_county(&["suggestion", "assign-list", list.to_str().unwrap()]);
+    assert!(!o.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["problems"][0]["row"], 4, "{v}");
+    assert_eq!(
+        f.suggestion("320114", &numbered[0]).await.unwrap()["status"],
+        "registered"
+    );
+    std::fs::write(
+        &list,
+        "建议编号,主办单位,协办单位\n雨区-31,区交通局,\n雨区-32,区交通局,\n",
+    )
+    .unwrap();
+    let o = as_county(&["suggestion", "assign-list", list.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for id in &numbered {
+        assert_eq!(
+            f.suggestion("320114", id).await.unwrap()["status"],
+            "assigned"
+        );
+    }
+
     // --- 答复承诺事项台账: answered and closed at the county, overdue after. ---
     let id = f.submit("320114001", "T-1", "增设公交站点").await;
     let town = || async { SuggestionsClient::new(f.ch("320114001").await) };

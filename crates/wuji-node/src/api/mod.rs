@@ -4,6 +4,7 @@
 //! the services share: parsing of ids, codes and dates, replies, and paging.
 
 pub mod activities;
+pub mod assign_list;
 pub mod assignments;
 pub mod contacts;
 pub mod deputies;

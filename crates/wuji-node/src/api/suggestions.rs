@@ -475,6 +475,15 @@ impl pb::suggestions_server::Suggestions for Service {
         super::promises::update(&self.node, req.into_inner()).await
     }
 
+    async fn assign_list(
+        &self,
+        req: Request<pb::AssignListRequest>,
+    ) -> Result<Response<pb::ImportReply>, Status> {
+        Ok(Response::new(
+            super::assign_list::run(&self.node, req.into_inner()).await?,
+        ))
+    }
+
     async fn list_promises(
         &self,
         req: Request<pb::ListPromisesRequest>,

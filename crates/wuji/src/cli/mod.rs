@@ -17,6 +17,7 @@ macro_rules! say {
 }
 
 mod activity;
+mod assign_list;
 mod assignment;
 mod backup;
 mod ca;

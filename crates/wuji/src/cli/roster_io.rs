@@ -238,7 +238,7 @@ pub async fn import(
     Ok(())
 }
 
-fn print_problems(out: Out, problems: &[pb::RowProblem], total: usize) {
+pub fn print_problems(out: Out, problems: &[pb::RowProblem], total: usize) {
     if out.json {
         let list: Vec<_> = problems
             .iter()

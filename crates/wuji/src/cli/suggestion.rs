@@ -78,6 +78,16 @@ pub enum Command {
         #[arg(long)]
         from_opinion: Option<String>,
     },
+    /// 建议交办清单: assign many suggestions handled here from a workbook
+    /// (.xlsx/.xls/.csv; columns 建议编号 or 系统编号, 主办单位, 协办单位,
+    /// 分别办理单位); every bad row is named; all rows or none.
+    AssignList {
+        /// The file.
+        file: std::path::PathBuf,
+        /// Check every row and list the bad ones; assign nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// 登记: register and number it here.
     Register {
         /// The suggestion's id (HOME:UUID).
@@ -311,6 +321,9 @@ pub async fn run(opts: &ClientOpts, cmd: Command) -> anyhow::Result<()> {
                 from_opinion: from_opinion.as_deref().map(record_id).transpose()?,
             })
             .await?
+        }
+        Command::AssignList { file, dry_run } => {
+            return super::assign_list::run(out, &mut c, &file, dry_run).await;
         }
         Command::Register { id, number } => {
             c.register(pb::RegisterRequest {
