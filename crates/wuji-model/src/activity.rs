@@ -149,8 +149,53 @@ pub struct NewActivity {
     pub participants: Vec<Participant>,
 }
 
-fn check_participant(p: &Participant) -> Result<(), Error> {
-    check_text("participant", &p.person, 64)
+/// A set of deputies as given: each checked, person ids trimmed, added at `at`.
+pub(crate) fn deputies(list: &[Participant], at: Stamp) -> Result<OrSet<Participant>, Error> {
+    let mut set = OrSet::default();
+    add_deputies(&mut set, list, at)?;
+    Ok(set)
+}
+
+fn add_deputies(
+    set: &mut OrSet<Participant>,
+    list: &[Participant],
+    at: Stamp,
+) -> Result<(), Error> {
+    for p in list {
+        check_text("participant", &p.person, 64)?;
+        set.add(
+            Participant {
+                congress: p.congress,
+                person: p.person.trim().to_string(),
+            },
+            at,
+        );
+    }
+    Ok(())
+}
+
+/// `cur` with `remove` taken out (as observed) and `add` put in at `at`:
+/// the whole set, as a delta of a section that holds one.
+pub(crate) fn amended(
+    cur: &OrSet<Participant>,
+    add: &[Participant],
+    remove: &[Participant],
+    at: Stamp,
+) -> Result<OrSet<Participant>, Error> {
+    let mut set = cur.clone();
+    for p in remove {
+        set.remove(p);
+    }
+    add_deputies(&mut set, add, at)?;
+    Ok(set)
+}
+
+/// The congresses of a set of deputies, each once (anchors of a record).
+pub(crate) fn congresses_of(set: &OrSet<Participant>) -> Vec<Code> {
+    let mut out: Vec<Code> = set.iter().map(|p| p.congress).collect();
+    out.sort();
+    out.dedup();
+    out
 }
 
 /// 登记: the organising node records an activity.
@@ -174,25 +219,16 @@ pub fn record(ctx: &Ctx, id: RecordId, n: &NewActivity) -> Result<Record, Error>
         return Err(Error::NoParticipants);
     }
     let at = ctx.at;
-    let mut s = ActivitySection {
+    let s = ActivitySection {
         at: Max(at),
         kind: Lww::new(at, n.kind),
         title: Lww::new(at, n.title.trim().to_string()),
         held_on: Lww::new(at, Some(n.held_on)),
         place: Lww::new(at, n.place.trim().to_string()),
         text: Lww::new(at, n.text.trim().to_string()),
+        participants: deputies(&n.participants, at)?,
         ..ActivitySection::default()
     };
-    for p in &n.participants {
-        check_participant(p)?;
-        s.participants.add(
-            Participant {
-                congress: p.congress,
-                person: p.person.trim().to_string(),
-            },
-            at,
-        );
-    }
     Ok(Record::delta(id, ctx.node, Section::Activity(s)))
 }
 
@@ -208,24 +244,11 @@ pub fn amend_participants(
     let cur = rec.activity(rec.id.home).ok_or(Error::MissingSection {
         role: crate::Role::Activity,
     })?;
-    let mut s = ActivitySection {
+    let s = ActivitySection {
         at: Max(ctx.at),
-        participants: cur.participants.clone(),
+        participants: amended(&cur.participants, add, remove, ctx.at)?,
         ..ActivitySection::default()
     };
-    for p in remove {
-        s.participants.remove(p);
-    }
-    for p in add {
-        check_participant(p)?;
-        s.participants.add(
-            Participant {
-                congress: p.congress,
-                person: p.person.trim().to_string(),
-            },
-            ctx.at,
-        );
-    }
     if s.participants.is_empty() {
         return Err(Error::NoParticipants);
     }
@@ -289,13 +312,9 @@ pub fn live(rec: &Record) -> Option<&ActivitySection> {
 
 /// The congresses of the deputies who took part (each an anchor of the record).
 pub fn congresses(rec: &Record) -> Vec<Code> {
-    let mut out: Vec<Code> = rec
-        .activity(rec.id.home)
-        .map(|a| a.participants.iter().map(|p| p.congress).collect())
-        .unwrap_or_default();
-    out.sort();
-    out.dedup();
-    out
+    rec.activity(rec.id.home)
+        .map(|a| congresses_of(&a.participants))
+        .unwrap_or_default()
 }
 
 /// True if the deputy `person` of `congress` took part in a live activity.

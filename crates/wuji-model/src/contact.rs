@@ -110,23 +110,14 @@ pub fn add(ctx: &Ctx, id: RecordId, n: &NewContact) -> Result<Record, Error> {
         return Err(Error::NoParticipants);
     }
     let at = ctx.at;
-    let mut s = ContactSection {
+    let s = ContactSection {
         at: Max(at),
         kind: Lww::new(at, n.kind),
         keeper: Lww::new(at, n.keeper.trim().to_string()),
         community: Lww::new(at, n.community.trim().to_string()),
+        linked: crate::activity::deputies(&n.linked, at)?,
         ..ContactSection::default()
     };
-    for p in &n.linked {
-        check_text("participant", &p.person, 64)?;
-        s.linked.add(
-            Participant {
-                congress: p.congress,
-                person: p.person.trim().to_string(),
-            },
-            at,
-        );
-    }
     Ok(Record::delta(id, ctx.node, Section::Contact(s)))
 }
 
@@ -146,18 +137,11 @@ pub fn link(
     remove: &[Participant],
 ) -> Result<Record, Error> {
     let cur = held(ctx, rec)?;
-    let mut s = ContactSection {
+    let s = ContactSection {
         at: Max(ctx.at),
-        linked: cur.linked.clone(),
+        linked: crate::activity::amended(&cur.linked, add, remove, ctx.at)?,
         ..ContactSection::default()
     };
-    for p in remove {
-        s.linked.remove(p);
-    }
-    for p in add {
-        check_text("participant", &p.person, 64)?;
-        s.linked.add(p.clone(), ctx.at);
-    }
     if s.linked.is_empty() {
         return Err(Error::NoParticipants);
     }
@@ -206,13 +190,9 @@ pub fn running(rec: &Record) -> Option<&ContactSection> {
 
 /// The congresses of the linked deputies (each an anchor of the record).
 pub fn congresses(rec: &Record) -> Vec<Code> {
-    let mut out: Vec<Code> = rec
-        .contact(rec.id.home)
-        .map(|c| c.linked.iter().map(|p| p.congress).collect())
-        .unwrap_or_default();
-    out.sort();
-    out.dedup();
-    out
+    rec.contact(rec.id.home)
+        .map(|c| crate::activity::congresses_of(&c.linked))
+        .unwrap_or_default()
 }
 
 /// How a running relation stands against the congress's targets in `year`.

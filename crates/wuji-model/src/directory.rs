@@ -146,25 +146,16 @@ pub fn add(ctx: &Ctx, id: RecordId, n: &NewEntry) -> Result<Record, Error> {
         return Err(Error::UnitWithMembers);
     }
     let at = ctx.at;
-    let mut s = EntrySection {
+    let s = EntrySection {
         at: Max(at),
         kind: Lww::new(at, n.kind),
         name: Lww::new(at, n.name.trim().to_string()),
         address: Lww::new(at, n.address.trim().to_string()),
         detail: Lww::new(at, n.detail.trim().to_string()),
         leader: Lww::new(at, n.leader.trim().to_string()),
+        members: crate::activity::deputies(&n.members, at)?,
         ..EntrySection::default()
     };
-    for p in &n.members {
-        check_text("participant", &p.person, 64)?;
-        s.members.add(
-            Participant {
-                congress: p.congress,
-                person: p.person.trim().to_string(),
-            },
-            at,
-        );
-    }
     Ok(Record::delta(id, ctx.node, Section::Directory(s)))
 }
 
@@ -187,24 +178,11 @@ pub fn members(
     if *cur.kind.get() == EntryKind::Unit && !add.is_empty() {
         return Err(Error::UnitWithMembers);
     }
-    let mut s = EntrySection {
+    let s = EntrySection {
         at: Max(ctx.at),
-        members: cur.members.clone(),
+        members: crate::activity::amended(&cur.members, add, remove, ctx.at)?,
         ..EntrySection::default()
     };
-    for p in remove {
-        s.members.remove(p);
-    }
-    for p in add {
-        check_text("participant", &p.person, 64)?;
-        s.members.add(
-            Participant {
-                congress: p.congress,
-                person: p.person.trim().to_string(),
-            },
-            ctx.at,
-        );
-    }
     Ok(Record::delta(rec.id, ctx.node, Section::Directory(s)))
 }
 
@@ -260,11 +238,7 @@ pub fn without_deputy(rec: &Record) -> bool {
 
 /// The congresses of its members (each an anchor of the record).
 pub fn congresses(rec: &Record) -> Vec<Code> {
-    let mut out: Vec<Code> = rec
-        .directory(rec.id.home)
-        .map(|e| e.members.iter().map(|p| p.congress).collect())
-        .unwrap_or_default();
-    out.sort();
-    out.dedup();
-    out
+    rec.directory(rec.id.home)
+        .map(|e| crate::activity::congresses_of(&e.members))
+        .unwrap_or_default()
 }

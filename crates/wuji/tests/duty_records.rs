@@ -533,7 +533,13 @@ async fn the_records_besides_suggestions_cross_the_levels() {
         .units;
     let unit = figures.iter().find(|u| u.unit == "区交通局").unwrap();
     // Three assigned (one by hand, two from the list); one answered, closed, rated.
-    let got = (unit.assigned, unit.answered, unit.closed, unit.satisfied, unit.rated);
+    let got = (
+        unit.assigned,
+        unit.answered,
+        unit.closed,
+        unit.satisfied,
+        unit.rated,
+    );
     assert_eq!(got, (3, 1, 1, 1, 1));
     let out = String::from_utf8(f.wuji_as_reader("320114001", &["promise", "list", "--overdue"]))
         .unwrap();

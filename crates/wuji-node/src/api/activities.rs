@@ -22,7 +22,8 @@ impl Service {
     }
 }
 
-fn participants(field: &str, ps: &[pb::Participant]) -> Result<Vec<Participant>, Error> {
+/// Deputies as a request names them (congress and person id).
+pub fn participants(field: &str, ps: &[pb::Participant]) -> Result<Vec<Participant>, Error> {
     ps.iter()
         .map(|p| {
             Ok(Participant {

@@ -5,7 +5,6 @@ use super::{Source, get, id, list, new_id, step, write_one};
 use crate::{Error, Node, Op};
 use tonic::{Request, Response, Status};
 use wuji_model::RecordKind;
-use wuji_model::activity::Participant;
 use wuji_model::contact::{self, ContactKind, NewContact};
 use wuji_proto::pb;
 
@@ -19,17 +18,6 @@ impl Service {
     pub fn new(node: Node) -> Service {
         Service { node }
     }
-}
-
-fn linked(field: &str, ps: &[pb::Participant]) -> Result<Vec<Participant>, Error> {
-    ps.iter()
-        .map(|p| {
-            Ok(Participant {
-                congress: super::code(field, p.congress)?,
-                person: p.person_id.trim().to_string(),
-            })
-        })
-        .collect()
 }
 
 #[tonic::async_trait]
@@ -51,7 +39,7 @@ impl pb::contacts_server::Contacts for Service {
         let n = NewContact {
             kind,
             keeper: r.keeper,
-            linked: linked("linked", &r.linked)?,
+            linked: super::activities::participants("linked", &r.linked)?,
             community: r.community,
         };
         let rid = new_id(&self.node, RecordKind::Contact);
@@ -67,8 +55,8 @@ impl pb::contacts_server::Contacts for Service {
         req: Request<pb::AmendParticipantsRequest>,
     ) -> Result<Response<pb::RecordReply>, Status> {
         let r = req.into_inner();
-        let add = linked("add", &r.add)?;
-        let remove = linked("remove", &r.remove)?;
+        let add = super::activities::participants("add", &r.add)?;
+        let remove = super::activities::participants("remove", &r.remove)?;
         step(
             &self.node,
             RecordKind::Contact,

@@ -6,7 +6,6 @@ use super::{Source, get, id, list, new_id, step, write_one};
 use crate::{Error, Node, Op, index};
 use std::collections::BTreeMap;
 use tonic::{Request, Response, Status};
-use wuji_model::activity::Participant;
 use wuji_model::directory::{self, EntryKind, NewEntry};
 use wuji_model::suggestion::{Satisfaction, UnitRole, view};
 use wuji_model::{Record, RecordKind};
@@ -34,17 +33,6 @@ fn kind(s: &str) -> Result<EntryKind, Error> {
             ),
         )
     })
-}
-
-fn members(field: &str, ps: &[pb::Participant]) -> Result<Vec<Participant>, Error> {
-    ps.iter()
-        .map(|p| {
-            Ok(Participant {
-                congress: super::code(field, p.congress)?,
-                person: p.person_id.trim().to_string(),
-            })
-        })
-        .collect()
 }
 
 /// The open entries of `kind` this node keeps itself.
@@ -158,7 +146,7 @@ impl pb::directory_server::Directory for Service {
             address: r.address,
             detail: r.detail,
             leader: r.leader,
-            members: members("members", &r.members)?,
+            members: super::activities::participants("members", &r.members)?,
         };
         let rid = new_id(&self.node, RecordKind::Directory);
         write_one(
@@ -196,8 +184,8 @@ impl pb::directory_server::Directory for Service {
         req: Request<pb::AmendParticipantsRequest>,
     ) -> Result<Response<pb::RecordReply>, Status> {
         let r = req.into_inner();
-        let add = members("add", &r.add)?;
-        let remove = members("remove", &r.remove)?;
+        let add = super::activities::participants("add", &r.add)?;
+        let remove = super::activities::participants("remove", &r.remove)?;
         step(
             &self.node,
             RecordKind::Directory,

@@ -315,25 +315,26 @@ pub fn list(out: Out, l: &pb::RecordList, columns: &[&str]) {
         .map(|r| columns.iter().map(|c| cell(&r.view, c, out)).collect())
         .collect();
     table(&header, &rows);
-    let n = l.records.len();
+    footer(out, l.records.len(), &l.next, "条", "shown");
+}
+
+/// The line under a page: how many were shown (`zh_unit`: 条, 项 …;
+/// `en_word`: shown, entries …) and how to get the next page.
+pub fn footer(out: Out, n: usize, next: &str, zh_unit: &str, en_word: &str) {
     if out.en {
-        say!(
-            "({n} shown{})",
-            if l.next.is_empty() {
-                String::new()
-            } else {
-                format!("; more with --after {}", l.next)
-            }
-        );
+        let more = if next.is_empty() {
+            String::new()
+        } else {
+            format!("; more with --after {next}")
+        };
+        say!("({n} {en_word}{more})");
     } else {
-        say!(
-            "(共 {n} 条{})",
-            if l.next.is_empty() {
-                String::new()
-            } else {
-                format!("；下一页: --after {}", l.next)
-            }
-        );
+        let more = if next.is_empty() {
+            String::new()
+        } else {
+            format!("；下一页: --after {next}")
+        };
+        say!("(共 {n} {zh_unit}{more})");
     }
 }
 

@@ -217,24 +217,5 @@ fn print_list(out: output::Out, l: &pb::PromiseList) {
         })
         .collect();
     output::table(&header, &rows);
-    let n = l.entries.len();
-    if out.en {
-        say!(
-            "({n} entries{})",
-            if l.next.is_empty() {
-                String::new()
-            } else {
-                format!("; more with --after {}", l.next)
-            }
-        );
-    } else {
-        say!(
-            "(共 {n} 项{})",
-            if l.next.is_empty() {
-                String::new()
-            } else {
-                format!("；下一页: --after {}", l.next)
-            }
-        );
-    }
+    output::footer(out, l.entries.len(), &l.next, "项", "entries");
 }
