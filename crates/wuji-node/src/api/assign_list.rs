@@ -59,11 +59,14 @@ fn units(row: &pb::AssignRow) -> Vec<HandlingUnit> {
     out
 }
 
+/// A good row: the suggestion and the units it is assigned to.
+pub type Assignment = (RecordId, Vec<HandlingUnit>);
+
 /// Checks every row; the writes of the good ones and the problems of the bad.
 pub fn check(
     node: &Node,
     rows: &[pb::AssignRow],
-) -> Result<(Vec<(RecordId, Vec<HandlingUnit>)>, Vec<pb::RowProblem>), Error> {
+) -> Result<(Vec<Assignment>, Vec<pb::RowProblem>), Error> {
     let numbers = by_number(node)?;
     let calendar = node.calendar();
     let ctx = Ctx {
