@@ -9,7 +9,7 @@ use crate::published::CalendarSection;
 use crate::suggestion::{Handling, Origin, SuggestionSupervision};
 use crate::summary::SummarySection;
 use crate::supervision::{ItemReport, ItemSection};
-use crate::vacancy::VacancySection;
+use crate::vacancy::{SeatsSection, VacancySection};
 use std::collections::BTreeMap;
 use uuid::Uuid;
 use wuji_crdt::{Merge, Stamp};
@@ -39,11 +39,13 @@ pub enum RecordKind {
     Directory,
     /// 三联: a contact relation a congress sets up, with its visits.
     Contact,
+    /// 代表名额: a congress's seats, one record per congress.
+    Seats,
 }
 
 impl RecordKind {
     /// Every kind.
-    pub const ALL: [RecordKind; 10] = [
+    pub const ALL: [RecordKind; 11] = [
         RecordKind::Deputy,
         RecordKind::Suggestion,
         RecordKind::Assignment,
@@ -54,6 +56,7 @@ impl RecordKind {
         RecordKind::Vacancy,
         RecordKind::Directory,
         RecordKind::Contact,
+        RecordKind::Seats,
     ];
 }
 
@@ -105,6 +108,8 @@ pub enum Role {
     Directory,
     /// A contact relation, written by the congress that set it up.
     Contact,
+    /// A congress's seats, written by that congress.
+    Seats,
 }
 
 impl Role {
@@ -121,6 +126,7 @@ impl Role {
             Role::Vacancy => RecordKind::Vacancy,
             Role::Directory => RecordKind::Directory,
             Role::Contact => RecordKind::Contact,
+            Role::Seats => RecordKind::Seats,
         }
     }
 
@@ -138,6 +144,7 @@ impl Role {
                 | Role::Vacancy
                 | Role::Directory
                 | Role::Contact
+                | Role::Seats
         )
     }
 }
@@ -170,6 +177,7 @@ pub enum Section {
     Vacancy(VacancySection),
     Directory(EntrySection),
     Contact(ContactSection),
+    Seats(SeatsSection),
 }
 
 macro_rules! each_section {
@@ -190,6 +198,7 @@ macro_rules! each_section {
             Section::Vacancy($v) => $e,
             Section::Directory($v) => $e,
             Section::Contact($v) => $e,
+            Section::Seats($v) => $e,
         }
     };
 }
@@ -213,6 +222,7 @@ impl Section {
             Section::Vacancy(_) => Role::Vacancy,
             Section::Directory(_) => Role::Directory,
             Section::Contact(_) => Role::Contact,
+            Section::Seats(_) => Role::Seats,
         }
     }
 
@@ -240,6 +250,7 @@ impl Merge for Section {
             (Section::Vacancy(a), Section::Vacancy(b)) => a.merge(b),
             (Section::Directory(a), Section::Directory(b)) => a.merge(b),
             (Section::Contact(a), Section::Contact(b)) => a.merge(b),
+            (Section::Seats(a), Section::Seats(b)) => a.merge(b),
             // The role is part of the key, so two contents under one key always
             // have the same variant; a mismatch cannot be merged and is ignored.
             _ => {}
@@ -383,3 +394,4 @@ typed_sections!(activity, activities, Activity, ActivitySection);
 typed_sections!(vacancy, vacancies, Vacancy, VacancySection);
 typed_sections!(directory, directories, Directory, EntrySection);
 typed_sections!(contact, contacts, Contact, ContactSection);
+typed_sections!(seats, seat_tables, Seats, SeatsSection);

@@ -157,7 +157,7 @@ pub fn anchors(rec: &Record) -> Vec<Anchor> {
         RecordKind::Directory => out.extend(crate::directory::congresses(rec).into_iter().map(up)),
         // Every linked deputy's own congress sees the contacts kept with its deputy.
         RecordKind::Contact => out.extend(crate::contact::congresses(rec).into_iter().map(up)),
-        RecordKind::Summary | RecordKind::Vacancy => {}
+        RecordKind::Summary | RecordKind::Vacancy | RecordKind::Seats => {}
         // A published calendar reaches every node of the home's region (the
         // national node's: all of them).
         RecordKind::Calendar => out.push(down(home)),

@@ -399,6 +399,12 @@ pub fn contact() -> impl Strategy<Value = crate::contact::ContactSection> {
         })
 }
 
+/// A seat table (代表名额).
+pub fn seats() -> impl Strategy<Value = crate::vacancy::SeatsSection> {
+    (max(stamp()), lww(0u32..300))
+        .prop_map(|(at, quota)| crate::vacancy::SeatsSection { at, quota })
+}
+
 /// A vacancy section (出缺).
 pub fn vacancy() -> impl Strategy<Value = crate::vacancy::VacancySection> {
     use crate::vacancy::Ground as G;
@@ -583,6 +589,7 @@ pub fn section(kind: RecordKind) -> BoxedStrategy<Section> {
         RecordKind::Vacancy => vacancy().prop_map(Section::Vacancy).boxed(),
         RecordKind::Directory => entry().prop_map(Section::Directory).boxed(),
         RecordKind::Contact => contact().prop_map(Section::Contact).boxed(),
+        RecordKind::Seats => seats().prop_map(Section::Seats).boxed(),
     }
 }
 

@@ -235,3 +235,34 @@ pub fn state(rec: &Record) -> State {
         _ => State::Open,
     }
 }
+
+/// 代表名额: the seats of a congress as its office records them, one record
+/// per congress (its id is fixed by the code, [`seats_id`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SeatsSection {
+    /// When the owner last wrote this section.
+    pub at: Max<Stamp>,
+    /// 代表名额.
+    pub quota: Lww<u32>,
+}
+merge_fields!(SeatsSection { at, quota });
+
+/// The id of `congress`'s one seat record.
+pub fn seats_id(congress: wuji_division::Code) -> RecordId {
+    RecordId {
+        kind: RecordKind::Seats,
+        home: congress,
+        uuid: uuid::Uuid::from_u128(u128::from(congress.value())),
+    }
+}
+
+/// 代表名额: the congress sets the number of its seats.
+pub fn set_quota(ctx: &Ctx, quota: u32) -> Result<Record, Error> {
+    crate::common::check_range("quota", u64::from(quota), 1, 5_000)?;
+    let id = seats_id(ctx.node);
+    let s = SeatsSection {
+        at: Max(ctx.at),
+        quota: Lww::new(ctx.at, quota),
+    };
+    Ok(Record::delta(id, ctx.node, Section::Seats(s)))
+}

@@ -438,3 +438,21 @@ fn a_report_on_duties_is_reviewed_and_dates_the_last_report() {
         "home-only"
     );
 }
+
+#[test]
+fn a_congress_records_its_seats_once_and_they_are_counted() {
+    let mut w = World::new();
+    let day = date(2026, 3, 10);
+    let mut rec = Record::new(vacancy::seats_id(c("320114")));
+    step!(rec, vacancy::set_quota(&w.ctx("320114", day), 250));
+    step!(rec, vacancy::set_quota(&w.ctx("320114", day), 260));
+    let counts = summary::own_counts_of(&rec, &w.rules, c("320114"));
+    assert_eq!(counts.get("seats.quota"), Some(&260));
+    assert!(routing::visible_to(&rec, c("320100"), Horizon::default()));
+    assert_eq!(
+        vacancy::set_quota(&w.ctx("320114", day), 0)
+            .unwrap_err()
+            .rule(),
+        "number-range"
+    );
+}

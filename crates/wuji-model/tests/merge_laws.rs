@@ -42,6 +42,7 @@ section_laws! {
     vacancy_laws: vacancy();
     entry_laws: entry();
     contact_laws: contact();
+    seats_laws: seats();
 }
 
 fn records_of_one_kind() -> impl Strategy<Value = (Record, Record, Record)> {

@@ -177,6 +177,7 @@ pub fn entries(rec: &Record, rules: &Rules) -> BTreeSet<Vec<u8>> {
         | RecordKind::Supervision
         | RecordKind::Summary
         | RecordKind::Vacancy
+        | RecordKind::Seats
         | RecordKind::Calendar => {
             for a in routing::anchors(rec) {
                 area(a.code, &mut add);

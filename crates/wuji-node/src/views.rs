@@ -22,6 +22,11 @@ pub fn fields(rec: &Record, rules: &Rules, today: Date) -> BTreeMap<String, Stri
         RecordKind::Summary => {}
         RecordKind::Activity => activity_fields(rec, rules, &mut m),
         RecordKind::Vacancy => vacancy_fields(rec, &mut m),
+        RecordKind::Seats => {
+            if let Some(s) = rec.seats(rec.id.home) {
+                put(&mut m, "quota", s.quota.get());
+            }
+        }
         RecordKind::Directory => entry_fields(rec, &mut m),
         RecordKind::Contact => contact_fields(rec, rules, today, &mut m),
         RecordKind::Calendar => {

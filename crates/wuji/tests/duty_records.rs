@@ -588,6 +588,30 @@ async fn the_records_besides_suggestions_cross_the_levels() {
             && f.own_count("320100", "vacancy.filled").await >= 1
     })
     .await;
+    // 代表名额 vs 实有代表数: the county records its seats; the city sees them
+    // beside the county's deputies in office (from the county's summary).
+    VacanciesClient::new(f.ch("320114").await)
+        .set_quota(pb::SetQuotaRequest { quota: 250 })
+        .await
+        .unwrap();
+    eventually(
+        "the city holds the county's seats and deputies in office",
+        || async {
+            VacanciesClient::new(f.ch("320100").await)
+                .get_seats(pb::SeatsRequest {})
+                .await
+                .unwrap()
+                .into_inner()
+                .rows
+                .iter()
+                .any(|r| r.congress == 320_114 && r.quota == 250 && r.in_office >= 4)
+        },
+    )
+    .await;
+    eventually("the city's summary counts the county's seats", || async {
+        f.own_count("320100", "seats.quota").await == 250
+    })
+    .await;
     let e = VacanciesClient::new(f.ch("320114").await)
         .schedule_by_election(pb::ScheduleRequest {
             id: rid(&vid),

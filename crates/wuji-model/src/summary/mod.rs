@@ -292,6 +292,11 @@ pub fn own_counts_of(rec: &Record, rules: &Rules, holder: Code) -> BTreeMap<Stri
                 add("contact.visits".into(), c.visits.iter().count() as i64);
             }
         }
+        RecordKind::Seats => {
+            if let Some(s) = rec.seats(rec.id.home) {
+                add("seats.quota".into(), i64::from(*s.quota.get()));
+            }
+        }
         RecordKind::Vacancy => {
             add("vacancy.total".into(), 1);
             add(format!("vacancy.{}", vacancy::state(rec).en()), 1);

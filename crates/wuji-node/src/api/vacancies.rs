@@ -96,6 +96,56 @@ impl pb::vacancies_server::Vacancies for Service {
         Ok(Response::new(get(&self.node, "vacancy", &rid)?))
     }
 
+    async fn set_quota(
+        &self,
+        req: Request<pb::SetQuotaRequest>,
+    ) -> Result<Response<pb::RecordReply>, Status> {
+        let quota = req.into_inner().quota;
+        let rid = vacancy::seats_id(self.node.code());
+        write_one(
+            &self.node,
+            Op::new(rid, move |ctx, _| Ok(vacancy::set_quota(ctx, quota)?)),
+        )
+        .await
+    }
+
+    async fn get_seats(
+        &self,
+        _req: Request<pb::SeatsRequest>,
+    ) -> Result<Response<pb::SeatsReply>, Status> {
+        let node = &self.node;
+        let me = node.code();
+        let row = |code: wuji_model::Code| -> Result<pb::SeatRow, Error> {
+            let quota = node
+                .read(&vacancy::seats_id(code))?
+                .and_then(|r| r.seats(code).map(|s| *s.quota.get()))
+                .unwrap_or(0);
+            let counts = node
+                .read(&wuji_model::summary::id(code))?
+                .map(|r| wuji_model::summary::counts(&r))
+                .unwrap_or_default();
+            let n = |k: &str| counts.get(k).copied().unwrap_or(0);
+            Ok(pb::SeatRow {
+                congress: code.value(),
+                quota,
+                in_office: n(&format!("deputy.{}.in_office", code.level().en())),
+                vacant: n("vacancy.open") + n("vacancy.scheduled"),
+            })
+        };
+        let mut rows = vec![row(me)?];
+        // The congresses below whose seat records this node holds.
+        let (below, _) = node.scan_kind(
+            crate::index::kind_byte(RecordKind::Seats),
+            None,
+            10_000,
+            |r| r.id.home != me,
+        )?;
+        for r in below {
+            rows.push(row(r.id.home)?);
+        }
+        Ok(Response::new(pb::SeatsReply { rows }))
+    }
+
     async fn list_vacancies(
         &self,
         req: Request<pb::ListVacanciesRequest>,
@@ -106,7 +156,10 @@ impl pb::vacancies_server::Vacancies for Service {
             &self.node,
             Source::Kind(RecordKind::Vacancy),
             r.page.as_ref(),
-            move |rec| !open || vacancy::state(rec) != vacancy::State::Filled,
+            move |rec| {
+                rec.id.kind == RecordKind::Vacancy
+                    && (!open || vacancy::state(rec) != vacancy::State::Filled)
+            },
         )?))
     }
 }

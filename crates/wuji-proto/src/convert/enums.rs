@@ -43,6 +43,7 @@ wire_enum!(
         RecordKind::Vacancy,
         RecordKind::Directory,
         RecordKind::Contact,
+        RecordKind::Seats,
     ]
 );
 
@@ -67,6 +68,7 @@ wire_enum!(
         Role::Vacancy,
         Role::Directory,
         Role::Contact,
+        Role::Seats,
     ]
 );
 

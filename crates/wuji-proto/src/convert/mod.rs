@@ -51,6 +51,11 @@ fn payload(section: &Section) -> Vec<u8> {
         Section::Vacancy(s) => vacancy_to(s).encode_to_vec(),
         Section::Directory(s) => entry_to(s).encode_to_vec(),
         Section::Contact(s) => contact_to(s).encode_to_vec(),
+        Section::Seats(s) => pb::Seats {
+            at: crdt::at_to(&s.at),
+            quota: crdt::lww_to(&s.quota),
+        }
+        .encode_to_vec(),
     }
 }
 
@@ -103,6 +108,13 @@ pub fn decode_section(env: &pb::SectionEnvelope) -> Result<(RecordId, SectionKey
         R::Vacancy => Section::Vacancy(vacancy_from(parse("vacancy", b)?)?),
         R::Directory => Section::Directory(entry_from(parse("directory entry", b)?)?),
         R::Contact => Section::Contact(contact_from(parse("contact", b)?)?),
+        R::Seats => {
+            let p: pb::Seats = parse("seats", b)?;
+            Section::Seats(wuji_model::vacancy::SeatsSection {
+                at: crdt::at_from(p.at),
+                quota: crdt::lww_from(p.quota)?,
+            })
+        }
     };
     if crdt::stamp_from(env.written_at) != section.written_at() {
         return Err(Error::bad(

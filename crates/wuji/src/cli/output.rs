@@ -95,6 +95,7 @@ fn label(key: &str) -> (&str, &str) {
         "member_count" => ("代表数", "deputies"),
         "closed_on" => ("撤销日期", "closed on"),
         "keeper" => ("联系人", "kept by"),
+        "quota" => ("代表名额", "seats"),
         "from_opinion" => ("来源群众意见", "from citizen opinion"),
         "taken_up_as" => ("已转为代表建议", "taken up as"),
         "taken_up_status" => ("代表建议办理状态", "its status"),

@@ -60,6 +60,13 @@ pub enum Command {
         #[arg(long)]
         on: String,
     },
+    /// 代表名额: set the number of this congress's seats.
+    Quota {
+        /// The number of seats.
+        quota: u32,
+    },
+    /// 代表名额 vs 实有代表数 here and in each congress below held here.
+    Seats,
     /// Show one vacancy.
     Get {
         /// The vacancy's id.
@@ -115,6 +122,12 @@ pub async fn run(opts: &ClientOpts, cmd: Command) -> anyhow::Result<()> {
             })
             .await?
         }
+        Command::Quota { quota } => c.set_quota(pb::SetQuotaRequest { quota }).await?,
+        Command::Seats => {
+            let r = c.get_seats(pb::SeatsRequest {}).await?.into_inner();
+            print_seats(out, &r);
+            return Ok(());
+        }
         Command::Get { id } => c.get_vacancy(get(&id)?).await?,
         Command::List { open, limit, after } => {
             let l = c
@@ -144,4 +157,61 @@ pub async fn run(opts: &ClientOpts, cmd: Command) -> anyhow::Result<()> {
     };
     output::record(out, reply.get_ref(), ORDER);
     Ok(())
+}
+
+fn print_seats(out: output::Out, r: &pb::SeatsReply) {
+    if out.json {
+        let rows: Vec<_> = r
+            .rows
+            .iter()
+            .map(|s| {
+                serde_json::json!({"congress": s.congress.to_string(), "quota": s.quota,
+                                   "in_office": s.in_office, "vacant": s.vacant})
+            })
+            .collect();
+        say!("{}", serde_json::json!({ "rows": rows }));
+        return;
+    }
+    let header: Vec<String> = if out.en {
+        [
+            "congress",
+            "seats",
+            "in office",
+            "short",
+            "vacancies (with below)",
+        ]
+    } else {
+        ["人大", "代表名额", "实有代表", "缺额", "出缺(含下级)"]
+    }
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let rows: Vec<Vec<String>> = r
+        .rows
+        .iter()
+        .map(|s| {
+            let code = s.congress.to_string();
+            let short = u64::from(s.quota).saturating_sub(s.in_office);
+            vec![
+                if out.codes {
+                    code
+                } else {
+                    wuji_node::names::office(&code)
+                },
+                if s.quota == 0 {
+                    "—".into()
+                } else {
+                    s.quota.to_string()
+                },
+                s.in_office.to_string(),
+                if s.quota == 0 {
+                    "—".into()
+                } else {
+                    short.to_string()
+                },
+                s.vacant.to_string(),
+            ]
+        })
+        .collect();
+    output::table(&header, &rows);
 }

@@ -30,7 +30,7 @@ pub const BATCH_RECORDS: usize = 500;
 pub const WINDOW_ENTRIES: usize = 1024;
 /// Record kinds compared by digest checks (the published calendars are the
 /// national node's alone and cross with the log).
-const COMPARED: [RecordKind; 9] = [
+const COMPARED: [RecordKind; 10] = [
     RecordKind::Deputy,
     RecordKind::Suggestion,
     RecordKind::Assignment,
@@ -40,11 +40,12 @@ const COMPARED: [RecordKind; 9] = [
     RecordKind::Vacancy,
     RecordKind::Directory,
     RecordKind::Contact,
+    RecordKind::Seats,
 ];
 
 /// The key bytes of the kinds compared by digest checks (a node of protocol
 /// 1 leaves the kinds it does not know out of its verdicts).
-pub fn kinds() -> [u8; 9] {
+pub fn kinds() -> [u8; 10] {
     COMPARED.map(kind_byte)
 }
 /// How long a link must be quiet before a check.
@@ -133,7 +134,8 @@ pub fn peer_reads(protocol: u32, rec: &wuji_model::Record) -> bool {
         RecordKind::Activity
         | RecordKind::Vacancy
         | RecordKind::Directory
-        | RecordKind::Contact => false,
+        | RecordKind::Contact
+        | RecordKind::Seats => false,
         RecordKind::Suggestion => {
             rec.handlings().all(|(_, h)| h.promises.is_empty())
                 && rec
