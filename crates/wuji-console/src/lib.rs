@@ -11,6 +11,9 @@ pub mod session;
 mod tls;
 
 pub use error::Error;
+/// The 代表建议办理情况汇总表 workbook of a list of suggestion views (the
+/// console's download; `wuji suggestion list --xlsx` writes the same).
+pub use pages::workbook as summary_workbook;
 
 use accounts::Role;
 use axum::extract::FromRequestParts;

@@ -391,6 +391,20 @@ async fn the_records_besides_suggestions_cross_the_levels() {
             "assigned"
         );
     }
+    // And the 办理情况汇总表 of what the county handles, from the CLI.
+    let book = f.dir.path().join("汇总表.xlsx");
+    let o = as_county(&[
+        "suggestion",
+        "list",
+        "--status",
+        "assigned",
+        "--xlsx",
+        book.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(v["exported"].as_u64().unwrap() >= 2, "{v}");
+    assert!(std::fs::read(&book).unwrap().starts_with(b"PK"));
 
     // --- 答复承诺事项台账: answered and closed at the county, overdue after. ---
     let id = f.submit("320114001", "T-1", "增设公交站点").await;

@@ -6,6 +6,7 @@ mod chart;
 mod deputies;
 mod duty;
 mod export;
+pub use export::workbook;
 mod inbox;
 mod overview;
 mod record;

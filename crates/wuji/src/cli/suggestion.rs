@@ -261,6 +261,10 @@ pub enum Command {
         /// Only the one that came in with this work-order id (外部工单号).
         #[arg(long)]
         external_id: Option<String>,
+        /// Write every page of the list as a 代表建议办理情况汇总表 workbook
+        /// (.xlsx, as the console's download) instead of printing a page.
+        #[arg(long)]
+        xlsx: Option<std::path::PathBuf>,
         /// Page size.
         #[arg(long, default_value_t = 50)]
         limit: u32,
@@ -504,10 +508,11 @@ pub async fn run(opts: &ClientOpts, cmd: Command) -> anyhow::Result<()> {
             from,
             to,
             external_id,
+            xlsx,
             limit,
             after,
         } => {
-            let req = pb::ListSuggestionsRequest {
+            let mut req = pb::ListSuggestionsRequest {
                 status,
                 handler: handler.as_deref().map(code).transpose()?.unwrap_or(0),
                 category: category.unwrap_or_default(),
@@ -518,6 +523,44 @@ pub async fn run(opts: &ClientOpts, cmd: Command) -> anyhow::Result<()> {
                 page: page(limit, &after),
                 external_id: external_id.unwrap_or_default(),
             };
+            if let Some(path) = xlsx {
+                // Every page, as the console's download does.
+                let mut rows = Vec::new();
+                req.page = page(500, &None);
+                loop {
+                    let l = c.list_suggestions(req.clone()).await?.into_inner();
+                    rows.extend(l.records.into_iter().map(|r| r.view));
+                    if l.next.is_empty() {
+                        break;
+                    }
+                    req.page = page(500, &Some(l.next));
+                }
+                let node = pb::node_client::NodeClient::new(channel(opts).await?)
+                    .status(pb::StatusRequest::default())
+                    .await?
+                    .into_inner()
+                    .node;
+                let office = wuji_node::names::office(&node.to_string());
+                let lang = if out.en {
+                    wuji_console::i18n::Lang::En
+                } else {
+                    wuji_console::i18n::Lang::Zh
+                };
+                let today = {
+                    use wuji_node::clock::Clock;
+                    wuji_node::clock::SystemClock.today().to_string()
+                };
+                let bytes = wuji_console::summary_workbook(&office, &today, &rows, lang)?;
+                std::fs::write(&path, bytes)
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+                output::message(
+                    out,
+                    &format!("已导出 {} 件建议到 {}", rows.len(), path.display()),
+                    &format!("exported {} suggestions to {}", rows.len(), path.display()),
+                    serde_json::json!({ "exported": rows.len(), "file": path.display().to_string() }),
+                );
+                return Ok(());
+            }
             let list = c.list_suggestions(req).await?.into_inner();
             output::list(out, &list, COLUMNS);
             return Ok(());
