@@ -310,6 +310,10 @@ impl Sim {
                     }
                     i = j;
                 }
+                // 代表名额: as many seats as deputies enrolled.
+                if n > 0 && i >= n {
+                    self.write(c, vec![wl::seats(c, n)]).await;
+                }
             }
             Action::Raise(c) => {
                 let Some(node) = self.node(c) else {

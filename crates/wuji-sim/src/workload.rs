@@ -286,3 +286,10 @@ pub fn fill(id: RecordId) -> Op {
         )?)
     })
 }
+
+/// `node`'s 代表名额 set to `quota`.
+pub fn seats(node: Code, quota: u32) -> Op {
+    Op::new(wuji_model::vacancy::seats_id(node), move |ctx, _| {
+        Ok(wuji_model::vacancy::set_quota(ctx, quota)?)
+    })
+}
