@@ -324,4 +324,16 @@ async fn an_office_works_a_suggestion_through_the_console_in_a_browser() {
         let page = d.source();
         assert!(!page.contains("id=\"refusal\""), "{page}");
     });
+
+    // 履职档案 at the county: its deputy's reception at 雨花街道's station
+    // (seeded), with the county's points.
+    tokio::task::block_in_place(|| {
+        let page = until(
+            &d,
+            &format!("{county}duty?person=YH-001"),
+            &["代表接待日", "陈静（YH-001）", "雨花街道人大工委"],
+        );
+        common::assert_chinese(&page, "履职档案");
+        shot("duty-county");
+    });
 }
