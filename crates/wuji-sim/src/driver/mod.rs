@@ -25,6 +25,9 @@ use wuji_node::sync::MemNet;
 use wuji_node::{Node, Op, Parts, Running, Settings, Telemetry};
 use wuji_store::MemKv;
 
+mod deputy_work;
+mod fault;
+
 /// Retries of a step whose record has not arrived yet (hourly: two weeks).
 const MAX_TRIES: u16 = 336;
 const HOUR_MS: u64 = 3_600_000;
@@ -405,65 +408,9 @@ impl Sim {
                     self.tally.roster_changes += 1;
                 }
             }
-            Action::Activity(c) => {
-                let Some(node) = self.node(c) else {
-                    return Ok(());
-                };
-                let mut who = Vec::new();
-                let own = self.slots[&c].deputies;
-                for _ in 0..own.min(2) {
-                    who.push((c, self.rng.range(0, u64::from(own)) as u32));
-                }
-                if let Some(p) = self.topo.parent(c) {
-                    let theirs = self.slots[&p].deputies;
-                    if theirs > 0 {
-                        who.push((p, self.rng.range(0, u64::from(theirs)) as u32));
-                    }
-                }
-                who.sort();
-                who.dedup();
-                if who.is_empty() {
-                    return Ok(());
-                }
-                let id = RecordId {
-                    kind: RecordKind::Activity,
-                    home: c,
-                    uuid: node.new_uuid(),
-                };
-                let k = self.rng.next_u64() % 10_000;
-                if self
-                    .write(c, vec![wl::reception(id, who, k)])
-                    .await
-                    .is_some()
-                {
-                    self.tally.activities += 1;
-                }
-            }
-            Action::Vacate(c) => {
-                let Some(node) = self.node(c) else {
-                    return Ok(());
-                };
-                let n = self.slots[&c].deputies;
-                let i = self.rng.range(0, u64::from(n)) as u32;
-                let id = RecordId {
-                    kind: RecordKind::Vacancy,
-                    home: c,
-                    uuid: node.new_uuid(),
-                };
-                if self.write(c, vec![wl::vacate(id, i)]).await.is_some() {
-                    self.tally.vacancies += 1;
-                    let t = self.working(10, 40);
-                    self.at(t, Action::Fill(c, id));
-                }
-            }
-            Action::Fill(c, id) => {
-                if self.node(c).is_none() {
-                    let t = self.now() + HOUR_MS;
-                    self.at(t, Action::Fill(c, id));
-                } else if self.write(c, vec![wl::fill(id)]).await.is_some() {
-                    self.tally.filled += 1;
-                }
-            }
+            Action::Activity(c) => self.activity(c).await,
+            Action::Vacate(c) => self.vacate(c).await,
+            Action::Fill(c, id) => self.fill(c, id).await,
             Action::Fault(f) => self.fault(f)?,
         }
         Ok(())
@@ -589,72 +536,5 @@ impl Sim {
             let t = self.working(lo, hi);
             self.at(t, Action::Suggestion(at, id, s, 0));
         }
-    }
-
-    fn fault(&mut self, f: Fault) -> Result<(), Error> {
-        match f {
-            Fault::Cut(c) => {
-                let n = self.cuts.entry(c).or_default();
-                *n += 1;
-                if *n == 1 {
-                    self.net.cut(c);
-                    self.tally.partitions += 1;
-                }
-            }
-            Fault::Heal(c) => {
-                if let Some(n) = self.cuts.get_mut(&c) {
-                    *n -= 1;
-                    if *n == 0 {
-                        self.cuts.remove(&c);
-                        self.net.heal(c);
-                    }
-                }
-            }
-            Fault::Crash(c) => {
-                if self.slots[&c].running.is_some() {
-                    self.crash(c);
-                    self.tally.crashes += 1;
-                }
-            }
-            Fault::Restart(c) => {
-                if self.slots[&c].running.is_none() {
-                    self.boot(c)?;
-                }
-            }
-            Fault::Backup(c) => {
-                let slot = self.slots.get_mut(&c).expect("a node of the run");
-                slot.backup = Some(slot.kv.snapshot());
-            }
-            Fault::Restore(c) => {
-                let Some(backup) = self.slots.get_mut(&c).and_then(|s| s.backup.take()) else {
-                    return Ok(());
-                };
-                self.crash(c);
-                let backup = Arc::new(backup);
-                // What the node acknowledged after the backup and no neighbour
-                // holds is gone with the restore (the operator chose an old
-                // backup); everything else must come back.
-                let mut keep: Vec<wuji_store::Layout> = Vec::new();
-                keep.push(wuji_store::Layout::open(backup.clone())?);
-                for n in self
-                    .topo
-                    .parent(c)
-                    .into_iter()
-                    .chain(self.topo.children(c).iter().copied())
-                {
-                    if let Some(node) = self.node(n) {
-                        keep.push(node.layout().clone());
-                    } else {
-                        keep.push(wuji_store::Layout::open(self.slots[&n].kv.clone())?);
-                    }
-                }
-                self.tally.lost_to_restore += self.ledger.excuse(c, &keep)?;
-                self.slots.get_mut(&c).expect("a node").kv = backup;
-                self.boot(c)?;
-                self.tally.restores += 1;
-            }
-            Fault::Clock(c, ms) => self.slots[&c].clock.set_skew(ms),
-        }
-        Ok(())
     }
 }
