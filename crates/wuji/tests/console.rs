@@ -455,7 +455,7 @@ async fn the_national_console_shows_a_deputys_duty_record_from_a_townships_recep
     b.get("/lang?to=en").await;
     let r = b.get("/duty?person=NPC-0001").await;
     assert!(
-        common::words(&r.body).contains("1 activities, 3 points"),
+        common::words(&r.body).contains("activities 1, points 3"),
         "{}",
         r.body
     );

@@ -104,7 +104,7 @@ pub async fn duty(
                 };
                 page.total = if l.en() {
                     format!(
-                        "{}: {} activities, {} points",
+                        "{}: activities {}, points {}",
                         r.year, r.activities, r.points
                     )
                 } else {

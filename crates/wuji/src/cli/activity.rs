@@ -265,7 +265,7 @@ fn print_report(out: output::Out, r: &pb::DutyReport, xlsx: Option<&std::path::P
     };
     if out.en {
         say!(
-            "Duty record of {who}, {}: {} activities, {} points",
+            "Duty record of {who}, {}: activities {}, points {}",
             r.year,
             r.activities,
             r.points

@@ -22,6 +22,12 @@ const ORDER: &[&str] = &[
     "id",
 ];
 
+/// A contact relation's kind as the offices name it.
+const RELABEL: output::Relabel = &[
+    ("kind", "联系类别", "kind"),
+    ("kind_zh", "联系类别", "kind"),
+];
+
 /// `wuji contact …`.
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -144,10 +150,10 @@ pub async fn run(opts: &ClientOpts, cmd: Command) -> anyhow::Result<()> {
                 "on_target",
                 "id",
             ];
-            output::list(out, l.get_ref(), &cols);
+            output::list_as(out, l.get_ref(), &cols, RELABEL);
             return Ok(());
         }
     };
-    output::record(out, reply.get_ref(), ORDER);
+    output::record_as(out, reply.get_ref(), ORDER, RELABEL);
     Ok(())
 }

@@ -21,6 +21,13 @@ const ORDER: &[&str] = &[
     "id",
 ];
 
+/// A register entry's fields as the offices name them.
+const RELABEL: output::Relabel = &[
+    ("kind", "类别", "kind"),
+    ("kind_zh", "类别", "kind"),
+    ("name", "名称", "name"),
+];
+
 /// `wuji directory …`.
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -170,7 +177,7 @@ pub async fn run(opts: &ClientOpts, cmd: Command) -> anyhow::Result<()> {
                 "home",
                 "id",
             ];
-            output::list(out, l.get_ref(), &cols);
+            output::list_as(out, l.get_ref(), &cols, RELABEL);
             return Ok(());
         }
         Command::Units => {
@@ -182,7 +189,7 @@ pub async fn run(opts: &ClientOpts, cmd: Command) -> anyhow::Result<()> {
             return Ok(());
         }
     };
-    output::record(out, reply.get_ref(), ORDER);
+    output::record_as(out, reply.get_ref(), ORDER, RELABEL);
     Ok(())
 }
 

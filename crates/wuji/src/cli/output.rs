@@ -256,8 +256,25 @@ pub fn record_json(r: &pb::RecordReply) -> Value {
     Value::Object(m)
 }
 
+/// Labels a kind of record gives some fields instead of the common ones:
+/// (key, Chinese, English).
+pub type Relabel<'a> = &'a [(&'a str, &'a str, &'a str)];
+
+fn label_in<'a>(key: &'a str, relabel: Relabel<'a>) -> (&'a str, &'a str) {
+    relabel
+        .iter()
+        .find(|(k, _, _)| *k == key)
+        .map(|(_, zh, en)| (*zh, *en))
+        .unwrap_or_else(|| label(key))
+}
+
 /// Prints one record: every field, one per line.
 pub fn record(out: Out, r: &pb::RecordReply, order: &[&str]) {
+    record_as(out, r, order, &[]);
+}
+
+/// [`record`] with some fields labelled as this kind of record names them.
+pub fn record_as(out: Out, r: &pb::RecordReply, order: &[&str], relabel: Relabel) {
     if out.json {
         say!("{}", record_json(r));
         return;
@@ -280,7 +297,7 @@ pub fn record(out: Out, r: &pb::RecordReply, order: &[&str]) {
             let (zh, en) = match (k.as_str(), r.view.get("kind").map(String::as_str)) {
                 // 附议 belongs to 议案; a 建议's co-signers are 联名代表.
                 ("cosigners", Some("bill_proposal")) => ("附议代表", "seconders"),
-                _ => label(k),
+                _ => label_in(k, relabel),
             };
             vec![
                 if out.en { en } else { zh }.to_string(),
@@ -298,6 +315,11 @@ pub fn record(out: Out, r: &pb::RecordReply, order: &[&str]) {
 
 /// Prints a page of records with the given columns, and how to get the next page.
 pub fn list(out: Out, l: &pb::RecordList, columns: &[&str]) {
+    list_as(out, l, columns, &[]);
+}
+
+/// [`list`] with some columns labelled as this kind of record names them.
+pub fn list_as(out: Out, l: &pb::RecordList, columns: &[&str], relabel: Relabel) {
     if out.json {
         let recs: Vec<Value> = l.records.iter().map(record_json).collect();
         say!("{}", json!({ "records": recs, "next": l.next }));
@@ -306,7 +328,7 @@ pub fn list(out: Out, l: &pb::RecordList, columns: &[&str]) {
     let header: Vec<String> = columns
         .iter()
         .map(|c| {
-            let (zh, en) = label(c);
+            let (zh, en) = label_in(c, relabel);
             if out.en { en } else { zh }.to_string()
         })
         .collect();
