@@ -16,6 +16,7 @@ use rcgen::{
 };
 use std::fmt;
 
+mod batch;
 mod sign;
 pub use sign::{
     CertInfo, Check, Keyring, SIGNING_KEY_OID, SignKey, describe, node_key, verify_all,

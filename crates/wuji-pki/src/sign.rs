@@ -162,29 +162,33 @@ pub struct Check<'a> {
     pub key: [u8; 32],
 }
 
-/// Checks every signature; true where valid. One batch first; if it fails,
-/// one by one, to name the bad ones.
+/// Checks every signature; true where valid. One batch first (each signer's
+/// key decompressed once, see `batch`); if it fails, one by one, to name the
+/// bad ones.
 pub fn verify_all(checks: &[Check<'_>]) -> Vec<bool> {
-    let parsed: Vec<Option<(Signature, VerifyingKey)>> = checks
+    let items: Vec<crate::batch::Item<'_>> = checks
         .iter()
-        .map(|c| {
-            let sig = Signature::from_slice(c.sig).ok()?;
-            let key = VerifyingKey::from_bytes(&c.key).ok()?;
-            Some((sig, key))
+        .map(|c| crate::batch::Item {
+            msg: c.msg,
+            sig: c.sig,
+            key: &c.key,
         })
         .collect();
-    if parsed.iter().all(Option::is_some) && !checks.is_empty() {
-        let msgs: Vec<&[u8]> = checks.iter().map(|c| c.msg).collect();
-        let (sigs, keys): (Vec<Signature>, Vec<VerifyingKey>) =
-            parsed.iter().flatten().copied().unzip();
-        if ed25519_dalek::verify_batch(&msgs, &sigs, &keys).is_ok() {
-            return vec![true; checks.len()];
-        }
+    if crate::batch::verify(&items) {
+        return vec![true; checks.len()];
     }
+    let mut keys: std::collections::HashMap<[u8; 32], Option<VerifyingKey>> =
+        std::collections::HashMap::new();
     checks
         .iter()
-        .zip(&parsed)
-        .map(|(c, p)| p.is_some_and(|(sig, key)| key.verify_strict(c.msg, &sig).is_ok()))
+        .map(|c| {
+            let key = *keys
+                .entry(c.key)
+                .or_insert_with(|| VerifyingKey::from_bytes(&c.key).ok());
+            let sig = Signature::from_slice(c.sig).ok();
+            key.zip(sig)
+                .is_some_and(|(key, sig)| key.verify_strict(c.msg, &sig).is_ok())
+        })
         .collect()
 }
 
