@@ -17,6 +17,12 @@
 //! `wuji-bench feed [WATCHERS] [RATE] [SECONDS]`: the change feed of one
 //! node with many watchers under a steady write rate (see `feed.rs`).
 //!
+//! `wuji-bench chain [RECORDS]`: a township's backlog through the five
+//! levels, when each level holds it all and the end-to-end rate (`chain.rs`).
+//!
+//! `wuji-bench verify [SIGNATURES]`: section signatures checked per second
+//! on one core, wuji's batch check against ed25519-dalek's (see `verify.rs`).
+//!
 //! `wuji-bench storm [--kills N] [--seed S] ...`: SIGKILLs a node of a real
 //! federation under writers and checks that nothing was lost or counted twice
 //! (see `storm.rs`); the one subcommand here that fails when a check fails.
@@ -38,10 +44,12 @@ use wuji_store::{Batch, Kv, Layout, SledKv};
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod chain;
 mod console;
 mod feed;
 mod storm;
 mod sync;
+mod verify;
 
 /// Enrols `person` as a deputy of the node at `ch`: a suggestion's lead must
 /// be a deputy in office that its origin node holds.
@@ -254,6 +262,12 @@ async fn main() -> anyhow::Result<()> {
     }
     if args.get(1).map(String::as_str) == Some("storm") {
         return storm::run(storm::Options::parse(&args[2..])?).await;
+    }
+    if args.get(1).map(String::as_str) == Some("chain") {
+        return chain::run(args.get(2).and_then(|a| a.parse().ok()).unwrap_or(100_000)).await;
+    }
+    if args.get(1).map(String::as_str) == Some("verify") {
+        return verify::run(args.get(2).and_then(|a| a.parse().ok()).unwrap_or(100_000));
     }
     if args.get(1).map(String::as_str) == Some("footprint") {
         // Child process: only the node's apply, so RSS is the node's own.

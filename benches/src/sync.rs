@@ -27,7 +27,7 @@ use wuji_node::{Committer, Config, Op};
 use wuji_proto::pb;
 use wuji_store::{Batch, Kv, Layout, SledKv};
 
-const TOWN: &str = "320114001";
+pub(crate) const TOWN: &str = "320114001";
 const COUNTY: &str = "320114";
 
 /// The bench's federation CA, node certificates and a national reader's.
@@ -83,8 +83,8 @@ fn tls_for(code: &str) -> anyhow::Result<wuji_node::config::TlsConfig> {
 }
 
 /// A node running in this process.
-struct Node {
-    addr: String,
+pub(crate) struct Node {
+    pub(crate) addr: String,
     stop: tokio::sync::oneshot::Sender<()>,
     task: tokio::task::JoinHandle<Result<(), wuji_node::Error>>,
 }
@@ -100,7 +100,7 @@ impl Node {
     }
 
     /// [`Node::start`] under the routing `horizon` given.
-    async fn start_with(
+    pub(crate) async fn start_with(
         code: &str,
         dir: &std::path::Path,
         parent: Option<&str>,
@@ -129,7 +129,7 @@ impl Node {
         Ok(Node { addr, stop, task })
     }
 
-    async fn stop(self) {
+    pub(crate) async fn stop(self) {
         let _ = self.stop.send(());
         let _ = self.task.await;
     }
@@ -217,7 +217,7 @@ async fn connect(
 }
 
 /// (records, digest) of the suggestions homed in the township, at `addr`.
-async fn town_digest(addr: &str) -> anyhow::Result<(u64, Vec<u8>)> {
+pub(crate) async fn town_digest(addr: &str) -> anyhow::Result<(u64, Vec<u8>)> {
     let r = pb::sync_client::SyncClient::new(client(addr).await?)
         .digest(pb::DigestRequest {
             scope: TOWN.parse()?,
@@ -291,7 +291,10 @@ where
 
 /// Writes `n` suggestions homed at the township; returns their ids and the
 /// bytes of their encoded states.
-async fn preload(dir: &std::path::Path, n: u64) -> anyhow::Result<(Vec<RecordId>, usize)> {
+pub(crate) async fn preload(
+    dir: &std::path::Path,
+    n: u64,
+) -> anyhow::Result<(Vec<RecordId>, usize)> {
     let rules = Rules::default();
     let cal = Calendar::builtin();
     let home = Code::parse(TOWN)?;

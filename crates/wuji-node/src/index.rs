@@ -18,7 +18,8 @@ pub const STATUS: u8 = 2;
 pub const HANDLER: u8 = 3;
 /// Suggestions running against a deadline (status 办理中): value = YYYYMMDD (u32 BE).
 pub const DEADLINE: u8 = 4;
-/// Records by region: value = kind byte, then the region prefix of each area.
+/// Records by region: value = kind byte, then the region prefix of each area
+/// (every kind but suggestions, which are listed by [`home_ranges`]).
 pub const AREA: u8 = 5;
 /// Deputies by person id: value = person id, 0.
 pub const PERSON: u8 = 8;
@@ -60,6 +61,88 @@ pub fn region(code: Code) -> String {
     }
 }
 
+/// The ranges of home codes (as stored: the number) inside the region of
+/// `code`. A record key is its kind, its home, its uuid: the suggestions of a
+/// region are these ranges of the suggestion keys, so suggestions carry no
+/// `AREA` entry (sled's cost is per key, and every suggestion created wrote one).
+pub fn home_ranges(code: Code) -> Vec<(u32, u32)> {
+    let prefix = region(code);
+    let Ok(v) = prefix.parse::<u32>() else {
+        return vec![(0, u32::MAX)]; // national: everything
+    };
+    let d = prefix.len() as u32;
+    [6u32, 9]
+        .into_iter()
+        .filter(|digits| d <= *digits)
+        .map(|digits| {
+            let m = 10u32.pow(digits - d);
+            (v * m, v * m + (m - 1))
+        })
+        .collect()
+}
+
+/// Up to `page` stored records of kind byte `kind` homed in `ranges`
+/// (ascending, not overlapping), in key order after the record key `cursor`.
+/// Fewer than `page` only when every range is read to its end.
+pub fn homes_chunk(
+    layout: &wuji_store::Layout,
+    kind: u8,
+    ranges: &[(u32, u32)],
+    cursor: Option<&[u8]>,
+    page: usize,
+) -> Result<Vec<wuji_store::StoredRecord>, wuji_store::Error> {
+    let mut out = Vec::new();
+    for &(lo, hi) in ranges {
+        // From the range's first key, or from the cursor if it is further.
+        let mut start = vec![kind];
+        start.extend_from_slice(&lo.to_be_bytes());
+        if let Some(c) = cursor.filter(|c| *c > start.as_slice()) {
+            start = c.to_vec();
+        }
+        loop {
+            let want = page - out.len();
+            let chunk = layout.records(&[kind], Some(&start), want)?;
+            let n = chunk.len();
+            let mut past = false;
+            for s in chunk {
+                if s.record.id.home.value() > hi {
+                    past = true;
+                    break;
+                }
+                start = wuji_store::layout::record_key(&s.record.id).to_vec();
+                out.push(s);
+            }
+            if past || n < want || out.len() >= page {
+                break;
+            }
+        }
+        if out.len() >= page {
+            break;
+        }
+    }
+    Ok(out)
+}
+
+/// Takes out the `AREA` entries of suggestions an older version wrote (lists by
+/// area read [`home_ranges`] of the record keys now); returns how many.
+pub fn forget_suggestion_areas(layout: &wuji_store::Layout) -> Result<usize, wuji_store::Error> {
+    let prefix = wuji_store::layout::index_prefix(AREA, &[kind_byte(RecordKind::Suggestion)]);
+    let mut n = 0;
+    loop {
+        let page = layout.scan_index(&prefix, None, 4096)?;
+        if page.is_empty() {
+            return Ok(n);
+        }
+        let mut batch = wuji_store::Batch::default();
+        for (key, _) in &page {
+            layout.delete_index(&mut batch, key);
+        }
+        n += page.len();
+        layout.kv().apply(batch)?;
+        layout.kv().flush()?;
+    }
+}
+
 pub use wuji_store::layout::kind_byte;
 
 fn text_key(s: &str) -> Vec<u8> {
@@ -94,7 +177,7 @@ pub fn entries(rec: &Record, rules: &Rules) -> BTreeSet<Vec<u8>> {
             {
                 add(DEADLINE, be(date_to_i64(d) as u32));
             }
-            area(id.home, &mut add);
+            // By area: the record keys themselves (`home_ranges`).
             if let Some(o) = rec.origin(id.home)
                 && !o.external_id.get().is_empty()
             {
@@ -207,5 +290,140 @@ mod tests {
             );
         }
         assert!(!region(c("320115")).starts_with(&region(c("320114"))));
+    }
+
+    #[test]
+    fn home_ranges_hold_exactly_the_codes_inside() {
+        let c = |s: &str| Code::parse(s).unwrap();
+        let codes = [
+            "100000",
+            "110000",
+            "110101",
+            "110101001",
+            "320000",
+            "320100",
+            "320114",
+            "320114001",
+            "320114002",
+            "320115",
+            "320115001",
+            "329999",
+            "330000",
+            "441900",
+            "441900003",
+            "650000",
+        ];
+        for outer in codes {
+            let ranges = home_ranges(c(outer));
+            for inner in codes {
+                let v = c(inner).value();
+                let within = ranges.iter().any(|(lo, hi)| (*lo..=*hi).contains(&v));
+                assert_eq!(within, c(outer).contains(c(inner)), "{outer} {inner}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_region_reads_its_ranges_of_record_keys_page_by_page() {
+        let kv: std::sync::Arc<dyn wuji_store::Kv> =
+            std::sync::Arc::new(wuji_store::MemKv::default());
+        let layout = wuji_store::Layout::open(kv).unwrap();
+        let homes = [
+            "320100",
+            "320114",
+            "320114",
+            "320114001",
+            "320114001",
+            "320114001",
+            "320114002",
+            "320115",
+            "320115001",
+            "320200",
+        ];
+        let mut batch = wuji_store::Batch::default();
+        let mut all = Vec::new();
+        for (i, h) in homes.iter().enumerate() {
+            for kind in [RecordKind::Suggestion, RecordKind::Activity] {
+                let id = wuji_model::RecordId {
+                    kind,
+                    home: Code::parse(h).unwrap(),
+                    uuid: wuji_model::Uuid::now_v7(),
+                };
+                let rec = Record::new(id);
+                layout.put_record(&mut batch, &rec, &Default::default(), i as u64 + 1, None);
+                if kind == RecordKind::Suggestion {
+                    all.push(id);
+                }
+            }
+        }
+        layout.kv().apply(batch).unwrap();
+        let kind = kind_byte(RecordKind::Suggestion);
+        for (region, page) in [
+            ("320114", 1),
+            ("320114", 2),
+            ("320100", 3),
+            ("320000", 4),
+            ("320114001", 2),
+            ("320116", 1),
+            ("100000", 5),
+        ] {
+            let region = Code::parse(region).unwrap();
+            let want: BTreeSet<_> = all
+                .iter()
+                .filter(|id| region.contains(id.home))
+                .copied()
+                .collect();
+            let mut got = Vec::new();
+            let mut cursor: Option<Vec<u8>> = None;
+            loop {
+                let chunk =
+                    homes_chunk(&layout, kind, &home_ranges(region), cursor.as_deref(), page)
+                        .unwrap();
+                let n = chunk.len();
+                for s in chunk {
+                    cursor = Some(wuji_store::layout::record_key(&s.record.id).to_vec());
+                    got.push(s.record.id);
+                }
+                if n < page {
+                    break;
+                }
+            }
+            assert_eq!(got.len(), want.len(), "{region}: each once");
+            assert_eq!(
+                got.iter().copied().collect::<BTreeSet<_>>(),
+                want,
+                "{region}"
+            );
+        }
+    }
+
+    #[test]
+    fn leftover_suggestion_areas_are_taken_out_and_others_kept() {
+        let kv: std::sync::Arc<dyn wuji_store::Kv> =
+            std::sync::Arc::new(wuji_store::MemKv::default());
+        let layout = wuji_store::Layout::open(kv).unwrap();
+        let id = |kind| wuji_model::RecordId {
+            kind,
+            home: Code::parse("320114001").unwrap(),
+            uuid: wuji_model::Uuid::now_v7(),
+        };
+        let mut batch = wuji_store::Batch::default();
+        let mut area = |kind| {
+            let mut v = vec![kind_byte(kind)];
+            v.extend_from_slice(b"320114001");
+            layout.put_index(&mut batch, &index_entry(AREA, &v, &id(kind)));
+        };
+        for _ in 0..3 {
+            area(RecordKind::Suggestion);
+        }
+        area(RecordKind::Activity);
+        layout.kv().apply(batch).unwrap();
+        assert_eq!(forget_suggestion_areas(&layout).unwrap(), 3);
+        assert_eq!(forget_suggestion_areas(&layout).unwrap(), 0);
+        let left = layout
+            .scan_index(&wuji_store::layout::index_prefix(AREA, &[]), None, 10)
+            .unwrap();
+        assert_eq!(left.len(), 1);
+        assert_eq!(left[0].1.kind, RecordKind::Activity);
     }
 }

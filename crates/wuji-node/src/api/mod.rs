@@ -175,6 +175,9 @@ pub enum Source {
     Index(Vec<u8>),
     /// All records of this kind, in creation order.
     Kind(RecordKind),
+    /// The records of this kind homed in these ranges of codes
+    /// ([`crate::index::home_ranges`]).
+    Homes(RecordKind, Vec<(u32, u32)>),
 }
 
 /// A request's page: how many records at most, and after which key.
@@ -212,6 +215,9 @@ pub fn records(
     match source {
         Source::Index(prefix) => node.scan(&prefix, after, limit, keep),
         Source::Kind(k) => node.scan_kind(crate::index::kind_byte(k), after, limit, keep),
+        Source::Homes(k, ranges) => {
+            node.scan_homes(crate::index::kind_byte(k), &ranges, after, limit, keep)
+        }
     }
 }
 

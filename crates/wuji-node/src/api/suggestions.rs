@@ -2,7 +2,7 @@
 //! list by status, handler, category, area, overdue and date range.
 
 use super::{Source, code, date, get, id, list, new_id, reply, step, write_one};
-use crate::index::{self, kind_byte, region};
+use crate::index;
 use crate::{Error, Node, Op};
 use tonic::{Request, Response, Status};
 use wuji_crdt::{Hlc, Stamp, WriterId};
@@ -526,9 +526,7 @@ impl pb::suggestions_server::Suggestions for Service {
         } else if let [one] = statuses.as_slice() {
             Source::Index(index_prefix(index::STATUS, &[*one as u8]))
         } else if let Some(a) = area {
-            let mut v = vec![kind_byte(RecordKind::Suggestion)];
-            v.extend_from_slice(region(a).as_bytes());
-            Source::Index(index_prefix(index::AREA, &v))
+            Source::Homes(RecordKind::Suggestion, index::home_ranges(a))
         } else {
             // Category and date range are filters over all suggestions: indexing
             // them would add two keys to every write (sled's cost is per key).

@@ -204,6 +204,13 @@ impl Committer {
             telemetry,
         } = parts;
         digests::prepare(&layout, node, parent, horizon)?;
+        let forgot = crate::index::forget_suggestion_areas(&layout)?;
+        if forgot > 0 {
+            tracing::info!(
+                entries = forgot,
+                "took out the area index entries of suggestions (lists by area read the record keys now)"
+            );
+        }
         let seq = layout.last_seq()?;
         let last = layout
             .meta(b"hlc")?

@@ -222,6 +222,32 @@ impl Node {
         })
     }
 
+    /// Records of one kind whose home is in one of `ranges` (ascending, not
+    /// overlapping; see [`crate::index::home_ranges`]), in key order after the
+    /// record key `after`, filtered by `keep`, up to `limit`; also the last
+    /// record key read if more may follow.
+    pub fn scan_homes(
+        &self,
+        kind: u8,
+        ranges: &[(u32, u32)],
+        after: Option<Vec<u8>>,
+        limit: usize,
+        keep: impl Fn(&Record) -> bool,
+    ) -> Result<(Vec<Record>, Option<Vec<u8>>), Error> {
+        page(after, limit, keep, |cursor| {
+            let chunk = crate::index::homes_chunk(&self.inner.layout, kind, ranges, cursor, PAGE)?;
+            Ok(chunk
+                .into_iter()
+                .map(|s| {
+                    (
+                        wuji_store::layout::record_key(&s.record.id).to_vec(),
+                        Some(s.record),
+                    )
+                })
+                .collect())
+        })
+    }
+
     /// Records under an index prefix after the index key `after`, filtered by
     /// `keep`, up to `limit`; also the last index key read if more may follow.
     pub fn scan(
