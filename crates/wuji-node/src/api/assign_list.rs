@@ -15,7 +15,7 @@ use wuji_store::layout::index_prefix;
 /// The suggestions this node handles now, by this node's 建议编号.
 fn by_number(node: &Node) -> Result<BTreeMap<String, Record>, Error> {
     let me = node.code();
-    let prefix = index_prefix(index::HANDLER, &me.value().to_be_bytes());
+    let prefix = index_prefix(index::STATUS_HANDLER, &me.value().to_be_bytes());
     let (mut out, mut after) = (BTreeMap::new(), None);
     loop {
         let (recs, next) = node.scan(&prefix, after, 1_000, |r| {

@@ -82,7 +82,7 @@ pub fn check_units<'a>(node: &Node, names: impl Iterator<Item = &'a str>) -> Res
 pub fn unit_figures(node: &Node) -> Result<Vec<pb::UnitFigure>, Error> {
     let me = node.code();
     let today = node.today();
-    let prefix = index_prefix(index::HANDLER, &me.value().to_be_bytes());
+    let prefix = index_prefix(index::STATUS_HANDLER, &me.value().to_be_bytes());
     let mut by: BTreeMap<String, pb::UnitFigure> = BTreeMap::new();
     let mut after = None;
     loop {

@@ -178,6 +178,8 @@ pub enum Source {
     /// The records of this kind homed in these ranges of codes
     /// ([`crate::index::home_ranges`]).
     Homes(RecordKind, Vec<(u32, u32)>),
+    /// The suggestions in this status, by handler ([`crate::index::status_chunk`]).
+    Status(u8),
 }
 
 /// A request's page: how many records at most, and after which key.
@@ -215,6 +217,7 @@ pub fn records(
     match source {
         Source::Index(prefix) => node.scan(&prefix, after, limit, keep),
         Source::Kind(k) => node.scan_kind(crate::index::kind_byte(k), after, limit, keep),
+        Source::Status(status) => node.scan_status(status, after, limit, keep),
         Source::Homes(k, ranges) => {
             node.scan_homes(crate::index::kind_byte(k), &ranges, after, limit, keep)
         }

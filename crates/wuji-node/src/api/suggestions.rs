@@ -522,9 +522,13 @@ impl pb::suggestions_server::Suggestions for Service {
         let source = if r.overdue_only {
             Source::Index(index_prefix(index::DEADLINE, &[]))
         } else if let Some(h) = handler {
-            Source::Index(index_prefix(index::HANDLER, &h.value().to_be_bytes()))
+            let mut v = h.value().to_be_bytes().to_vec();
+            if let [one] = statuses.as_slice() {
+                v.push(*one as u8);
+            }
+            Source::Index(index_prefix(index::STATUS_HANDLER, &v))
         } else if let [one] = statuses.as_slice() {
-            Source::Index(index_prefix(index::STATUS, &[*one as u8]))
+            Source::Status(*one as u8)
         } else if let Some(a) = area {
             Source::Homes(RecordKind::Suggestion, index::home_ranges(a))
         } else {

@@ -204,11 +204,12 @@ impl Committer {
             telemetry,
         } = parts;
         digests::prepare(&layout, node, parent, horizon)?;
-        let forgot = crate::index::forget_suggestion_areas(&layout)?;
-        if forgot > 0 {
+        let (areas, reindexed) = crate::index::upgrade(&layout, &rules)?;
+        if areas + reindexed > 0 {
             tracing::info!(
-                entries = forgot,
-                "took out the area index entries of suggestions (lists by area read the record keys now)"
+                area_entries = areas,
+                suggestions_reindexed = reindexed,
+                "suggestion index entries brought to this version's (one key for status and handler, none for the region)"
             );
         }
         let seq = layout.last_seq()?;

@@ -248,6 +248,24 @@ impl Node {
         })
     }
 
+    /// Suggestions in `status` (by handler, then key) after the index key
+    /// `after`, filtered by `keep`, up to `limit`; also the last index key
+    /// read if more may follow.
+    pub fn scan_status(
+        &self,
+        status: u8,
+        after: Option<Vec<u8>>,
+        limit: usize,
+        keep: impl Fn(&Record) -> bool,
+    ) -> Result<(Vec<Record>, Option<Vec<u8>>), Error> {
+        page(after, limit, keep, |cursor| {
+            crate::index::status_chunk(&self.inner.layout, status, cursor, PAGE)?
+                .into_iter()
+                .map(|(key, id)| Ok((key, self.read(&id)?)))
+                .collect()
+        })
+    }
+
     /// Records under an index prefix after the index key `after`, filtered by
     /// `keep`, up to `limit`; also the last index key read if more may follow.
     pub fn scan(
