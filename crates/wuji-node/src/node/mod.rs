@@ -209,16 +209,7 @@ impl Node {
         keep: impl Fn(&Record) -> bool,
     ) -> Result<(Vec<Record>, Option<Vec<u8>>), Error> {
         page(after, limit, keep, |cursor| {
-            let chunk = self.inner.layout.records(&[kind], cursor, PAGE)?;
-            Ok(chunk
-                .into_iter()
-                .map(|s| {
-                    (
-                        wuji_store::layout::record_key(&s.record.id).to_vec(),
-                        Some(s.record),
-                    )
-                })
-                .collect())
+            Ok(keyed(self.inner.layout.records(&[kind], cursor, PAGE)?))
         })
     }
 
@@ -236,15 +227,7 @@ impl Node {
     ) -> Result<(Vec<Record>, Option<Vec<u8>>), Error> {
         page(after, limit, keep, |cursor| {
             let chunk = crate::index::homes_chunk(&self.inner.layout, kind, ranges, cursor, PAGE)?;
-            Ok(chunk
-                .into_iter()
-                .map(|s| {
-                    (
-                        wuji_store::layout::record_key(&s.record.id).to_vec(),
-                        Some(s.record),
-                    )
-                })
-                .collect())
+            Ok(keyed(chunk))
         })
     }
 
@@ -287,6 +270,17 @@ impl Node {
 
 /// Keys read from the store at a time by a scan.
 const PAGE: usize = 256;
+
+/// Stored records as a page's items: each with its record key.
+fn keyed(chunk: Vec<wuji_store::StoredRecord>) -> Vec<(Vec<u8>, Option<Record>)> {
+    chunk
+        .into_iter()
+        .map(|s| {
+            let key = wuji_store::layout::record_key(&s.record.id).to_vec();
+            (key, Some(s.record))
+        })
+        .collect()
+}
 
 /// Reads chunks of (key, record if still there) after `after` until `limit`
 /// records pass `keep` or the chunks run out; returns them and the last key
