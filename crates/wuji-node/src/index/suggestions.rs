@@ -145,6 +145,7 @@ pub fn upgrade(layout: &Layout, rules: &Rules) -> Result<(usize, usize), wuji_st
     let joint = index_prefix(STATUS_HANDLER, &[]);
     let kind = [kind_byte(RecordKind::Suggestion)];
     let (mut after, mut reindexed) = (None::<Vec<u8>>, 0);
+    tracing::info!("rewriting the index entries of every suggestion (once, after an upgrade)");
     loop {
         let page = layout.records(&kind, after.as_deref(), 1024)?;
         let Some(last) = page.last() else { break };
@@ -161,6 +162,9 @@ pub fn upgrade(layout: &Layout, rules: &Rules) -> Result<(usize, usize), wuji_st
         reindexed += page.len();
         layout.kv().apply(batch)?;
         layout.kv().flush()?;
+        if reindexed % (100 * 1024) == 0 {
+            tracing::info!(suggestions = reindexed, "rewriting index entries");
+        }
     }
     for p in &old {
         take_out(layout, p)?;
