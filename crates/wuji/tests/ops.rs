@@ -136,8 +136,17 @@ async fn prometheus_reads_a_link_lag_and_a_refusal_the_test_caused() {
     let county = "320114";
     let ops = |code: &str| fed.nodes[code]["ops"].as_str().unwrap().to_string();
 
-    // Health and readiness, as a load balancer or systemd would ask.
-    let (code, body) = get(&ops(town), "/healthz");
+    // Health and readiness, as a load balancer or systemd would ask. The
+    // launcher writes its file as the nodes come up: the town's ops port
+    // may answer a moment later, as a probe would find.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let (code, body) = loop {
+        let (code, body) = get(&ops(town), "/healthz");
+        if code != 0 || Instant::now() > deadline {
+            break (code, body);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
     assert_eq!(code, 200, "{body}");
     assert!(body.starts_with("ok: node 320114001"), "{body}");
     // Ready once linked to its parent: the first dial may find the county
