@@ -26,7 +26,7 @@ pub mod test_util;
 pub mod trust;
 pub mod views;
 
-pub use commit::{Committer, CommitterParts, Op};
+pub use commit::{Committer, CommitterParts, Op, Prior};
 pub use config::Config;
 pub use error::{ConfigError, Error, LinkError};
 pub use node::{Node, Parts, Running, Settings, start};

@@ -140,7 +140,12 @@ async fn a_held_back_state_is_applied_when_the_clock_reaches_it_even_after_a_res
     let (layout, c, task) = committer(kv.clone());
     let ahead = submitted(town, "两小时后的", start + 2 * 3_600_000);
     let done = c
-        .apply_remote(town, vec![(ahead.clone(), Default::default())], 1, vec![1])
+        .apply_remote(
+            town,
+            vec![wuji_node::Op::remote(ahead.clone(), Default::default())],
+            1,
+            vec![1],
+        )
         .await
         .unwrap();
     assert_eq!(done.refused, vec!["clock-ahead"]);

@@ -125,9 +125,17 @@ impl DigestChanges {
 
     /// [`record`](Self::record) and the subsets a version is in, each
     /// version's digest computed once (the committer's path: a node's summary
-    /// changes with every batch).
-    pub fn record_in(&mut self, before: Option<&Record>, now: &Record, subsets: &Subsets<'_>) {
-        let (bd, nd) = (before.map(public_digest), public_digest(now));
+    /// changes with every batch). `known` is `before`'s public digest where
+    /// it was computed already (off the committer's path).
+    pub fn record_in(
+        &mut self,
+        before: Option<&Record>,
+        known: Option<Digest>,
+        now: &Record,
+        subsets: &Subsets<'_>,
+    ) {
+        let bd = before.map(|b| known.unwrap_or_else(|| public_digest(b)));
+        let nd = public_digest(now);
         add_to_scopes(&mut self.by_scope, now, &change_of(bd, Some(nd)));
         let subset = |map: &mut BTreeMap<(Code, u8), ScopeDigest>, is: &dyn Fn(&Record) -> bool| {
             let b = before.filter(|b| is(b)).and(bd);

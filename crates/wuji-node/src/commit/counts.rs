@@ -137,6 +137,7 @@ impl State {
                 now,
                 source: None,
                 sigs,
+                before_digest: None,
             },
         );
         Ok(())

@@ -11,7 +11,10 @@ mod calendars;
 mod counts;
 mod digests;
 mod held;
+mod prior;
 mod write;
+
+pub use prior::Prior;
 
 use crate::Error;
 use crate::clock::Clock;
@@ -32,8 +35,9 @@ pub type Step = Box<dyn FnOnce(&Ctx, Option<&Record>) -> Result<Record, Error> +
 
 enum Change {
     Local(Step),
-    /// A peer's merged state and the (already verified) signatures it carried.
-    Remote(Record, Signatures),
+    /// A peer's merged state, the (already verified) signatures it carried,
+    /// and the stored version where a link read it ahead.
+    Remote(Record, Signatures, Option<Prior>),
 }
 
 /// One write: a record id and either a local step or a peer's merged state.
@@ -60,7 +64,16 @@ impl Op {
     pub fn remote(record: Record, signatures: Signatures) -> Op {
         Op {
             id: record.id,
-            change: Change::Remote(record, signatures),
+            change: Change::Remote(record, signatures, None),
+        }
+    }
+
+    /// [`Op::remote`] with the stored version a sync link read ahead; the
+    /// committer uses it if no batch since changed the record.
+    pub fn remote_read(record: Record, signatures: Signatures, prior: Prior) -> Op {
+        Op {
+            id: record.id,
+            change: Change::Remote(record, signatures, Some(prior)),
         }
     }
 }
@@ -172,6 +185,8 @@ struct State {
     last_flush: std::time::Duration,
     /// See [`Committer::quiesced`].
     gate: Arc<tokio::sync::Mutex<()>>,
+    /// The records recent batches wrote (whether a link's read is current).
+    written: prior::Written,
 }
 
 /// A record touched by a batch: its state before the batch, now, and where the
@@ -182,6 +197,8 @@ struct Touched {
     source: Option<Code>,
     /// Signatures of `now`'s sections (this node's own are signed at write).
     sigs: Signatures,
+    /// `before`'s public digest, where a link computed it already.
+    before_digest: Option<wuji_proto::Digest>,
 }
 
 impl Committer {
@@ -246,6 +263,7 @@ impl Committer {
             telemetry,
             last_flush: std::time::Duration::ZERO,
             gate: Arc::new(tokio::sync::Mutex::new(())),
+            written: prior::Written::default(),
         };
         let mut state = state;
         state.next_held = state.layout.held()?.iter().map(|s| s.seq).min();
@@ -267,26 +285,21 @@ impl Committer {
         self.send(ops, None, None).await
     }
 
-    /// Applies a peer's batch and stores its checkpoint with it; resolves once durable.
+    /// Applies a peer's batch ([`Op::remote`]s) and stores its checkpoint
+    /// with it; resolves once durable.
     pub async fn apply_remote(
         &self,
         peer: Code,
-        records: Vec<(Record, Signatures)>,
+        ops: Vec<Op>,
         checkpoint: u64,
         incarnation: Vec<u8>,
     ) -> Result<Committed, Error> {
-        let ops = records.into_iter().map(|(r, s)| Op::remote(r, s)).collect();
         self.send(ops, Some(peer), Some((peer, checkpoint, incarnation)))
             .await
     }
 
     /// Applies records a peer resent after a digest check (no checkpoint moves).
-    pub async fn apply_repair(
-        &self,
-        peer: Code,
-        records: Vec<(Record, Signatures)>,
-    ) -> Result<Committed, Error> {
-        let ops = records.into_iter().map(|(r, s)| Op::remote(r, s)).collect();
+    pub async fn apply_repair(&self, peer: Code, ops: Vec<Op>) -> Result<Committed, Error> {
         self.send(ops, Some(peer), None).await
     }
 
@@ -434,6 +447,7 @@ impl State {
         };
         match seq {
             Ok(seq) => {
+                self.written.note(self.seq, seq, touched.keys().copied());
                 self.seq = seq;
                 let _ = self.announce.send(seq);
                 self.calendars_arrived(&touched, wall, today).await;
@@ -452,6 +466,7 @@ impl State {
                     .collect()
             }
             Err(e) => {
+                self.written.failed(self.seq);
                 tracing::error!(error = %e, "batch not written; every write in it is refused");
                 let msg = e.to_string();
                 results
@@ -480,13 +495,30 @@ impl State {
         let mut local: BTreeMap<RecordId, Touched> = BTreeMap::new();
         let mut out = Vec::with_capacity(ops.len());
         let mut refused = Vec::new();
-        for op in ops {
+        for mut op in ops {
+            let read = match &mut op.change {
+                Change::Remote(_, _, prior) => prior
+                    .take()
+                    .filter(|p| self.written.current(p, &op.id, self.seq)),
+                Change::Local(_) => None,
+            };
+            let mut digest = None;
             let (current, mut sigs) = match local.get(&op.id).or_else(|| touched.get(&op.id)) {
                 Some(t) => (Some(t.now.clone()), t.sigs.clone()),
-                None => match self.layout.record(&op.id)? {
-                    Some(s) => (Some(s.record), s.signatures),
-                    None => (None, Signatures::new()),
-                },
+                None => {
+                    let stored = match read {
+                        Some(p) => {
+                            let (stored, d) = p.into_parts();
+                            digest = d;
+                            stored
+                        }
+                        None => self.layout.record(&op.id)?,
+                    };
+                    match stored {
+                        Some(s) => (Some(s.record), s.signatures),
+                        None => (None, Signatures::new()),
+                    }
+                }
             };
             let merged = match op.change {
                 Change::Local(step) => {
@@ -505,7 +537,7 @@ impl State {
                     }
                     authority::apply_local(self.node, current.as_ref(), &delta)?
                 }
-                Change::Remote(mut state, incoming) => {
+                Change::Remote(mut state, incoming, _) => {
                     if self.broken_merge
                         && let Some(held) = &current
                     {
@@ -585,12 +617,13 @@ impl State {
             // Only read the batch's state here: this request may still fail, and
             // then the changes of earlier requests in the batch must stay.
             let prior = local.get(&op.id).or_else(|| touched.get(&op.id));
-            let (before, src) = match prior {
+            let (before, src, before_digest) = match prior {
                 Some(t) => (
                     t.before.clone(),
                     if t.source == source { source } else { None },
+                    t.before_digest,
                 ),
-                None => (current, source),
+                None => (current, source, digest),
             };
             local.insert(
                 op.id,
@@ -599,6 +632,7 @@ impl State {
                     now: merged,
                     source: src,
                     sigs,
+                    before_digest,
                 },
             );
         }

@@ -62,7 +62,7 @@ impl State {
                 hidden: hides.then_some(&hide as &dyn Fn(&wuji_model::Record) -> bool),
                 stale: &stale,
             };
-            digests.record_in(t.before.as_ref(), &t.now, &subsets);
+            digests.record_in(t.before.as_ref(), t.before_digest, &t.now, &subsets);
             let old: BTreeSet<Vec<u8>> = t
                 .before
                 .as_ref()

@@ -5,8 +5,9 @@
 use super::batch::split;
 use super::check;
 use super::ctx::{LinkCtx, Outbound};
+use super::decode::Failed;
 use super::state::{LinkState, Local, Role, Step, WINDOW_ENTRIES, refusal_message};
-use crate::{Error, LinkError};
+use crate::{Error, LinkError, Op};
 use std::collections::BTreeSet;
 use std::time::Duration;
 use tokio_stream::{Stream, StreamExt};
@@ -256,13 +257,15 @@ async fn send_slice(
     Ok(true)
 }
 
-/// Learns the certificates of a batch, then decodes and checks its records.
+/// Learns the certificates of a batch, then decodes its records, reads their
+/// stored versions (for the signature checks, and ahead for the committer),
+/// and checks them; returns the committer's ops.
 async fn admit(
     ctx: &LinkCtx,
     peer: Code,
-    b: &pb::Batch,
+    b: &mut pb::Batch,
     tx: &Outbound,
-) -> Result<Vec<(wuji_model::Record, wuji_proto::Signatures)>, Error> {
+) -> Result<Vec<Op>, Error> {
     if let Some(signing) = &ctx.signing {
         for der in &b.certificates {
             if let Err(e) = signing.learn(Some(&ctx.layout), der) {
@@ -271,32 +274,31 @@ async fn admit(
             }
         }
     }
-    let mut records = Vec::with_capacity(b.records.len());
-    for state in &b.records {
-        match wuji_proto::record_from_signed_state(state) {
-            Ok(r) => records.push(r),
-            Err(e) => {
-                let m = format!(
-                    "malformed record in batch {}..{}: {e}",
-                    b.from_seq, b.to_seq
-                );
-                tracing::warn!(%peer, rule = "malformed-record", error = %m, "link refused");
-                ctx.telemetry.refused("malformed-record");
-                let _ = tx
-                    .send(refusal_message("malformed-record", m.clone()))
-                    .await;
-                return Err(LinkError::Transport(m).into());
-            }
+    // Observed before the reads: the committer trusts a read only if no
+    // batch written since changed its record.
+    let as_of = ctx.committer.durable();
+    let states = std::mem::take(&mut b.records);
+    let records = match super::decode::decode(&ctx.layout, as_of, states).await {
+        Ok(r) => r,
+        Err(Failed::Store(e)) => return Err(e),
+        Err(Failed::Malformed(e)) => {
+            let m = format!(
+                "malformed record in batch {}..{}: {e}",
+                b.from_seq, b.to_seq
+            );
+            tracing::warn!(%peer, rule = "malformed-record", error = %m, "link refused");
+            ctx.telemetry.refused("malformed-record");
+            let _ = tx
+                .send(refusal_message("malformed-record", m.clone()))
+                .await;
+            return Err(LinkError::Transport(m).into());
         }
-    }
-    super::verify::check(
-        ctx.signing.as_ref(),
-        &ctx.layout,
-        &ctx.telemetry,
-        peer,
-        records,
-    )
-    .await
+    };
+    let checked = super::verify::check(ctx.signing.as_ref(), &ctx.telemetry, peer, records).await?;
+    Ok(checked
+        .into_iter()
+        .map(|(r, sigs, prior)| Op::remote_read(r, sigs, prior))
+        .collect())
 }
 
 /// Counts, by rule, what the committer refused of a peer's batch.
@@ -318,7 +320,7 @@ const PIPELINE: usize = 2;
 
 /// A peer's batch, decoded and checked, for the applier.
 struct Admitted {
-    records: Vec<(wuji_model::Record, wuji_proto::Signatures)>,
+    records: Vec<Op>,
     to_seq: u64,
     certificates: bool,
     ids: Vec<RecordId>,
@@ -465,7 +467,7 @@ where
     while let Some(msg) = rx.next().await {
         let msg = msg.map_err(LinkError::Transport)?;
         match state.receive(msg) {
-            Step::Apply(b) => {
+            Step::Apply(mut b) => {
                 let ids: Vec<RecordId> = b
                     .records
                     .iter()
@@ -473,7 +475,7 @@ where
                     .filter_map(|p| wuji_proto::record_id_from_pb(p).ok())
                     .collect();
                 in_flight.enter(&ids).await;
-                let records = match admit(ctx, peer, &b, tx).await {
+                let records = match admit(ctx, peer, &mut b, tx).await {
                     Ok(r) => r,
                     Err(e) => {
                         in_flight.leave(&ids);
@@ -491,8 +493,8 @@ where
                     return Err(LinkError::Closed.into()); // the applier failed
                 }
             }
-            Step::Repair(b) => {
-                let records = admit(ctx, peer, &b, tx).await?;
+            Step::Repair(mut b) => {
+                let records = admit(ctx, peer, &mut b, tx).await?;
                 let n = records.len();
                 ctx.telemetry.batch_received(peer, n as u64);
                 let done = ctx.committer.apply_repair(peer, records).await?;

@@ -24,6 +24,7 @@ mod batch;
 mod check;
 pub mod connect;
 mod ctx;
+mod decode;
 pub mod drill;
 mod engine;
 mod retry;

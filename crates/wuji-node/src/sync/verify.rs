@@ -6,6 +6,7 @@
 //! the blocking pool; a failed batch is re-checked one by one to name the bad
 //! section, which is refused, logged and counted; the rest of the record goes on.
 
+use crate::commit::Prior;
 use crate::telemetry::Telemetry;
 use crate::{Error, LinkError};
 use std::collections::{BTreeMap, BTreeSet};
@@ -110,15 +111,15 @@ pub fn owners(records: &[pb::RecordState]) -> BTreeSet<Code> {
         .collect()
 }
 
-/// Checks a peer's record states; returns them decoded with refused sections
-/// taken out, and counts each refusal.
+/// Checks a peer's record states against the stored versions read with them
+/// (a section equal to the stored one is not checked again); returns them with
+/// refused sections taken out, and counts each refusal.
 pub async fn check(
     signing: Option<&Signing>,
-    layout: &Layout,
     telemetry: &Telemetry,
     peer: Code,
-    states: Vec<(Record, Signatures)>,
-) -> Result<Vec<(Record, Signatures)>, Error> {
+    states: Vec<(Record, Signatures, Prior)>,
+) -> Result<Vec<(Record, Signatures, Prior)>, Error> {
     let Some(signing) = signing.filter(|s| s.verify) else {
         return Ok(states);
     };
@@ -131,12 +132,12 @@ pub async fn check(
     let mut items: Vec<Item> = Vec::new();
     let mut refuse: Vec<(usize, SectionKey, &'static str)> = Vec::new();
     let mut drop: Vec<(usize, SectionKey)> = Vec::new();
-    for (i, (rec, sigs)) in states.iter().enumerate() {
-        let stored = layout.record(&rec.id)?;
+    for (i, (rec, sigs, prior)) in states.iter().enumerate() {
+        let stored = prior.stored.as_ref();
         let mut older = 0;
         let mut news = 0;
         for (key, section) in rec.sections() {
-            let held = stored.as_ref().and_then(|s| s.record.get(*key));
+            let held = stored.and_then(|s| s.record.get(*key));
             if held == Some(section) {
                 continue; // the stored version: checked when it was stored
             }
@@ -197,7 +198,7 @@ pub async fn check(
         states[i].0.take(key);
         states[i].1.remove(&key);
     }
-    states.retain(|(r, _)| !r.is_empty());
+    states.retain(|(r, ..)| !r.is_empty());
     Ok(states)
 }
 
