@@ -394,8 +394,9 @@ pub async fn run(n: u64, samples: usize, changes: u64, idle: u64) -> anyhow::Res
             n as f64 / secs
         );
         println!(
-            "  CPU: {:.2} cores on average (both nodes and the proxy are in this process)",
-            cpu / secs
+            "  CPU: {:.2} cores on average, {:.0} µs per record (both nodes and the proxy are in this process)",
+            cpu / secs,
+            cpu * 1e6 / n as f64
         );
         println!(
             "  bytes on the wire per record: {:.0} measured (both directions, TLS records); the state as stored and sent (signatures included) is {:.0}: ratio {:.2}",
@@ -478,9 +479,11 @@ pub async fn run(n: u64, samples: usize, changes: u64, idle: u64) -> anyhow::Res
             t.elapsed().as_secs_f64()
         );
         let before = bytes.load(Ordering::Relaxed);
+        let cpu = crate::feed::cpu_seconds(std::process::id());
         let t = Instant::now();
         let town2 = Node::start(TOWN, town_dir.path(), Some(&via), true).await?;
         let secs = until_agree(&town2.addr, &county.addr, t).await?;
+        let cpu = crate::feed::cpu_seconds(std::process::id()) - cpu;
         let b = bytes.load(Ordering::Relaxed) - before;
         tokio::time::sleep(Duration::from_secs(3)).await; // let the digest check run
         let (sent, checks, repaired) = link_counts(&town2.addr).await?;
@@ -489,6 +492,11 @@ pub async fn run(n: u64, samples: usize, changes: u64, idle: u64) -> anyhow::Res
             n as f64 / secs,
             b as f64 / (1 << 20) as f64,
             b as f64 / n as f64
+        );
+        println!(
+            "  CPU: {:.2} cores on average, {:.0} µs per record (both nodes and the proxy)",
+            cpu / secs,
+            cpu * 1e6 / n as f64
         );
         println!(
             "record states sent: {sent} for {n} changed records (plus the node summary when its counts changed); digest checks {checks}, records repaired {repaired}"
