@@ -119,16 +119,7 @@ impl State {
                 None => (None, None, Signatures::new()),
             },
         };
-        let at = self.stamp(wall)?;
-        let calendar = self.calendar.read().unwrap_or_else(|e| e.into_inner());
-        let ctx = Ctx {
-            node: self.node,
-            at,
-            today,
-            rules: &self.rules,
-            calendar: &calendar,
-        };
-        let delta = make(&ctx, current.as_ref())?;
+        let delta = self.step_now(wall, today, |ctx| Ok(make(ctx, current.as_ref())?))?;
         let now = authority::apply_local(self.node, current.as_ref(), &delta)?;
         touched.insert(
             sid,

@@ -51,16 +51,7 @@ impl State {
             };
             let merged = match op.change {
                 Change::Local(step) => {
-                    let at = self.stamp(wall)?;
-                    let calendar = self.calendar.read().unwrap_or_else(|e| e.into_inner());
-                    let ctx = Ctx {
-                        node: self.node,
-                        at,
-                        today,
-                        rules: &self.rules,
-                        calendar: &calendar,
-                    };
-                    let delta = step(&ctx, current.as_ref())?;
+                    let delta = self.step_now(wall, today, |ctx| step(ctx, current.as_ref()))?;
                     if delta.id != op.id {
                         return Err(Error::invalid("a step wrote another record"));
                     }
@@ -167,5 +158,24 @@ impl State {
         }
         touched.extend(local);
         Ok((out, refused))
+    }
+
+    /// Runs `step` with a context stamped now by this node's clock.
+    pub(super) fn step_now(
+        &mut self,
+        wall: u64,
+        today: Date,
+        step: impl FnOnce(&Ctx) -> Result<Record, Error>,
+    ) -> Result<Record, Error> {
+        let at = self.stamp(wall)?;
+        let calendar = self.calendar.read().unwrap_or_else(|e| e.into_inner());
+        let ctx = Ctx {
+            node: self.node,
+            at,
+            today,
+            rules: &self.rules,
+            calendar: &calendar,
+        };
+        step(&ctx)
     }
 }
