@@ -23,6 +23,12 @@ pub use report::Report;
 
 use wuji_division::Code;
 
+/// Whether this build replays a seed: tokio draws from its own generator
+/// (the order a `watch` channel's waiters wake, `select!`'s first branch),
+/// seeded from the run's seed only under `--cfg tokio_unstable`
+/// (`.cargo/config.toml`; a RUSTFLAGS variable replaces it).
+pub const REPLAYS: bool = cfg!(tokio_unstable);
+
 /// Why a run could not be made (a failed check is not an error: it is in
 /// the report).
 #[derive(Debug, thiserror::Error)]

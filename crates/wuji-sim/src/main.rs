@@ -107,6 +107,12 @@ fn main() -> anyhow::Result<()> {
     cfg.settle_hours = a.settle_hours;
     cfg.check_every_secs = a.check_every;
     cfg.horizon = a.horizon;
+    if !wuji_sim::REPLAYS {
+        eprintln!(
+            "warning: this wuji-sim does not replay a seed: {}",
+            wuji_sim::report::NOT_REPLAYING
+        );
+    }
     let report = run(&cfg, Progress(!a.quiet))?;
     if a.json {
         println!("{}", serde_json::to_string_pretty(&report)?);

@@ -150,6 +150,9 @@ pub struct Report {
     /// SHA-256 over every node's digest of every kind of its own region:
     /// the same seed must print the same.
     pub fingerprint: String,
+    /// Whether this build replays a seed (tokio's generator seeded: built
+    /// with `--cfg tokio_unstable`, see `.cargo/config.toml`).
+    pub replays: bool,
 }
 
 impl Report {
@@ -276,6 +279,7 @@ impl Report {
             latency,
             converged_after_secs: converged.map(|ms| ms as f64 / 1000.0),
             fingerprint,
+            replays: crate::REPLAYS,
         })
     }
 
@@ -380,9 +384,17 @@ impl Report {
             );
         }
         let _ = writeln!(s, "\nfingerprint {}", self.fingerprint);
+        if !self.replays {
+            let _ = writeln!(s, "(this build does not replay a seed: {NOT_REPLAYING})");
+        }
         s
     }
 }
+
+/// Why a build does not replay a seed, and what to do about it.
+pub const NOT_REPLAYING: &str = "built without `--cfg tokio_unstable`, so tokio's own \
+    random draws are not seeded (a RUSTFLAGS variable replaces .cargo/config.toml's \
+    flags; add `--cfg tokio_unstable` to it)";
 
 /// VmHWM of /proc/self/status, in KiB.
 fn peak_rss_kib() -> u64 {
