@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Coverage-guided fuzzing of every wuji decoder with AFL++ (cargo-afl), on the
 # pinned stable toolchain. Usage: tests/fuzz/fuzz.sh SECONDS [TARGET…]
-# (default: every target; EXECS=N stops a target after N inputs instead).
+# (default: every target; EXECS=N stops a target after N inputs instead);
+# tests/fuzz/fuzz.sh build only builds (CI builds it beside the tests).
 # Builds the instrumented binary in target/afl, fuzzes each target from its
 # seed corpus, and fails if any target found a crash or a hang; the inputs
 # that did are copied to tests/fuzz/regressions/TARGET/ (replayed by the
@@ -16,6 +17,7 @@ fi
 command -v cargo-afl >/dev/null || cargo install cargo-afl --locked
 cargo afl config --build >/dev/null 2>&1 || true   # builds AFL++ once per toolchain
 CARGO_TARGET_DIR=target/afl cargo afl build --release --locked -p wuji-fuzz --features afl
+[ "$secs" = build ] && exit 0
 bin=target/afl/release/wuji-fuzz
 export AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_AFFINITY=1 AFL_QUIET=1
 mkdir -p target/afl/out
