@@ -88,14 +88,19 @@ pub fn apply(stored: Option<&Record>, delta: &Record) -> Applied {
         let mut moved = false;
         pending.retain(|key| {
             let section = delta.get(*key).expect("key listed from delta").clone();
-            let mut trial = record.clone();
-            trial.put(key.owner, section);
-            if check(&trial, *key).is_ok() {
-                record = trial;
+            // Tried in place; on refusal the section is put back as it was
+            // (a copy of one section, not of the record, per try).
+            let before = record.get(*key).cloned();
+            record.put(key.owner, section);
+            if check(&record, *key).is_ok() {
                 accepted.push(*key);
                 moved = true;
                 false
             } else {
+                record.take(*key);
+                if let Some(s) = before {
+                    record.put(key.owner, s);
+                }
                 true
             }
         });

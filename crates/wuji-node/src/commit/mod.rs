@@ -19,6 +19,7 @@ pub use prior::Prior;
 
 use crate::Error;
 use crate::clock::Clock;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
 use tokio::sync::{mpsc, oneshot, watch};
@@ -496,17 +497,21 @@ impl State {
     }
 
     /// The signatures of a touched record with this node's own sections signed
-    /// afresh where they changed (or were never signed).
-    fn sign_own(&self, t: &Touched) -> Signatures {
-        let mut sigs = t.sigs.clone();
+    /// afresh where they changed (or were never signed); borrowed when none
+    /// is (a peer's record: its sections keep the signatures they came with).
+    fn sign_own<'t>(&self, t: &'t Touched) -> Cow<'t, Signatures> {
+        let mut sigs = Cow::Borrowed(&t.sigs);
         let Some(signer) = &self.signer else {
             return sigs;
         };
         for (key, section) in t.now.sections() {
+            if key.owner != self.node {
+                continue;
+            }
             let changed = t.before.as_ref().and_then(|b| b.get(*key)) != Some(section);
-            if key.owner == self.node && (changed || !sigs.contains_key(key)) {
+            if changed || !sigs.contains_key(key) {
                 let msg = wuji_proto::section_message(t.now.id, *key, section);
-                sigs.insert(*key, signer.sign(&msg));
+                sigs.to_mut().insert(*key, signer.sign(&msg));
             }
         }
         sigs

@@ -12,7 +12,9 @@ use wuji_proto::Signatures;
 
 impl State {
     /// Runs one request's ops against the batch's latest states; all or nothing.
-    /// Returns the records as merged and how many peer sections were refused.
+    /// Returns the records as merged (a local request's only: a peer's batch
+    /// wants none back, and a copy of each would cost a clone per record) and
+    /// the rules of the peer sections refused.
     pub(super) fn run_ops(
         &mut self,
         ops: Vec<Op>,
@@ -22,7 +24,8 @@ impl State {
         touched: &mut BTreeMap<RecordId, Touched>,
     ) -> Result<(Vec<Record>, Vec<&'static str>), Error> {
         let mut local: BTreeMap<RecordId, Touched> = BTreeMap::new();
-        let mut out = Vec::with_capacity(ops.len());
+        let keep = source.is_none();
+        let mut out = Vec::with_capacity(if keep { ops.len() } else { 0 });
         let mut refused = Vec::new();
         for mut op in ops {
             let read = match &mut op.change {
@@ -89,9 +92,10 @@ impl State {
                             .unwrap_or(0);
                         let due = latest.saturating_sub(self.max_ahead_ms);
                         self.next_held = Some(self.next_held.map_or(due, |n| n.min(due)));
-                        self.holding
-                            .push((state.clone(), incoming.clone(), source, due));
-                        out.push(current.clone().unwrap_or(state));
+                        if keep {
+                            out.push(current.clone().unwrap_or_else(|| state.clone()));
+                        }
+                        self.holding.push((state, incoming, source, due));
                         continue;
                     }
                     // Later local writes must follow the peer's clock.
@@ -106,13 +110,17 @@ impl State {
                     if let Err(e) = calendars::check(&applied.record) {
                         tracing::warn!(record = %op.id.uuid, rule = e.rule(), error = %e, "refused calendar from peer");
                         refused.push("calendar-invalid");
-                        out.push(current.clone().unwrap_or(applied.record));
+                        if keep {
+                            out.push(current.clone().unwrap_or(applied.record));
+                        }
                         continue;
                     }
                     if !routing::visible_to(&applied.record, self.node, self.horizon) {
                         tracing::warn!(record = %op.id.uuid, "refused record this node may not see");
                         refused.extend(std::iter::repeat_n("record-not-visible", state.len()));
-                        out.push(current.clone().unwrap_or(applied.record));
+                        if keep {
+                            out.push(current.clone().unwrap_or(applied.record));
+                        }
                         continue;
                     }
                     // A section that arrived and is now the stored version keeps
@@ -130,7 +138,9 @@ impl State {
                     applied.record
                 }
             };
-            out.push(merged.clone());
+            if keep {
+                out.push(merged.clone());
+            }
             if current.as_ref() == Some(&merged) || merged.is_empty() {
                 continue; // nothing changed (or nothing left): no write, no log entry
             }
