@@ -1,6 +1,7 @@
 //! The canonical encoding of a record and its digest; scope digests combine them.
 
-use crate::{convert::record_to_state, pb};
+use crate::convert::{Signatures, record_to_state, sign_state};
+use crate::pb;
 use prost::Message;
 use sha2::{Digest as _, Sha256};
 use std::fmt;
@@ -56,12 +57,32 @@ pub fn digest(rec: &Record) -> Digest {
 /// left out (they stop at the owner's parent), so the owner, its parent and the
 /// nodes above agree. Scope digests are made of these.
 pub fn public_digest(rec: &Record) -> Digest {
-    let personal = rec
-        .sections()
-        .any(|(_, s)| matches!(s, wuji_model::Section::Roster(_)));
-    if personal {
+    if has_personal(rec) {
         digest(&wuji_model::routing::public(rec))
     } else {
         digest(rec) // nothing to leave out: no copy
     }
+}
+
+/// Whether a record has sections whose personal fields the public digest leaves out.
+fn has_personal(rec: &Record) -> bool {
+    rec.sections()
+        .any(|(_, s)| matches!(s, wuji_model::Section::Roster(_)))
+}
+
+/// A record's state with its sections' signatures (what a store keeps) and
+/// its [`public_digest`], from one encoding of its sections where nothing
+/// is left out of the digest: a committer storing a record counts it in its
+/// scope digests without encoding it twice.
+pub fn signed_state_with_digest(rec: &Record, sigs: &Signatures) -> (pb::RecordState, Digest) {
+    let mut state = record_to_state(rec);
+    let d = if has_personal(rec) {
+        public_digest(rec)
+    } else {
+        // The state as encoded carries no signature yet: its bytes are the
+        // canonical ones.
+        Digest(Sha256::digest(state.encode_to_vec()).into())
+    };
+    sign_state(&mut state, rec, sigs);
+    (state, d)
 }

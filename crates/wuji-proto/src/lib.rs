@@ -29,7 +29,7 @@ pub use convert::{
     Signatures, decode_section, encode_section, record_from_signed_state, record_from_state,
     record_id_from_pb, record_id_to_pb, record_to_signed_state, record_to_state, section_message,
 };
-pub use digest::{Digest, canonical_bytes, digest, public_digest};
+pub use digest::{Digest, canonical_bytes, digest, public_digest, signed_state_with_digest};
 pub use error::Error;
 pub use scalar::{MODES, date_from_i64, date_to_i64};
 pub use status::{

@@ -8,8 +8,8 @@ use prost::Message;
 use wuji_model::strategies::{kind, record};
 use wuji_model::{Code, RecordKind, Role};
 use wuji_proto::{
-    Error, canonical_bytes, decode_section, digest, encode_section, pb, record_from_state,
-    record_to_state,
+    Error, Signatures, canonical_bytes, decode_section, digest, encode_section, pb, public_digest,
+    record_from_state, record_to_signed_state, record_to_state, signed_state_with_digest,
 };
 
 proptest! {
@@ -23,6 +23,24 @@ proptest! {
         prop_assert_eq!(&back, &rec);
         prop_assert_eq!(canonical_bytes(&back), canonical_bytes(&rec));
         prop_assert_eq!(digest(&back), digest(&rec));
+    }
+
+    #[test]
+    fn one_encoding_gives_the_stored_state_and_the_public_digest(
+        rec in kind().prop_flat_map(record),
+        signed in proptest::collection::vec(any::<bool>(), 0..8),
+    ) {
+        // Some sections signed, some not (records of every kind, deputies'
+        // personal fields among them).
+        let sigs: Signatures = rec
+            .sections()
+            .zip(signed.iter().cycle())
+            .filter(|(_, s)| **s)
+            .map(|((k, _), _)| (*k, vec![k.owner.value() as u8; 64]))
+            .collect();
+        let (state, d) = signed_state_with_digest(&rec, &sigs);
+        prop_assert_eq!(&state, &record_to_signed_state(&rec, &sigs));
+        prop_assert_eq!(d, public_digest(&rec));
     }
 
     #[test]

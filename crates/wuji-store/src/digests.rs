@@ -126,16 +126,18 @@ impl DigestChanges {
     /// [`record`](Self::record) and the subsets a version is in, each
     /// version's digest computed once (the committer's path: a node's summary
     /// changes with every batch). `known` is `before`'s public digest where
-    /// it was computed already (off the committer's path).
+    /// it was computed already (off the committer's path); `now_digest` is
+    /// `now`'s, as [`Layout::put_record`](crate::Layout::put_record) returned it.
     pub fn record_in(
         &mut self,
         before: Option<&Record>,
         known: Option<Digest>,
         now: &Record,
+        now_digest: Digest,
         subsets: &Subsets<'_>,
     ) {
         let bd = before.map(|b| known.unwrap_or_else(|| public_digest(b)));
-        let nd = public_digest(now);
+        let nd = now_digest;
         add_to_scopes(&mut self.by_scope, now, &change_of(bd, Some(nd)));
         let subset = |map: &mut BTreeMap<(Code, u8), ScopeDigest>, is: &dyn Fn(&Record) -> bool| {
             let b = before.filter(|b| is(b)).and(bd);

@@ -18,7 +18,7 @@ use prost::Message;
 use std::sync::Arc;
 use wuji_model::{Code, Record, RecordId};
 use wuji_proto::{
-    Signatures, pb, record_from_signed_state, record_id_from_pb, record_id_to_pb,
+    Digest, Signatures, pb, record_from_signed_state, record_id_from_pb, record_id_to_pb,
     record_to_signed_state,
 };
 
@@ -191,7 +191,8 @@ impl Layout {
     }
 
     /// Writes a record's merged state with its sections' signatures, changed
-    /// at `seq` by a change from `source`.
+    /// at `seq` by a change from `source`; returns the record's public digest
+    /// (made from the same encoding, for the scope digests).
     pub fn put_record(
         &self,
         batch: &mut Batch,
@@ -199,9 +200,11 @@ impl Layout {
         signatures: &Signatures,
         seq: u64,
         source: Option<Code>,
-    ) {
-        let v = stored_value(record, signatures, seq, source);
+    ) -> Digest {
+        let (state, digest) = wuji_proto::signed_state_with_digest(record, signatures);
+        let v = stored_state(state, seq, source);
         batch.put(prefixed(RECORD, &record_key(&record.id)), v);
+        digest
     }
 
     /// Holds back a peer's state of a record stamped ahead of this node's
@@ -460,9 +463,13 @@ fn stored_value(
     seq: u64,
     source: Option<Code>,
 ) -> Vec<u8> {
+    stored_state(record_to_signed_state(record, signatures), seq, source)
+}
+
+fn stored_state(state: pb::RecordState, seq: u64, source: Option<Code>) -> Vec<u8> {
     pb::StoredRecord {
         format: VALUE_FORMAT,
-        state: Some(record_to_signed_state(record, signatures)),
+        state: Some(state),
         seq,
         source: source.map(|c| c.value()).unwrap_or(0),
     }

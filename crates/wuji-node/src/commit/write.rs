@@ -51,7 +51,8 @@ impl State {
         let mut digests = wuji_store::DigestChanges::default();
         for (id, t) in touched {
             let sigs = self.sign_own(t);
-            self.layout
+            let now_digest = self
+                .layout
                 .put_record(&mut batch, &t.now, &sigs, seq_of[id], t.source);
             let hide =
                 |r: &wuji_model::Record| super::digests::hidden_from(r, self.parent, self.horizon);
@@ -62,7 +63,13 @@ impl State {
                 hidden: hides.then_some(&hide as &dyn Fn(&wuji_model::Record) -> bool),
                 stale: &stale,
             };
-            digests.record_in(t.before.as_ref(), t.before_digest, &t.now, &subsets);
+            digests.record_in(
+                t.before.as_ref(),
+                t.before_digest,
+                &t.now,
+                now_digest,
+                &subsets,
+            );
             let old: BTreeSet<Vec<u8>> = t
                 .before
                 .as_ref()

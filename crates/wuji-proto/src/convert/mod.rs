@@ -159,12 +159,17 @@ pub fn section_message(id: RecordId, key: SectionKey, section: &Section) -> Vec<
 /// A record as its state message with the signatures of its sections.
 pub fn record_to_signed_state(rec: &Record, sigs: &Signatures) -> pb::RecordState {
     let mut state = record_to_state(rec);
+    sign_state(&mut state, rec, sigs);
+    state
+}
+
+/// Puts each section's signature into `state`, the encoding of `rec`.
+pub(crate) fn sign_state(state: &mut pb::RecordState, rec: &Record, sigs: &Signatures) {
     for (env, (key, _)) in state.sections.iter_mut().zip(rec.sections()) {
         if let Some(sig) = sigs.get(key) {
             env.signature.clone_from(sig);
         }
     }
-    state
 }
 
 /// A record and the signatures its envelopes carry.
