@@ -437,7 +437,31 @@ where
     let (to_apply, applying) = tokio::sync::mpsc::channel(PIPELINE);
     let in_flight = InFlight::default();
     let applier = apply_in_order(ctx, peer, incarnation, tx, applying, &in_flight);
-    let reader = read_batches(ctx, state, peer, tx, rx, to_apply, &in_flight);
+    // The next message is taken off the connection while one is admitted:
+    // HTTP/2 lets a sender run ahead only as far as the receiver has read
+    // (1 MiB a stream by default), and a catch-up's batch is larger than
+    // that, so without this the sender stalls while each batch is admitted.
+    let (to_read, reading) = tokio::sync::mpsc::channel(READ_AHEAD);
+    let pump = read_ahead(rx, to_read);
+    let reader = async {
+        let read = read_batches(
+            ctx,
+            state,
+            peer,
+            tx,
+            tokio_stream::wrappers::ReceiverStream::new(reading),
+            to_apply,
+            &in_flight,
+        );
+        tokio::pin!(read, pump);
+        tokio::select! {
+            biased;
+            read = &mut read => return read,
+            // The connection's stream ended: what was read ahead is read.
+            () = &mut pump => {}
+        }
+        read.await
+    };
     tokio::pin!(applier, reader);
     tokio::select! {
         biased;
@@ -447,6 +471,22 @@ where
         read = &mut reader => {
             let applied = applier.await;
             read.and(applied)
+        }
+    }
+}
+
+/// Messages taken off the connection ahead of the one being admitted.
+const READ_AHEAD: usize = 1;
+
+/// Moves the connection's messages into `to` as they arrive, until the
+/// stream ends or nobody reads `to` any more.
+async fn read_ahead<S>(mut rx: S, to: tokio::sync::mpsc::Sender<Result<pb::SyncMessage, String>>)
+where
+    S: Stream<Item = Result<pb::SyncMessage, String>> + Unpin + Send,
+{
+    while let Some(m) = rx.next().await {
+        if to.send(m).await.is_err() {
+            return;
         }
     }
 }
